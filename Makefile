@@ -1,0 +1,47 @@
+# predictor — the two commands a fresh machine needs: `make run` and `make test`.
+# Only python3 is assumed: uv is bootstrapped into .uv/, the project into .venv/ from uv.lock.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help setup run serve train test lint typecheck contracts unit integration clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced  ## create .venv from uv.lock (all extras, dev tools)
+
+run: setup  ## train the demo model if there is none in production, then serve it on 127.0.0.1:8000
+	$(BIN)/predictor demo
+
+lint: setup  ## ruff
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: setup  ## mypy, strict on src/
+	$(BIN)/mypy
+
+contracts: setup  ## import-linter: the domain imports no adapter, framework or SDK
+	$(BIN)/lint-imports
+
+unit: setup  ## unit and contract tests only
+	$(BIN)/pytest tests/unit tests/contract
+
+test: lint typecheck contracts  ## everything CI runs: lint, types, import contracts, all tests
+	$(BIN)/pytest
+
+clean:  ## remove the environments and local stores made by `make run`
+	rm -rf .uv $(VENV) mlflow.db mlartifacts .predictor

@@ -1,0 +1,102 @@
+"""Settings: one object, read from ``PREDICTOR_*`` environment variables, per profile."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from predictor.domain.errors import ConfigurationError
+
+ENV_PREFIX = "PREDICTOR_"
+# Names of secrets read through the SecretStore port (the env store reads them as variables).
+API_KEYS_SECRET = "PREDICTOR_API_KEYS"  # noqa: S105  # the secret's name, not its value
+ADMIN_API_KEYS_SECRET = "PREDICTOR_ADMIN_API_KEYS"  # noqa: S105  # likewise
+
+
+class Profile(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    """Every setting predictor reads. Environment variables are ``PREDICTOR_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    profile: Profile = Profile.DEV
+
+    # The served model: models:/<model_name>@<model_alias>
+    model_name: str = "demo"
+    model_alias: str = "production"
+
+    # MLflow: PREDICTOR_MLFLOW_TRACKING_URI, falling back to MLflow's own MLFLOW_TRACKING_URI.
+    mlflow_tracking_uri: str = Field(
+        default="sqlite:///mlflow.db",
+        validation_alias=AliasChoices("PREDICTOR_MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_URI"),
+    )
+    artifact_root: str = "mlartifacts"
+    experiment: str = "predictor"
+    cache_dir: Path = Path(".predictor/cache")
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    max_rows: int = Field(default=10_000, ge=1)
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    cors_allow_credentials: bool = False
+    docs_enabled: bool = True
+    docs_require_key: bool = False
+
+    # Secrets and logging
+    secret_store: str = Field(default="env", pattern="^(env)$")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_json: bool | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _cors_credentials(self) -> Settings:
+        if "*" in self.cors_origins and self.cors_allow_credentials:
+            raise ValueError(
+                "PREDICTOR_CORS_ORIGINS='*' cannot be combined with PREDICTOR_CORS_ALLOW_CREDENTIALS=true; "
+                "list the allowed origins explicitly"
+            )
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.profile is Profile.PROD
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.model_name}@{self.model_alias}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value raises ConfigurationError naming the environment variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic-settings takes field kwargs
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            name = f"{ENV_PREFIX}{field.upper()}" if error["loc"] else "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigurationError("invalid settings: " + "; ".join(problems)) from exc

@@ -1,0 +1,37 @@
+"""A tabular data set as the domain sees it: named columns and a target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from predictor.domain.errors import DataError
+
+
+@dataclass(frozen=True)
+class Table:
+    """Named columns of equal length; ``target`` names the column to predict."""
+
+    name: str
+    columns: Mapping[str, Sequence[Any]]
+    target: str
+    # The data set's own order of class names (e.g. 0 = malignant), when it has one.
+    class_order: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.target not in self.columns:
+            raise DataError(f"the target column {self.target!r} is not in {self.name!r}")
+        lengths = {len(values) for values in self.columns.values()}
+        if len(lengths) != 1:
+            raise DataError(f"the columns of {self.name!r} have different lengths: {sorted(lengths)}")
+        if len(self.columns) < 2:
+            raise DataError(f"{self.name!r} has no feature columns besides the target")
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns[self.target])
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(name for name in self.columns if name != self.target)

@@ -1,0 +1,88 @@
+"""The domain's exceptions. Each entrypoint maps them once, at its edge.
+
+PredictorError
+├── InvalidInput            rows or fields a client sent do not fit the model (HTTP 400)
+├── PayloadTooLarge         more rows or bytes than the limits allow (HTTP 413)
+├── Unauthorized            missing or unknown API key (HTTP 401)
+├── ModelNotFound           no such model, version or alias in the registry (HTTP 404)
+├── ModelUnavailable        nothing loaded yet, or the registry cannot be reached (HTTP 503)
+├── InvalidModel            a model directory or manifest that cannot be served
+├── ConfigurationError      a setting or combination of settings that cannot work
+└── DataError               a training data set that cannot be used
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PredictorError(Exception):
+    """Base of every error predictor raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One bad field: which row (None for the whole request), which field, and why."""
+
+    row: int | None
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+class InvalidInput(PredictorError):
+    """The request's rows do not fit the model's feature schema."""
+
+    def __init__(self, errors: list[FieldError], summary: str | None = None) -> None:
+        self.errors = errors
+        self.summary = summary or _summarise(errors)
+        super().__init__(self.summary)
+
+
+def _summarise(errors: list[FieldError]) -> str:
+    if not errors:
+        return "the input is invalid"
+    first = errors[0]
+    where = []
+    if first.row is not None:
+        where.append(f"row {first.row}")
+    if first.field is not None:
+        where.append(f"field {first.field!r}")
+    prefix = (", ".join(where) + ": ") if where else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{prefix}{first.message}{more}"
+
+
+class PayloadTooLarge(PredictorError):
+    """More rows or bytes than the configured limit."""
+
+    def __init__(self, message: str, limit: int, actual: int) -> None:
+        self.limit = limit
+        self.actual = actual
+        super().__init__(message)
+
+
+class Unauthorized(PredictorError):
+    """The API key is missing or is not one of the active keys."""
+
+
+class ModelNotFound(PredictorError):
+    """The registry has no such model, version or alias."""
+
+
+class ModelUnavailable(PredictorError):
+    """No model is loaded yet, or the registry cannot be reached."""
+
+
+class InvalidModel(PredictorError):
+    """A model directory or manifest that predictor cannot serve."""
+
+
+class ConfigurationError(PredictorError):
+    """A setting, or a combination of settings, that cannot work."""
+
+
+class DataError(PredictorError):
+    """A training data set that cannot be used as given."""

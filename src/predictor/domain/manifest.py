@@ -1,0 +1,84 @@
+"""The manifest: the JSON contract between training and serving, stored beside the booster."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from predictor.domain.errors import InvalidModel
+from predictor.domain.schema import FeatureSchema
+
+MANIFEST_FILE = "manifest.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelManifest:
+    """Everything serving needs besides the booster: schema, example rows, metrics."""
+
+    schema: FeatureSchema
+    booster_file: str
+    input_example: tuple[Mapping[str, Any], ...] = ()
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    preprocessing: Mapping[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format_version": self.format_version,
+                "booster_file": self.booster_file,
+                "schema": self.schema.as_dict(),
+                "input_example": list(self.input_example),
+                "metrics": dict(self.metrics),
+                "preprocessing": dict(self.preprocessing),
+            },
+            indent=2,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelManifest:
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidModel(f"the model manifest is not valid JSON: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise InvalidModel("the model manifest must be a JSON object")
+        version = raw.get("format_version")
+        if version != FORMAT_VERSION:
+            raise InvalidModel(
+                f"unsupported manifest format_version {version!r} (this predictor reads {FORMAT_VERSION})"
+            )
+        booster_file = raw.get("booster_file")
+        if not isinstance(booster_file, str) or not booster_file or "/" in booster_file:
+            raise InvalidModel("the model manifest names no booster file")
+        example = raw.get("input_example", [])
+        if not isinstance(example, list) or not all(isinstance(r, dict) for r in example):
+            raise InvalidModel("the manifest's input_example must be a list of rows")
+        metrics = raw.get("metrics", {})
+        if not isinstance(metrics, dict):
+            raise InvalidModel("the manifest's metrics must be an object")
+        return cls(
+            schema=FeatureSchema.from_dict(raw.get("schema") or {}),
+            booster_file=booster_file,
+            input_example=tuple(example),
+            metrics={str(k): float(v) for k, v in metrics.items()},
+            preprocessing=raw.get("preprocessing") or {},
+            format_version=version,
+        )
+
+    @classmethod
+    def read(cls, directory: Path) -> ModelManifest:
+        path = directory / MANIFEST_FILE
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidModel(f"no readable {MANIFEST_FILE} in the model directory") from exc
+        return cls.from_json(text)
+
+    def write(self, directory: Path) -> None:
+        (directory / MANIFEST_FILE).write_text(self.to_json(), encoding="utf-8")

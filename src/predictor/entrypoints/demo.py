@@ -1,0 +1,67 @@
+"""The ``make run`` journey: an API key, a trained demo model, and a curl line that works."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+from predictor.config import API_KEYS_SECRET, Settings
+from predictor.container import build_container
+from predictor.domain.errors import ModelNotFound
+from predictor.domain.model import ModelRef
+from predictor.domain.training import TrainingRequest
+
+DEMO_DATASET = "breast-cancer"
+KEY_FILE = Path(".predictor/demo-api-key")
+
+
+def demo_api_key() -> str:
+    """The key from PREDICTOR_API_KEYS, else the one kept in .predictor/, else a new one."""
+    configured = [k for k in os.environ.get(API_KEYS_SECRET, "").split(",") if k.strip()]
+    if configured:
+        return configured[0].strip()
+    if KEY_FILE.is_file():
+        key = KEY_FILE.read_text().strip()
+        if key:
+            return key
+    KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(24)
+    KEY_FILE.write_text(key + "\n")
+    KEY_FILE.chmod(0o600)
+    return key
+
+
+def prepare_demo(settings: Settings, echo: Callable[[str], None]) -> None:
+    key = demo_api_key()
+    os.environ.setdefault(API_KEYS_SECRET, key)
+    container = build_container(settings)
+    ref = ModelRef(settings.model_name, alias=settings.model_alias)
+    try:
+        version = container.adapters.registry().resolve(ref)
+        echo(f"{ref} is version {version.version}: serving it (no retraining)")
+    except ModelNotFound:
+        echo(f"no {ref} yet: training the demo model on UCI Breast Cancer …")
+        outcome = container.train_model()(
+            TrainingRequest(
+                dataset=DEMO_DATASET,
+                experiment=settings.experiment,
+                register_as=settings.model_name,
+                promote_to=settings.model_alias,
+            )
+        )
+        metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted(outcome.metrics.items()))
+        registered = outcome.version.version if outcome.version else "?"
+        echo(f"registered {settings.model_name} version {registered} ({metrics})")
+    table = container.adapters.datasets().load(DEMO_DATASET)
+    row = {name: table.columns[name][0] for name in table.feature_names}
+    body = json.dumps({"instances": [row]})
+    url = f"http://{settings.host}:{settings.port}/predict"
+    echo("")
+    echo(f"API key for this demo: {key}")
+    echo("Try it (paste into another terminal once the server says it is running):")
+    echo(f"  curl -s {url} -H 'X-API-Key: {key}' -H 'Content-Type: application/json' -d {shlex.quote(body)}")
+    echo("")

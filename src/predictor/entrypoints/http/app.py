@@ -1,0 +1,77 @@
+"""The FastAPI app factory: routes, error table, middleware and start-up loading, from a container."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from predictor.container import Container
+from predictor.entrypoints.http.errors import install_error_handlers
+from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
+from predictor.entrypoints.http.middleware import (
+    MODEL_VERSION_HEADER,
+    REQUEST_ID_HEADER,
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    RequestContextMiddleware,
+)
+from predictor.entrypoints.http.routes import health, models, predict
+from predictor.entrypoints.http.routes.docs import docs_router
+from predictor.entrypoints.http.security import API_KEY_HEADER, load_keyring
+
+DESCRIPTION = (
+    "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "
+    f"Send one of the service's API keys in the `{API_KEY_HEADER}` header. "
+    "Errors are RFC 9457 problem details (`application/problem+json`)."
+)
+
+
+def _package_version() -> str:
+    try:
+        return version("predictor")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(container: Container, *, load_backoff: Backoff | None = None) -> FastAPI:
+    """The HTTP service over ``container``.
+
+    Reads the API keys once (raising ``ConfigurationError`` when there are none); the model is
+    loaded at start-up (lifespan), with retries every ``load_backoff`` until it loads.
+    """
+    settings = container.settings()
+    keyring = load_keyring(container)
+    app = FastAPI(
+        title="predictor",
+        version=_package_version(),
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=model_loading_lifespan(container, load_backoff or Backoff()),
+    )
+    app.state.container = container
+    app.state.keyring = keyring
+    install_error_handlers(app)
+    app.include_router(predict.router)
+    app.include_router(models.router)
+    app.include_router(health.router)
+    if settings.docs_enabled:
+        app.include_router(docs_router(require_key=settings.docs_require_key))
+
+    # Added innermost first: each add_middleware wraps everything added before it.
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "POST"],
+            allow_headers=[API_KEY_HEADER, "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, MODEL_VERSION_HEADER],
+        )
+    app.add_middleware(RequestContextMiddleware, slot=container.slot())
+    return app

@@ -1,0 +1,16 @@
+"""The ASGI entry: ``uvicorn predictor.entrypoints.http.asgi:app_factory --factory``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from predictor.config import load_settings
+from predictor.container import build_container
+from predictor.entrypoints.http.app import create_app
+from predictor.entrypoints.logging import configure_logging
+
+
+def app_factory() -> FastAPI:
+    settings = load_settings()
+    configure_logging(json=settings.json_logs, level=settings.log_level)
+    return create_app(build_container(settings))

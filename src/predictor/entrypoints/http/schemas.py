@@ -1,0 +1,93 @@
+"""Pydantic models of the HTTP bodies, for the OpenAPI document.
+
+Request bodies are not parsed through these on the hot path: ``/predict`` reads its body
+with orjson and checks the envelope by hand (see ``routes/predict.py``), and the domain's
+row encoder checks each row against the served model's schema, which is only known at run
+time. Responses are built as plain dicts and serialised with orjson.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FeatureValue = float | str | None
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"instances": [{"mean radius": 14.1, "mean texture": 19.3}]}]},
+    )
+
+    instances: list[dict[str, FeatureValue]] = Field(
+        min_length=1,
+        description="Rows to predict: each an object with every feature of the model "
+        "(null for an unknown value), and no other key.",
+    )
+
+
+class ClassPrediction(BaseModel):
+    label: str = Field(description="The most likely class.")
+    probabilities: dict[str, float] = Field(description="Every class's probability; they sum to 1.")
+
+
+class RegressionPrediction(BaseModel):
+    value: float
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+    alias: str | None
+    run_id: str | None
+
+
+class PredictResponse(BaseModel):
+    predictions: list[ClassPrediction | RegressionPrediction]
+    model: ModelInfo
+    request_id: str
+
+
+class FieldProblem(BaseModel):
+    row: int | None = Field(description="Index of the row in `instances`; null for the whole request.")
+    field: str | None
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail (served as application/problem+json)."""
+
+    type: str = Field(examples=["https://predictor.dev/problems/invalid-input"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str | None
+    errors: list[FieldProblem] | None = None
+
+
+class Liveness(BaseModel):
+    status: Literal["alive"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    model: ModelInfo
+
+
+class CurrentModel(ModelInfo):
+    created_at: datetime | None
+    origin: str = Field(description="registry, or cache when the registry could not be reached.")
+    feature_schema: dict[str, Any] = Field(alias="schema")
+    metrics: dict[str, float]
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting the problem bodies a route can answer with."""
+    return {
+        status: {"model": Problem, "description": "A problem (application/problem+json)"}
+        for status in statuses
+    }

@@ -1,0 +1,65 @@
+"""API key check: the ``X-API-Key`` header against the keyring read once at start-up."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from predictor.config import API_KEYS_SECRET
+from predictor.container import Container
+from predictor.domain.auth import ApiKeyring
+from predictor.domain.errors import ConfigurationError, Unauthorized
+
+API_KEY_HEADER = "X-API-Key"
+
+# Declared through FastAPI's scheme so /openapi.json documents it and Swagger UI can send it;
+# auto_error=False because the domain's Unauthorized (and the error table) answers instead.
+_header_scheme = APIKeyHeader(
+    name=API_KEY_HEADER,
+    scheme_name="ApiKey",
+    description="One of the service's API keys (PREDICTOR_API_KEYS).",
+    auto_error=False,
+)
+
+# Query parameter names (lower case, letters only) that look like a key being sent in the URL.
+_KEY_LIKE_PARAMETERS = frozenset(
+    {"apikey", "key", "xapikey", "accesskey", "token", "accesstoken", "authtoken", "auth", "secret"}
+)
+_NOT_LETTERS = re.compile(r"[^a-z]")
+
+KEY_IN_QUERY_DETAIL = (
+    "API keys are not accepted in the query string, where they end up in logs and browser history; "
+    f"send the key in the {API_KEY_HEADER} header, and rotate any key that was sent in a URL"
+)
+
+
+def load_keyring(container: Container) -> ApiKeyring:
+    """Read the API keys once; an app with no key would serve predictions to anyone, so refuse."""
+    keyring = ApiKeyring(container.adapters.secrets().get_list(API_KEYS_SECRET))
+    if len(keyring) == 0:
+        raise ConfigurationError(
+            f"no API keys are configured: set {API_KEYS_SECRET} to one or more keys "
+            "(comma-separated, at least 16 characters each) before starting the HTTP service"
+        )
+    return keyring
+
+
+def _has_key_in_query(request: Request) -> bool:
+    return any(_NOT_LETTERS.sub("", name.lower()) in _KEY_LIKE_PARAMETERS for name in request.query_params)
+
+
+async def require_api_key(request: Request, presented: Annotated[str | None, Depends(_header_scheme)]) -> str:
+    """The id of the presented key (safe to log); raises ``Unauthorized`` otherwise."""
+    # Refused even when the header is right: a key in a URL is a leaked key.
+    if _has_key_in_query(request):
+        raise Unauthorized(KEY_IN_QUERY_DETAIL)
+    keyring: ApiKeyring = request.app.state.keyring
+    key_id = keyring.check(presented)
+    request.state.key_id = key_id
+    return key_id
+
+
+ApiKeyDep = Annotated[str, Depends(require_api_key)]

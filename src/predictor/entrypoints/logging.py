@@ -1,0 +1,100 @@
+"""Logging: structlog for our own events, and stdlib records rendered the same way.
+
+The domain logs through ``logging.getLogger(__name__)`` with ``extra={...}``; those records go
+through structlog's ``ProcessorFormatter``, so they come out in the same format (JSON lines in
+production, coloured console lines in development) with their extra fields and the request id
+bound by the HTTP middleware. Logs go to stderr: stdout belongs to the CLI's output.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+import orjson
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+# uvicorn's own access line repeats ours, and would log query strings (where a careless client
+# may have put an API key); its other loggers are routed through ours.
+_SILENCED = ("uvicorn.access",)
+_ROUTED = ("uvicorn", "uvicorn.error")
+
+
+class _PredictorHandler(logging.StreamHandler[TextIO]):
+    """Our root handler, told apart so configuring twice replaces it instead of adding another."""
+
+
+class _StderrHandler(_PredictorHandler):
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, as the standard library's
+    last-resort handler does, so a swapped stderr (pytest's capture, a daemon's redirect) works."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def _drop_color_message(logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
+    # uvicorn passes a second, ANSI-coloured copy of its message as an extra field.
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
+def _render_json(logger: WrappedLogger, name: str, event_dict: EventDict) -> str:
+    return orjson.dumps(event_dict, default=repr).decode()
+
+
+def configure_logging(json: bool, level: str, stream: TextIO | None = None) -> None:
+    """Send every log record (ours, the domain's, uvicorn's) to ``stream`` (stderr) at ``level``."""
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: list[Processor]
+    if json:
+        renderer = [structlog.processors.dict_tracebacks, _render_json]
+    else:
+        renderer = [structlog.dev.ConsoleRenderer(colors=(stream or sys.stderr).isatty())]
+    handler = _PredictorHandler(stream) if stream is not None else _StderrHandler()
+
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        # Records from the standard library: their extra={...} fields become keys.
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+    )
+    handler.setFormatter(formatter)
+
+    root = logging.getLogger()
+    for existing in [h for h in root.handlers if isinstance(h, _PredictorHandler)]:
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in _ROUTED:
+        routed = logging.getLogger(name)
+        routed.handlers.clear()
+        routed.propagate = True
+    for name in _SILENCED:
+        silenced = logging.getLogger(name)
+        silenced.handlers[:] = [logging.NullHandler()]
+        silenced.propagate = False

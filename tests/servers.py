@@ -1,0 +1,94 @@
+"""Starting predictor's own commands as subprocesses on loopback, for integration and e2e tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+PREDICTOR = [sys.executable, "-m", "predictor"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without any PREDICTOR_ or MLFLOW_ setting."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PREDICTOR_", "MLFLOW_"))}
+
+
+def local_env(workdir: Path, **extra: str) -> dict[str, str]:
+    """An environment whose MLflow store, artifacts and cache all live in ``workdir``."""
+    env = clean_env()
+    env.update(
+        {
+            "PREDICTOR_MLFLOW_TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}",
+            "PREDICTOR_ARTIFACT_ROOT": str(workdir / "mlartifacts"),
+            "PREDICTOR_CACHE_DIR": str(workdir / "cache"),
+            "PREDICTOR_PROFILE": "test",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PREDICTOR, *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def wait_ready(base_url: str, process: subprocess.Popen[str], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before it was ready")
+        try:
+            if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{base_url} was not ready within {timeout} s")
+
+
+@contextmanager
+def running(args: list[str], env: Mapping[str, str], cwd: Path, port: int) -> Iterator[tuple[str, Path]]:
+    """Run ``predictor ARGS`` until it answers ready on ``port``; yield its URL and log file."""
+    log_path = cwd / f"server-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*PREDICTOR, *args], env=dict(env), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(base_url, process)
+            yield base_url, log_path
+        except BaseException:
+            sys.stderr.write(log_path.read_text())
+            raise
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

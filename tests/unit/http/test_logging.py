@@ -1,0 +1,170 @@
+"""Logs: one access line per request with its id, status, latency, model and key id; never the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import logging
+from collections.abc import Iterator
+
+import orjson
+import pytest
+import structlog
+from fastapi.testclient import TestClient
+
+from predictor.domain.auth import key_id
+from predictor.domain.manifest import ModelManifest
+from predictor.domain.ports import Matrix, Scores, ServableModel
+from predictor.entrypoints.http.app import create_app
+from predictor.entrypoints.http.routes.predict import INLINE_ROWS
+from predictor.entrypoints.logging import configure_logging
+from tests.unit.http.conftest import API_KEY, AUTH, FAST_RETRY, row, trained_container
+
+ACCESS_KEYS = {"request_id", "method", "path", "status", "latency_ms", "model_version", "key_id"}
+
+
+def access_lines(logs: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [entry for entry in logs if entry["event"] == "request"]
+
+
+def test_each_request_logs_one_access_line(client: TestClient) -> None:
+    with structlog.testing.capture_logs() as logs:
+        ok = client.post("/predict", json={"instances": [row()]}, headers=AUTH)
+        refused = client.post("/predict", json={"instances": [row()]})
+        client.get("/health/live")
+
+    lines = access_lines(logs)
+    assert len(lines) == 3
+    assert all(set(line) >= ACCESS_KEYS for line in lines)
+    first, second, third = lines
+    assert first["request_id"] == ok.headers["X-Request-ID"]
+    assert (first["method"], first["path"], first["status"]) == ("POST", "/predict", 200)
+    assert (first["model_version"], first["key_id"]) == ("1", key_id(API_KEY))
+    assert isinstance(first["latency_ms"], float)
+    assert (second["status"], second["key_id"], second["request_id"]) == (
+        401,
+        None,
+        refused.headers["X-Request-ID"],
+    )
+    assert (third["path"], third["status"]) == ("/health/live", 200)
+
+
+def test_the_api_key_never_appears_in_the_logs(client: TestClient) -> None:
+    with structlog.testing.capture_logs() as logs:
+        client.post("/predict", json={"instances": [row()]}, headers=AUTH)
+        client.post(f"/predict?api_key={API_KEY}", json={"instances": [row()]}, headers=AUTH)
+        client.post("/predict", json={"instances": [row()]}, headers={"X-API-Key": API_KEY[:-1]})
+
+    assert len(access_lines(logs)) == 3
+    assert API_KEY not in repr(logs)
+    assert API_KEY[:-1] not in repr(logs)
+    assert all(line["path"] == "/predict" for line in access_lines(logs))  # no query string
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """configure_logging(json=True) into a buffer; the previous logging set-up is restored after."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_config = structlog.get_config()
+    stream = io.StringIO()
+    configure_logging(json=True, level="INFO", stream=stream)
+    yield stream
+    root.handlers[:] = saved_handlers
+    root.setLevel(saved_level)
+    structlog.configure(**saved_config)
+
+
+def lines_of(stream: io.StringIO) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_json_logs_render_stdlib_records_with_their_extra_fields_and_the_bound_request_id(
+    json_logs: io.StringIO,
+) -> None:
+    with structlog.contextvars.bound_contextvars(request_id="req-1"):
+        logging.getLogger("predictor.domain.lifecycle").info(
+            "model loaded", extra={"model": "demo", "version": "3"}
+        )
+        structlog.get_logger("predictor.test").info("structlog event", rows=2)
+
+    domain, ours = lines_of(json_logs)
+    assert domain["event"] == "model loaded"
+    assert (domain["model"], domain["version"], domain["request_id"]) == ("demo", "3", "req-1")
+    assert (domain["level"], domain["logger"]) == ("info", "predictor.domain.lifecycle")
+    assert "timestamp" in domain
+    assert (ours["event"], ours["rows"], ours["request_id"]) == ("structlog event", 2, "req-1")
+
+
+def test_json_logs_carry_a_structured_stack_trace(json_logs: io.StringIO) -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("predictor.test").exception("failed")
+
+    (line,) = lines_of(json_logs)
+    assert line["level"] == "error"
+    assert "exception" in line
+    assert "boom" in orjson.dumps(line["exception"]).decode()
+
+
+def test_json_logs_below_the_level_are_dropped(json_logs: io.StringIO) -> None:
+    logging.getLogger("predictor.test").debug("noise")
+    structlog.get_logger("predictor.test").debug("noise")
+    assert json_logs.getvalue() == ""
+
+
+def test_the_console_renderer_is_used_in_development() -> None:
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_config = structlog.get_config()
+    stream = io.StringIO()
+    try:
+        configure_logging(json=False, level="INFO", stream=stream)
+        configure_logging(json=False, level="INFO", stream=stream)  # twice: still one handler
+        logging.getLogger("predictor.test").info("hello", extra={"rows": 3})
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        structlog.configure(**saved_config)
+
+    (line,) = stream.getvalue().splitlines()
+    assert "hello" in line
+    assert "rows=3" in line
+    assert not line.startswith("{")
+
+
+class ChattyModel:
+    """The served model, logging through the standard library as domain code does."""
+
+    def __init__(self, model: ServableModel) -> None:
+        self._model = model
+
+    @property
+    def manifest(self) -> ModelManifest:
+        return self._model.manifest
+
+    def predict(self, matrix: Matrix) -> Scores:
+        logging.getLogger("predictor.domain.scoring").info("scoring", extra={"rows": len(matrix)})
+        return self._model.predict(matrix)
+
+
+@pytest.mark.parametrize("rows", [1, INLINE_ROWS + 1])
+def test_a_domain_log_during_a_request_carries_its_request_id(json_logs: io.StringIO, rows: int) -> None:
+    container = trained_container()
+    with TestClient(create_app(container, load_backoff=FAST_RETRY)) as client:
+        served = container.slot().current()
+        container.slot().swap(dataclasses.replace(served, model=ChattyModel(served.model)))
+        response = client.post(
+            "/predict", json={"instances": [row()] * rows}, headers={**AUTH, "X-Request-ID": "req-log"}
+        )
+
+    assert response.status_code == 200
+    lines = lines_of(json_logs)
+    (loaded,) = [line for line in lines if line["event"] == "model loaded"]
+    assert (loaded["model"], loaded["version"]) == ("demo", "1")
+    (scoring,) = [line for line in lines if line["event"] == "scoring"]
+    assert (scoring["rows"], scoring["request_id"]) == (rows, "req-log")
+    (access,) = [line for line in lines if line["event"] == "request"]
+    assert (access["request_id"], access["logger"]) == ("req-log", "predictor.access")
+    assert API_KEY not in json_logs.getvalue()

@@ -1,0 +1,101 @@
+"""XGBoostTrainer and XGBoostRuntime on a small generated table: defaults, overrides, the
+best-iteration cut, batch sizes, and model directories that cannot be served."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from predictor.adapters.memory import synthetic_table
+from predictor.adapters.xgboost.runtime import SMALL_BATCH_ROWS, XGBoostRuntime
+from predictor.adapters.xgboost.trainer import XGBoostTrainedModel, XGBoostTrainer
+from predictor.domain.errors import InvalidModel
+from predictor.domain.manifest import MANIFEST_FILE, ModelManifest
+from predictor.domain.ports import Matrix
+from predictor.domain.schema import TaskType
+from predictor.domain.training import build_schema, encode_columns, encode_target, split_indices
+
+
+def fit(task: TaskType = TaskType.BINARY, **params: object) -> tuple[XGBoostTrainedModel, Matrix]:
+    table = synthetic_table(rows=300, seed=11, task=task)
+    schema = build_schema(table, task=task)
+    truth = encode_target(schema, table.columns[table.target])
+    matrix = encode_columns(schema, table.columns)
+    train, valid, _ = split_indices(truth, task, (0.2, 0.2), seed=2)
+    model = XGBoostTrainer(nthread=1).fit(
+        ModelManifest(schema=schema, booster_file="unset"),
+        (matrix[train], truth[train]),
+        (matrix[valid], truth[valid]),
+        params,
+        seed=2,
+    )
+    return model, matrix
+
+
+@pytest.mark.parametrize(
+    ("task", "shape"),
+    [(TaskType.BINARY, (300,)), (TaskType.MULTICLASS, (300, 3)), (TaskType.REGRESSION, (300,))],
+)
+def test_scores_have_the_tasks_shape(task: TaskType, shape: tuple[int, ...]) -> None:
+    model, matrix = fit(task)
+    scores = model.predict(matrix)
+    assert scores.shape == shape
+    if task is TaskType.MULTICLASS:
+        np.testing.assert_allclose(scores.sum(axis=1), 1.0, rtol=1e-5)
+    if task is TaskType.BINARY:
+        assert ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_the_saved_booster_is_cut_to_the_best_iteration(tmp_path: Path) -> None:
+    model, _ = fit(num_boost_round=400, early_stopping_rounds=5)
+    rounds = model.native.num_boosted_rounds()
+    assert rounds < 400  # stopped early, and the trees after the best round are gone
+    model.save(tmp_path)
+    assert model.manifest.booster_file == "model.ubj"
+    assert XGBoostRuntime().load(tmp_path).manifest == model.manifest
+
+
+def test_user_params_override_the_defaults() -> None:
+    model, _ = fit(max_depth=1, num_boost_round=3, early_stopping_rounds=0)
+    assert model.native.num_boosted_rounds() == 3
+    depths = [json.loads(tree) for tree in model.native.get_dump(dump_format="json")]
+    assert all("children" not in child for tree in depths for child in tree["children"])
+
+
+def test_small_and_large_batches_score_alike() -> None:
+    model, matrix = fit()
+    large = np.concatenate([matrix, matrix])
+    assert len(large) >= SMALL_BATCH_ROWS > 10
+    whole = model.predict(large)
+    np.testing.assert_array_equal(model.predict(large[:10]), whole[:10])
+
+
+def test_a_missing_booster_file_is_an_invalid_model(tmp_path: Path) -> None:
+    model, _ = fit()
+    model.save(tmp_path)
+    (tmp_path / "model.ubj").unlink()
+    with pytest.raises(InvalidModel, match=r"no booster file 'model\.ubj'") as raised:
+        XGBoostRuntime().load(tmp_path)
+    assert str(tmp_path) not in str(raised.value)
+
+
+def test_a_corrupt_booster_file_is_an_invalid_model_without_library_paths(tmp_path: Path) -> None:
+    model, _ = fit()
+    model.save(tmp_path)
+    (tmp_path / "model.ubj").write_bytes(b"not a model")
+    with pytest.raises(InvalidModel, match=r"'model\.ubj' is not a model XGBoost") as raised:
+        XGBoostRuntime().load(tmp_path)
+    assert "/" not in str(raised.value)
+
+
+def test_a_booster_that_disagrees_with_its_manifest_is_an_invalid_model(tmp_path: Path) -> None:
+    model, _ = fit()
+    model.save(tmp_path)
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    manifest["schema"]["features"].append({"name": "extra", "kind": "numeric"})
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(InvalidModel, match="reads 3 features but the manifest lists 4"):
+        XGBoostRuntime().load(tmp_path)
