@@ -28,8 +28,8 @@ run: setup  ## train the demo model if there is none in production, then serve i
 	$(BIN)/predictor demo
 
 lint: setup  ## ruff
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 
 typecheck: setup  ## mypy, strict on src/
 	$(BIN)/mypy

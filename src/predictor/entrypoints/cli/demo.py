@@ -9,11 +9,15 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+import click
+
 from predictor.config import API_KEYS_SECRET, Settings
 from predictor.container import build_container
 from predictor.domain.errors import ModelNotFound
 from predictor.domain.model import ModelRef
 from predictor.domain.training import TrainingRequest
+from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+from predictor.entrypoints.cli.serve import run_server
 
 DEMO_DATASET = "breast-cancer"
 KEY_FILE = Path(".predictor/demo-api-key")
@@ -65,3 +69,15 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None]) -> None:
     echo("Try it (paste into another terminal once the server says it is running):")
     echo(f"  curl -s {url} -H 'X-API-Key: {key}' -H 'Content-Type: application/json' -d {shlex.quote(body)}")
     echo("")
+
+
+@cli.command()
+@reports_errors
+def demo() -> None:
+    """Train the demo model on UCI Breast Cancer if none is in production yet, then serve it.
+
+    This is what `make run` does. The generated API key is kept in .predictor/demo-api-key.
+    """
+    settings = settings_from_env()
+    prepare_demo(settings, echo=click.echo)
+    run_server(settings)

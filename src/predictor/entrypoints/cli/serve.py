@@ -1,0 +1,45 @@
+"""`predictor serve`."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from predictor.config import Settings
+from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+
+
+@cli.command()
+@click.option("--host", help="Interface to bind (default: PREDICTOR_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: PREDICTOR_PORT or 8000).")
+@click.option("--workers", type=int, help="Worker processes (default: PREDICTOR_WORKERS or 1).")
+@reports_errors
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve models:/PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS over HTTP.
+
+    \b
+    Examples:
+      PREDICTOR_API_KEYS=change-me-0123456789 predictor serve
+      PREDICTOR_MODEL_NAME=demo PREDICTOR_MODEL_ALIAS=staging predictor serve --port 8080 --workers 2
+    """
+    settings = settings_from_env(host=host, port=port, workers=workers)
+    run_server(settings)
+
+
+def run_server(settings: Settings) -> None:
+    import uvicorn
+
+    # Workers build their own app from the environment; the CLI's overrides travel there too.
+    os.environ["PREDICTOR_HOST"] = settings.host
+    os.environ["PREDICTOR_PORT"] = str(settings.port)
+    uvicorn.run(
+        "predictor.entrypoints.http.asgi:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
