@@ -35,7 +35,7 @@ typecheck: setup  ## mypy, strict on src/
 	$(BIN)/mypy
 
 contracts: setup  ## import-linter: the domain imports no adapter, framework or SDK
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 unit: setup  ## unit and contract tests only
 	$(BIN)/pytest tests/unit tests/contract
