@@ -9,10 +9,10 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup run serve train test lint typecheck contracts unit integration clean
+.PHONY: help setup run serve train test lint typecheck contracts unit integration clean mlflow-server
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -26,6 +26,9 @@ setup: $(VENV)/.synced  ## create .venv from uv.lock (all extras, dev tools)
 
 run: setup  ## train the demo model if there is none in production, then serve it on 127.0.0.1:8000
 	$(BIN)/predictor demo
+
+mlflow-server: setup  ## MLflow tracking server on 127.0.0.1:5000 (dev: ./mlflow.db, ./mlartifacts; see docs/lifecycle.md)
+	$(BIN)/predictor mlflow-server
 
 lint: setup  ## ruff
 	$(BIN)/ruff check

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -92,3 +93,67 @@ def running(args: list[str], env: Mapping[str, str], cwd: Path, port: int) -> It
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+class TrackingServer:
+    """`predictor mlflow-server` on a loopback port, in its own process group (MLflow starts a
+    uvicorn child), so ``kill`` takes the whole server down at once and ``start`` brings it
+    back on the same port with the same stores."""
+
+    def __init__(self, cwd: Path, env: Mapping[str, str], port: int | None = None) -> None:
+        self.cwd = cwd
+        self.env = dict(env)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = cwd / f"mlflow-server-{self.port}.log"
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self, timeout: float = 120) -> None:
+        with self.log_path.open("a") as log:
+            self._process = subprocess.Popen(
+                [*PREDICTOR, "mlflow-server", "--port", str(self.port), "--workers", "1"],
+                env=self.env,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"mlflow-server exited with {self._process.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"mlflow-server was not up within {timeout} s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL the server and its children, as a crash would."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+
+@contextmanager
+def tracking_server(cwd: Path, env: Mapping[str, str]) -> Iterator[TrackingServer]:
+    server = TrackingServer(cwd, env)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

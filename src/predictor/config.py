@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     # The served model: models:/<model_name>@<model_alias>
     model_name: str = "demo"
     model_alias: str = "production"
+    # An exported model directory (`predictor export`) served as it is, without any registry.
+    model_dir: Path | None = None
+    # An exported directory served when the registry is unreachable at start-up and nothing is cached.
+    fallback_model_dir: Path | None = None
+    # Hot reload: seconds between looks at the alias (0: never), and whether a new version may
+    # change what clients send (features, kinds, categories) or get back (task, labels).
+    reload_interval_s: float = Field(default=30.0, ge=0)
+    allow_breaking_changes: bool = False
 
     # MLflow: PREDICTOR_MLFLOW_TRACKING_URI, falling back to MLflow's own MLFLOW_TRACKING_URI.
     mlflow_tracking_uri: str = Field(
@@ -42,6 +50,13 @@ class Settings(BaseSettings):
     artifact_root: str = "mlartifacts"
     experiment: str = "predictor"
     cache_dir: Path = Path(".predictor/cache")
+    # `predictor mlflow-server`: the tracking server's own stores (required in the prod profile).
+    mlflow_backend_store_uri: str | None = None
+    mlflow_artifacts_destination: str | None = None
+
+    # Tuning (`predictor train --trials/--timeout`): trials run this many at a time, one
+    # XGBoost thread each; see docs/training.md for why, and docs/performance.md for the figures.
+    tuning_parallel_trials: int = Field(default=2, ge=1, le=64)
 
     # HTTP
     host: str = "127.0.0.1"

@@ -14,26 +14,50 @@ from dependency_injector import containers, providers
 
 from predictor.adapters import memory
 from predictor.config import Settings
-from predictor.domain.lifecycle import LoadModel, ModelSlot
+from predictor.domain.catalog import DescribeModel, ListModels
+from predictor.domain.export import ExportModel
+from predictor.domain.exported import ExportRecord
+from predictor.domain.lifecycle import LoadExportedModel, LoadModel, ModelSlot
+from predictor.domain.model import ModelRef
 from predictor.domain.prediction import MakePrediction
+from predictor.domain.promotion import PromoteModel, RollbackModel
+from predictor.domain.reload import RefreshModel
 from predictor.domain.training import TrainModel
 
 if TYPE_CHECKING:
     from predictor.domain.ports import (
+        Alerter,
         DatasetSource,
         ExperimentTracker,
         ModelCache,
         ModelRegistry,
         ModelRuntime,
         ModelTrainer,
+        ReportRenderer,
         SecretStore,
+        Tuner,
     )
 
 
-def _mlflow_registry(settings: Settings) -> ModelRegistry:
+def _exported_registry(model_dir: Path) -> ModelRegistry:
+    from predictor.adapters.exported import ExportedModelRegistry
+
+    return ExportedModelRegistry(model_dir)
+
+
+def _registry(settings: Settings) -> ModelRegistry:
+    """MLflow's registry, or the exported model directory being served (which needs no mlflow)."""
+    if settings.model_dir is not None:
+        return _exported_registry(settings.model_dir)
     from predictor.adapters.mlflow.registry import MlflowModelRegistry
 
     return MlflowModelRegistry(settings.mlflow_tracking_uri)
+
+
+def _memory_registry(settings: Settings) -> ModelRegistry:
+    if settings.model_dir is not None:
+        return _exported_registry(settings.model_dir)
+    return memory.InMemoryModelRegistry()
 
 
 def _mlflow_tracker(settings: Settings) -> ExperimentTracker:
@@ -54,6 +78,18 @@ def _xgboost_trainer() -> ModelTrainer:
     return XGBoostTrainer()
 
 
+def _optuna_tuner() -> Tuner:
+    from predictor.adapters.optuna.tuner import OptunaTuner
+
+    return OptunaTuner()
+
+
+def _matplotlib_renderer() -> ReportRenderer:
+    from predictor.adapters.plots import MatplotlibReportRenderer
+
+    return MatplotlibReportRenderer()
+
+
 def _datasets() -> DatasetSource:
     from predictor.adapters.datasets import LocalDatasetSource
 
@@ -72,30 +108,51 @@ def _secret_store(settings: Settings) -> SecretStore:
     return EnvironmentSecretStore()
 
 
+def _log_alerter() -> Alerter:
+    from predictor.adapters.alerts import LogAlerter
+
+    return LogAlerter()
+
+
+def served_ref(settings: Settings) -> ModelRef:
+    """The reference the service follows: the settings' name@alias, or the exported directory's."""
+    if settings.model_dir is not None:
+        return ExportRecord.read(settings.model_dir).ref
+    return ModelRef(settings.model_name, alias=settings.model_alias)
+
+
 class RealAdapters(containers.DeclarativeContainer):
     """MLflow, XGBoost, local files and the environment."""
 
     settings = providers.Dependency(instance_of=Settings)
-    registry = providers.Singleton(_mlflow_registry, settings)
+    registry = providers.Singleton(_registry, settings)
     tracker = providers.Singleton(_mlflow_tracker, settings)
     runtime = providers.Singleton(_xgboost_runtime)
     trainer = providers.Singleton(_xgboost_trainer)
+    tuner = providers.Singleton(_optuna_tuner)
+    renderer = providers.Singleton(_matplotlib_renderer)
     datasets = providers.Singleton(_datasets)
     cache = providers.Singleton(_local_cache, settings.provided.cache_dir)
     secrets = providers.Singleton(_secret_store, settings)
+    alerter = providers.Singleton(_log_alerter)
+    clock = providers.Singleton(memory.SystemClock)
 
 
 class InMemoryAdapters(containers.DeclarativeContainer):
     """Every port in memory: for unit tests and offline trials. Same provider names as RealAdapters."""
 
     settings = providers.Dependency(instance_of=Settings)
-    registry = providers.Singleton(memory.InMemoryModelRegistry)
+    registry = providers.Singleton(_memory_registry, settings)
     tracker = providers.Singleton(memory.InMemoryExperimentTracker)
     runtime = providers.Singleton(memory.LinearModelRuntime)
     trainer = providers.Singleton(memory.LinearModelTrainer)
+    tuner = providers.Singleton(memory.SeededRandomTuner)
+    renderer = providers.Singleton(memory.RecordingReportRenderer)
     datasets = providers.Singleton(memory.InMemoryDatasetSource)
     cache = providers.Singleton(memory.InMemoryModelCache)
     secrets = providers.Singleton(memory.StaticSecretStore)
+    alerter = providers.Singleton(memory.RecordingAlerter)
+    clock = providers.Singleton(memory.SystemClock)
 
 
 class Container(containers.DeclarativeContainer):
@@ -105,12 +162,32 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
 
     slot = providers.Singleton(ModelSlot)
+    model_ref = providers.Singleton(served_ref, settings)
     load_model = providers.Factory(
         LoadModel,
         registry=adapters.registry,
         runtime=adapters.runtime,
         cache=adapters.cache,
         slot=slot,
+        fallback_dir=settings.provided.fallback_model_dir,
+    )
+    load_exported = providers.Factory(LoadExportedModel, runtime=adapters.runtime, slot=slot)
+    # One instance: it remembers refused versions and the trouble it last alerted.
+    refresh_model = providers.Singleton(
+        RefreshModel,
+        registry=adapters.registry,
+        runtime=adapters.runtime,
+        cache=adapters.cache,
+        slot=slot,
+        alerter=adapters.alerter,
+        allow_breaking_changes=settings.provided.allow_breaking_changes,
+    )
+    promote_model = providers.Factory(PromoteModel, registry=adapters.registry, clock=adapters.clock)
+    rollback_model = providers.Factory(RollbackModel, registry=adapters.registry, clock=adapters.clock)
+    describe_model = providers.Factory(DescribeModel, registry=adapters.registry)
+    list_models = providers.Factory(ListModels, registry=adapters.registry)
+    export_model = providers.Factory(
+        ExportModel, registry=adapters.registry, runtime=adapters.runtime, clock=adapters.clock
     )
     make_prediction = providers.Singleton(MakePrediction, slot=slot, max_rows=settings.provided.max_rows)
     train_model = providers.Factory(
@@ -119,6 +196,10 @@ class Container(containers.DeclarativeContainer):
         trainer=adapters.trainer,
         tracker=adapters.tracker,
         registry=adapters.registry,
+        runtime=adapters.runtime,
+        tuner=adapters.tuner,
+        renderer=adapters.renderer,
+        promote=promote_model,
     )
 
 

@@ -219,3 +219,44 @@ def test_an_unreachable_registry_is_unavailable_quickly(logged: Logged) -> None:
     assert time.monotonic() - started < 5
     with pytest.raises(ModelUnavailable):
         registry.list_versions("demo")
+
+
+def test_registered_models_are_listed_by_name(logged: Logged, name: str) -> None:
+    logged.registry.register(name, logged.source, logged.run_id, {})
+    listed = logged.registry.list_models()
+    assert name in listed
+    assert list(listed) == sorted(listed)
+
+
+def test_version_tags_are_added_and_shown_with_the_version(logged: Logged, name: str) -> None:
+    registry = logged.registry
+    registry.register(name, logged.source, logged.run_id, {"team": "risk"})
+    registry.register(name, logged.source, logged.run_id, {})
+    registry.set_version_tags(name, "1", {"predictor.alias.production.by": "alice", "empty": ""})
+    registry.set_version_tags(name, "1", {"team": "fraud"})
+
+    expected = {"team": "fraud", "predictor.alias.production.by": "alice", "empty": ""}
+    assert registry.resolve(ModelRef(name, version="1")).tags == expected
+    assert [v.tags for v in registry.list_versions(name)] == [{}, expected]
+    with pytest.raises(ModelNotFound):
+        registry.set_version_tags(name, "7", {"team": "x"})
+
+
+def test_model_tags_are_kept_on_the_model_not_its_versions(logged: Logged, name: str) -> None:
+    registry = logged.registry
+    registry.register(name, logged.source, logged.run_id, {})
+    assert registry.model_tags(name) == {}
+    registry.set_model_tags(name, {"predictor.alias_history.production": '["1"]'})
+    registry.set_model_tags(name, {"predictor.alias_history.production": '["1", "2"]', "owner": "risk"})
+
+    assert registry.model_tags(name) == {"predictor.alias_history.production": '["1", "2"]', "owner": "risk"}
+    assert registry.resolve(ModelRef(name, version="1")).tags == {}
+    with pytest.raises(ModelNotFound):
+        registry.model_tags("no-such-model")
+    with pytest.raises(ModelNotFound):
+        registry.set_model_tags("no-such-model", {"owner": "x"})
+
+
+def test_an_unreachable_registry_cannot_list_models(logged: Logged) -> None:
+    with pytest.raises(ModelUnavailable):
+        logged.unreachable().list_models()

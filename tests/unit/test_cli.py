@@ -10,9 +10,13 @@ from click.testing import CliRunner
 from predictor.domain.errors import (
     ConfigurationError,
     DataError,
+    Forbidden,
     InvalidModel,
     ModelNotFound,
+    ModelRefused,
     ModelUnavailable,
+    NoEarlierVersion,
+    Unauthorized,
 )
 from predictor.entrypoints.cli import cli, exit_code_for
 
@@ -37,6 +41,10 @@ def test_help_shows_examples(command: str) -> None:
         (ModelNotFound("x"), 3),
         (ModelUnavailable("x"), 4),
         (InvalidModel("x"), 5),
+        (ModelRefused("x"), 5),
+        (NoEarlierVersion("x"), 6),
+        (Unauthorized("x"), 7),
+        (Forbidden("x"), 7),
     ],
 )
 def test_domain_errors_map_to_exit_codes(error: Exception, code: int) -> None:

@@ -29,7 +29,9 @@ def test_training_logs_a_run_registers_a_version_and_moves_the_alias(container: 
     (run,) = tracker_of(container).runs
     assert run.finished
     assert run.params["seed"] == 42
-    assert set(run.metrics) == {"test_accuracy", "test_roc_auc", "test_log_loss"}
+    assert set(run.metrics) == {
+        f"test_{m}" for m in ("accuracy", "roc_auc", "log_loss", "f1", "precision", "recall")
+    }
     assert len(run.tags["predictor.data_fingerprint"]) == 64
     assert outcome.version is not None
     assert container.adapters.registry().resolve(ModelRef("demo", alias="production")) == (

@@ -21,10 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef, ModelVersion
@@ -112,16 +109,14 @@ class LocalModelCache(ModelCache):
 
     def remember(self, ref: ModelRef, version: ModelVersion) -> None:
         path = self._last_good_path(ref)
-        record: dict[str, Any] = asdict(version)
-        record["created_at"] = version.created_at.isoformat() if version.created_at else None
         with _writing(self.root):
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, json.dumps(record, indent=2, sort_keys=True))
+            _write_atomically(path, json.dumps(version.as_dict(), indent=2, sort_keys=True))
 
     def last_good(self, ref: ModelRef) -> tuple[ModelVersion, Path] | None:
         path = self._last_good_path(ref)
         try:
-            version = _version_from_json(path.read_text(encoding="utf-8"))
+            version = ModelVersion.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -175,19 +170,3 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def _version_from_json(text: str) -> ModelVersion:
-    raw = json.loads(text)
-    created = raw.get("created_at")
-    return ModelVersion(
-        name=str(raw["name"]),
-        version=str(raw["version"]),
-        run_id=raw.get("run_id"),
-        created_at=datetime.fromisoformat(created) if created else None,
-        aliases=tuple(str(a) for a in raw.get("aliases", ())),
-        source=str(raw.get("source", "")),
-        description=str(raw.get("description", "")),
-        tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
-        metrics={str(k): float(v) for k, v in raw.get("metrics", {}).items()},
-    )

@@ -1,11 +1,13 @@
-"""Training data sets by name: the bundled scikit-learn sets (CSV and Parquet files come later)."""
+"""Training data sets by name or path: the bundled scikit-learn sets, CSV and Parquet files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-from predictor.domain.data import Table
+from predictor.adapters.files import read_table_file
+from predictor.domain.data import ReadOptions, Table
 from predictor.domain.errors import DataError
 from predictor.domain.ports import DatasetSource
 
@@ -24,6 +26,7 @@ def _values(bunch: Any) -> tuple[list[Any], tuple[str, ...]]:
     return [float(v) for v in bunch.target], ()
 
 
+_FILE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})
 # name -> (scikit-learn loader, how its target reads)
 _BUNDLED: Mapping[str, tuple[str, Callable[[Any], tuple[list[Any], tuple[str, ...]]]]] = {
     "breast-cancer": ("load_breast_cancer", _classes),
@@ -33,17 +36,25 @@ _BUNDLED: Mapping[str, tuple[str, Callable[[Any], tuple[list[Any], tuple[str, ..
 
 
 class LocalDatasetSource(DatasetSource):
-    """Data sets on this machine, by name.
+    """Data sets on this machine, by name or path.
 
     Bundled (from scikit-learn, no download): ``breast-cancer`` (binary: "malignant" /
     "benign"), ``wine`` (multiclass: "class_0" … "class_2") and ``diabetes`` (regression).
     Features are float columns; the target column is ``target``.
+
+    Files: ``*.csv`` / ``*.tsv`` / ``*.txt`` (any delimiter) and ``*.parquet`` / ``*.pq``,
+    read as ``options`` say (see ``predictor.adapters.files``); ``options.target`` is required.
     """
 
-    def load(self, name: str) -> Table:
+    def load(self, name: str, options: ReadOptions | None = None) -> Table:
+        options = options or ReadOptions()
         if name in _BUNDLED:
+            if options.target not in (None, TARGET_COLUMN):
+                raise DataError(f"the bundled data set {name!r} has the target column {TARGET_COLUMN!r}")
             return _bundled(name)
-        # CSV and Parquet paths will be recognised here, by suffix, before giving up.
+        path = Path(name)
+        if path.suffix.lower() in _FILE_SUFFIXES or path.exists():
+            return read_table_file(path, options)
         known = ", ".join(sorted(_BUNDLED))
         raise DataError(f"unknown data set {name!r}; bundled data sets: {known}")
 

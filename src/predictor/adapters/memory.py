@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from predictor.domain.data import Table
+from predictor.domain.data import ReadOptions, Table
 from predictor.domain.errors import (
     ConfigurationError,
     DataError,
@@ -28,23 +30,36 @@ from predictor.domain.errors import (
     ModelNotFound,
     ModelUnavailable,
 )
+from predictor.domain.evaluation import EvaluationReport, PlotKind
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import (
+    Alerter,
     Clock,
     DatasetSource,
     ExperimentTracker,
+    IterationCallback,
     Matrix,
     ModelCache,
     ModelRegistry,
     ModelRuntime,
     ModelTrainer,
+    ReportRenderer,
     Scores,
     SecretStore,
     TrackedRun,
     TrainedModel,
+    Tuner,
 )
 from predictor.domain.schema import TaskType
+from predictor.domain.search import (
+    IntParam,
+    SearchSpace,
+    TrialHandle,
+    TrialRecord,
+    TrialState,
+    TuningBudget,
+)
 
 WEIGHTS_FILE = "weights.json"
 
@@ -52,9 +67,17 @@ WEIGHTS_FILE = "weights.json"
 class LinearModel(TrainedModel):
     """A least-squares model on the encoded features (missing values count as 0)."""
 
-    def __init__(self, manifest: ModelManifest, weights: np.ndarray) -> None:
+    def __init__(
+        self,
+        manifest: ModelManifest,
+        weights: np.ndarray,
+        params: Mapping[str, Any] | None = None,
+        history: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
         self._manifest = manifest
         self._weights = weights
+        self._params = dict(params or {})
+        self._history = {k: list(v) for k, v in (history or {}).items()}
 
     @property
     def manifest(self) -> ModelManifest:
@@ -63,6 +86,20 @@ class LinearModel(TrainedModel):
     @property
     def native(self) -> object:
         return self._weights
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self._params
+
+    @property
+    def history(self) -> Mapping[str, Sequence[float]]:
+        return self._history
+
+    @property
+    def feature_importance(self) -> Mapping[str, float]:
+        """The absolute weight of each feature, summed over outputs."""
+        magnitude = np.abs(self._weights[:-1]).sum(axis=1)
+        return {name: float(v) for name, v in zip(self._manifest.schema.names, magnitude, strict=True)}
 
     def predict(self, matrix: Matrix) -> Scores:
         design = np.column_stack([np.nan_to_num(matrix.astype(np.float64)), np.ones(len(matrix))])
@@ -81,7 +118,7 @@ class LinearModel(TrainedModel):
         self._manifest.write(directory)
 
     def with_manifest(self, manifest: ModelManifest) -> LinearModel:
-        return LinearModel(manifest, self._weights)
+        return LinearModel(manifest, self._weights, self._params, self._history)
 
 
 class LinearModelTrainer(ModelTrainer):
@@ -97,6 +134,8 @@ class LinearModelTrainer(ModelTrainer):
         valid: tuple[Matrix, Scores],
         params: Mapping[str, Any],
         seed: int,
+        on_iteration: IterationCallback | None = None,
+        threads: int | None = None,
     ) -> LinearModel:
         matrix, truth = train
         task = manifest.schema.target.task
@@ -108,8 +147,18 @@ class LinearModelTrainer(ModelTrainer):
         else:
             goal = np.eye(len(manifest.schema.target.labels))[truth.astype(int)] * 8.0 - 4.0
         weights, *_ = np.linalg.lstsq(design, goal, rcond=None)
-        self.fits.append({"params": dict(params), "seed": seed, "rows": len(matrix)})
-        return LinearModel(replace(manifest, booster_file=WEIGHTS_FILE), weights)
+        self.fits.append({"params": dict(params), "seed": seed, "rows": len(matrix), "threads": threads})
+        model = LinearModel(replace(manifest, booster_file=WEIGHTS_FILE), weights, {**params, "seed": seed})
+        # One "round": the validation RMSE of the scores, so tuning has something to compare.
+        valid_matrix, valid_truth = valid
+        scores = model.predict(valid_matrix)
+        if scores.ndim == 2:
+            scores = scores[np.arange(len(valid_truth)), valid_truth.astype(int)]
+            valid_truth = np.ones(len(valid_truth))
+        rmse = float(np.sqrt(np.mean((scores - valid_truth) ** 2)))
+        if on_iteration is not None:
+            on_iteration(0, rmse)
+        return LinearModel(model.manifest, weights, model.params, {"rmse": [rmse]})
 
 
 class LinearModelRuntime(ModelRuntime):
@@ -142,6 +191,7 @@ class InMemoryModelRegistry(ModelRegistry):
     def __init__(self, clock: Clock | None = None) -> None:
         self._models: dict[str, list[_Entry]] = {}
         self._aliases: dict[tuple[str, str], str] = {}
+        self._model_tags: dict[str, dict[str, str]] = {}
         self._clock = clock or SystemClock()
         self.offline = False
         self.downloads = 0
@@ -214,6 +264,28 @@ class InMemoryModelRegistry(ModelRegistry):
         self._check_online()
         return [self._with_aliases(e.version) for e in reversed(self._entries(name))]
 
+    def list_models(self) -> Sequence[str]:
+        self._check_online()
+        return sorted(self._models)
+
+    def set_version_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        self._check_online()
+        for entry in self._entries(name):
+            if entry.version.version == version:
+                entry.version = replace(entry.version, tags={**entry.version.tags, **tags})
+                return
+        raise ModelNotFound(f"model {name!r} has no version {version}")
+
+    def model_tags(self, name: str) -> Mapping[str, str]:
+        self._check_online()
+        self._entries(name)
+        return dict(self._model_tags.get(name, {}))
+
+    def set_model_tags(self, name: str, tags: Mapping[str, str]) -> None:
+        self._check_online()
+        self._entries(name)
+        self._model_tags.setdefault(name, {}).update(tags)
+
 
 @dataclass
 class RecordedRun(TrackedRun):
@@ -227,7 +299,11 @@ class RecordedRun(TrackedRun):
     metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     documents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    histories: dict[str, list[float]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    parent_run_id: str | None = None
     finished: bool = False
+    failed: bool = False
 
     @property
     def run_id(self) -> str:
@@ -245,6 +321,12 @@ class RecordedRun(TrackedRun):
     def log_dict(self, payload: Mapping[str, Any], filename: str) -> None:
         self.documents[filename] = payload
 
+    def log_metric_history(self, name: str, values: Sequence[float]) -> None:
+        self.histories[name] = [float(v) for v in values]
+
+    def log_artifact(self, content: bytes, path: str) -> None:
+        self.files[path] = content
+
     def log_model(self, model: TrainedModel) -> str:
         directory = self.artifacts / self._run_id / "model"
         model.save(directory)
@@ -260,11 +342,22 @@ class InMemoryExperimentTracker(ExperimentTracker):
         self._ids = itertools.count(1)
 
     @contextmanager
-    def start_run(self, experiment: str, run_name: str) -> Iterator[RecordedRun]:
-        run = RecordedRun(experiment, run_name, self.root, f"run-{next(self._ids)}")
+    def start_run(
+        self, experiment: str, run_name: str, parent_run_id: str | None = None
+    ) -> Iterator[RecordedRun]:
+        run = RecordedRun(
+            experiment, run_name, self.root, f"run-{next(self._ids)}", parent_run_id=parent_run_id
+        )
         self.runs.append(run)
-        yield run
+        try:
+            yield run
+        except BaseException:
+            run.failed = True
+            raise
         run.finished = True
+
+    def children(self, parent: RecordedRun) -> list[RecordedRun]:
+        return [run for run in self.runs if run.parent_run_id == parent.run_id]
 
 
 class InMemoryModelCache(ModelCache):
@@ -295,6 +388,23 @@ class InMemoryModelCache(ModelCache):
         return (version, directory) if directory is not None else None
 
 
+@dataclass(frozen=True)
+class Alert:
+    subject: str
+    message: str
+    fields: Mapping[str, str]
+
+
+class RecordingAlerter(Alerter):
+    """Keeps every alert in ``alerts``, for tests to read back."""
+
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    def alert(self, subject: str, message: str, **fields: str) -> None:
+        self.alerts.append(Alert(subject, message, fields))
+
+
 class StaticSecretStore(SecretStore):
     def __init__(self, secrets: Mapping[str, Sequence[str]] | None = None) -> None:
         self._secrets = {k: list(v) for k, v in (secrets or {}).items()}
@@ -309,12 +419,84 @@ class InMemoryDatasetSource(DatasetSource):
     def __init__(self, tables: Mapping[str, Table] | None = None) -> None:
         self.tables = dict(tables or {})
 
-    def load(self, name: str) -> Table:
+    def load(self, name: str, options: ReadOptions | None = None) -> Table:
         try:
-            return self.tables[name]
+            table = self.tables[name]
         except KeyError:
             known = ", ".join(sorted(self.tables)) or "none"
             raise DataError(f"unknown data set {name!r}; known: {known}") from None
+        if options is not None and options.target is not None and options.target != table.target:
+            return Table(table.name, table.columns, options.target)
+        return table
+
+
+class _Trial:
+    """A ``TrialHandle`` (structurally): plain attributes stand for the protocol's properties."""
+
+    def __init__(self, number: int, params: Mapping[str, Any], threads: int) -> None:
+        self.number = number
+        self.params = params
+        self.threads = threads
+        self.reports: list[tuple[int, float]] = []
+
+    def report(self, step: int, value: float) -> bool:
+        self.reports.append((step, value))
+        return False
+
+
+class SeededRandomTuner(Tuner):
+    """Random search with a seeded numpy generator, one trial at a time, never pruning."""
+
+    def __init__(self) -> None:
+        self.searches: list[TuningBudget] = []
+
+    def tune(
+        self,
+        space: SearchSpace,
+        objective: Callable[[TrialHandle], float],
+        budget: TuningBudget,
+        seed: int,
+        maximize: bool,
+        on_trial: Callable[[TrialRecord], None],
+    ) -> Sequence[TrialRecord]:
+        self.searches.append(budget)
+        rng = np.random.default_rng(seed)
+        started = time.monotonic()
+        records: list[TrialRecord] = []
+        for number in itertools.count():
+            if budget.trials is not None and number >= budget.trials:
+                break
+            if budget.timeout is not None and time.monotonic() - started >= budget.timeout:
+                break
+            params = {p.name: _sample(p, rng) for p in space}
+            began = time.monotonic()
+            value = objective(_Trial(number, params, budget.threads))
+            state = TrialState.COMPLETE if math.isfinite(value) else TrialState.FAILED
+            record = TrialRecord(number, params, state, value, time.monotonic() - began)
+            records.append(record)
+            on_trial(record)
+        if not any(r.state is TrialState.COMPLETE for r in records):
+            raise DataError(f"no tuning trial completed ({len(records)} tried)")
+        return records
+
+
+def _sample(param: Any, rng: np.random.Generator) -> float | int:
+    if isinstance(param, IntParam):
+        return int(rng.integers(param.low, param.high + 1))
+    if param.log:
+        return float(np.exp(rng.uniform(np.log(param.low), np.log(param.high))))
+    return float(rng.uniform(param.low, param.high))
+
+
+class RecordingReportRenderer(ReportRenderer):
+    """Remembers which plots were asked for; each "PNG" is the PNG signature and the plot's name."""
+
+    def __init__(self) -> None:
+        self.rendered: list[PlotKind] = []
+
+    def render(self, plot: PlotKind, report: EvaluationReport) -> bytes:
+        self.rendered.append(plot)
+        return b"\x89PNG\r\n\x1a\n" + plot.value.encode()
 
 
 class SystemClock(Clock):
@@ -352,6 +534,7 @@ def synthetic_table(rows: int = 200, seed: int = 0, task: TaskType = TaskType.BI
 
 
 __all__ = [
+    "Alert",
     "FixedClock",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",
@@ -361,6 +544,9 @@ __all__ = [
     "LinearModelRuntime",
     "LinearModelTrainer",
     "RecordedRun",
+    "RecordingAlerter",
+    "RecordingReportRenderer",
+    "SeededRandomTuner",
     "StaticSecretStore",
     "SystemClock",
     "synthetic_table",

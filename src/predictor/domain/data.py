@@ -8,6 +8,20 @@ from typing import Any
 
 from predictor.domain.errors import DataError
 
+# Read as missing besides the empty field (and pandas' own NA, NaN, null…): UCI's "?".
+DEFAULT_NA_VALUES = ("?",)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file: the target column, the CSV delimiter (None: guessed from the first
+    lines), whether the first line names the columns, and extra markers of a missing value."""
+
+    target: str | None = None
+    delimiter: str | None = None
+    header: bool = True
+    na_values: tuple[str, ...] = DEFAULT_NA_VALUES
+
 
 @dataclass(frozen=True)
 class Table:

@@ -1,8 +1,8 @@
 """Rows from a client -> a validated float32 matrix in schema order.
 
-The encoder is compiled once per model (feature positions, category lookups) and then
-used on every request. Every bad field is reported, with its row index, in one
-``InvalidInput``; nothing else escapes ``encode``.
+The encoder is compiled once per model (feature positions, category lookups, the fitted
+imputation and scaling vectors) and then used on every request. Every bad field is
+reported, with its row index, in one ``InvalidInput``; nothing else escapes ``encode``.
 """
 
 from __future__ import annotations
@@ -74,10 +74,13 @@ def _categorical(lookup: Mapping[str, float], allowed: str) -> Callable[[object]
 class EncodedRows:
     matrix: Matrix
     unseen_categories: int = 0
+    # The features that received a category never seen in training (treated as missing).
+    unseen_features: tuple[str, ...] = ()
 
 
 class RowEncoder:
-    """Encodes JSON-like rows (``list[dict[str, value]]``) for one feature schema."""
+    """Encodes JSON-like rows (``list[dict[str, value]]``) for one feature schema, then applies
+    the schema's fitted preprocessing to the whole matrix at once."""
 
     def __init__(self, schema: FeatureSchema) -> None:
         self.schema = schema
@@ -96,6 +99,7 @@ class RowEncoder:
             else:
                 self._converters.append(_numeric)
                 self._vocabularies.append(None)
+        self._preprocess = schema.preprocessing.compile()
 
     @property
     def width(self) -> int:
@@ -112,6 +116,7 @@ class RowEncoder:
         matrix = np.empty((len(rows), self.width), dtype=np.float32)
         errors: list[FieldError] = []
         unseen = 0
+        unseen_features: set[str] = set()
         names = self._names
         converters = self._converters
         vocabularies = self._vocabularies
@@ -137,6 +142,7 @@ class RowEncoder:
                 vocabulary = vocabularies[j]
                 if vocabulary is not None and isinstance(value, str) and value not in vocabulary:
                     unseen += 1
+                    unseen_features.add(name)
             # Every feature present and no more keys than features means no unexpected key.
             if missing or len(row) != len(names):
                 for key in row:
@@ -146,4 +152,6 @@ class RowEncoder:
                 break
         if errors:
             raise InvalidInput(errors[:_MAX_REPORTED_ERRORS])
-        return EncodedRows(matrix=matrix, unseen_categories=unseen)
+        if self._preprocess is not None:
+            self._preprocess(matrix)
+        return EncodedRows(matrix, unseen, tuple(sorted(unseen_features)))

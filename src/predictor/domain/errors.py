@@ -4,11 +4,15 @@ PredictorError
 ├── InvalidInput            rows or fields a client sent do not fit the model (HTTP 400)
 ├── PayloadTooLarge         more rows or bytes than the limits allow (HTTP 413)
 ├── Unauthorized            missing or unknown API key (HTTP 401)
+├── Forbidden               a valid key without the right to do this (HTTP 403)
 ├── ModelNotFound           no such model, version or alias in the registry (HTTP 404)
 ├── ModelUnavailable        nothing loaded yet, or the registry cannot be reached (HTTP 503)
 ├── InvalidModel            a model directory or manifest that cannot be served
+├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
+├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
 ├── ConfigurationError      a setting or combination of settings that cannot work
 └── DataError               a training data set that cannot be used
+    └── DataCheckFailed     the data checks found problems (one line each)
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class Unauthorized(PredictorError):
     """The API key is missing or is not one of the active keys."""
 
 
+class Forbidden(PredictorError):
+    """The API key is valid but does not allow this (an admin route with a client key)."""
+
+
 class ModelNotFound(PredictorError):
     """The registry has no such model, version or alias."""
 
@@ -80,9 +88,25 @@ class InvalidModel(PredictorError):
     """A model directory or manifest that predictor cannot serve."""
 
 
+class ModelRefused(PredictorError):
+    """A new version could not replace the served one; the served one keeps answering."""
+
+
+class NoEarlierVersion(PredictorError):
+    """A rollback asked for, but the alias has no earlier version in its history."""
+
+
 class ConfigurationError(PredictorError):
     """A setting, or a combination of settings, that cannot work."""
 
 
 class DataError(PredictorError):
     """A training data set that cannot be used as given."""
+
+
+class DataCheckFailed(DataError):
+    """The data checks found problems that stop training; ``problems`` has one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from predictor.domain.errors import InvalidModel
+from predictor.domain.preprocessing import Preprocessing
 from predictor.domain.schema import FeatureSchema
 
 MANIFEST_FILE = "manifest.json"
@@ -17,14 +18,18 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class ModelManifest:
-    """Everything serving needs besides the booster: schema, example rows, metrics."""
+    """Everything serving needs besides the booster: schema (with its fitted preprocessing),
+    example rows, metrics."""
 
     schema: FeatureSchema
     booster_file: str
     input_example: tuple[Mapping[str, Any], ...] = ()
     metrics: Mapping[str, float] = field(default_factory=dict)
-    preprocessing: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+
+    @property
+    def preprocessing(self) -> Preprocessing:
+        return self.schema.preprocessing
 
     def to_json(self) -> str:
         return json.dumps(
@@ -34,7 +39,7 @@ class ModelManifest:
                 "schema": self.schema.as_dict(),
                 "input_example": list(self.input_example),
                 "metrics": dict(self.metrics),
-                "preprocessing": dict(self.preprocessing),
+                "preprocessing": self.preprocessing.as_dict(self.schema.names),
             },
             indent=2,
             sort_keys=True,
@@ -62,12 +67,16 @@ class ModelManifest:
         metrics = raw.get("metrics", {})
         if not isinstance(metrics, dict):
             raise InvalidModel("the manifest's metrics must be an object")
+        schema = FeatureSchema.from_dict(raw.get("schema") or {})
+        try:
+            preprocessing = Preprocessing.from_dict(raw.get("preprocessing") or {}, schema.names)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidModel(f"malformed preprocessing in the manifest: {exc}") from exc
         return cls(
-            schema=FeatureSchema.from_dict(raw.get("schema") or {}),
+            schema=replace(schema, preprocessing=preprocessing),
             booster_file=booster_file,
             input_example=tuple(example),
             metrics={str(k): float(v) for k, v in metrics.items()},
-            preprocessing=raw.get("preprocessing") or {},
             format_version=version,
         )
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from predictor.domain.errors import FieldError, InvalidInput
 
@@ -58,6 +59,36 @@ class ModelVersion:
     description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     metrics: Mapping[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready record (``created_at`` in ISO 8601), read back by ``from_dict``."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "run_id": self.run_id,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "aliases": list(self.aliases),
+            "source": self.source,
+            "description": self.description,
+            "tags": dict(self.tags),
+            "metrics": dict(self.metrics),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> ModelVersion:
+        """Raises KeyError, TypeError or ValueError for a record ``as_dict`` did not write."""
+        created = raw.get("created_at")
+        return cls(
+            name=str(raw["name"]),
+            version=str(raw["version"]),
+            run_id=raw.get("run_id"),
+            created_at=datetime.fromisoformat(created) if created else None,
+            aliases=tuple(str(a) for a in raw.get("aliases", ())),
+            source=str(raw.get("source", "")),
+            description=str(raw.get("description", "")),
+            tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
+            metrics={str(k): float(v) for k, v in raw.get("metrics", {}).items()},
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,11 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from predictor.domain.data import Table
+from predictor.domain.data import ReadOptions, Table
+from predictor.domain.evaluation import EvaluationReport, PlotKind
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion
+from predictor.domain.search import SearchSpace, TrialHandle, TrialRecord, TuningBudget
 
 Matrix = npt.NDArray[np.float32]
 Scores = npt.NDArray[np.floating[Any]]
@@ -62,9 +64,34 @@ class TrainedModel(ServableModel, Protocol):
         """The same model with a completed manifest (metrics, input example)."""
         ...
 
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """Every parameter the model was trained with (defaults included) and its rounds."""
+        ...
+
+    @property
+    def history(self) -> Mapping[str, Sequence[float]]:
+        """The validation score after each round, by metric name. The last metric is the one
+        early stopping watched; higher is better for ``auc``-like names, lower otherwise."""
+        ...
+
+    @property
+    def feature_importance(self) -> Mapping[str, float]:
+        """Importance per feature name (total gain for trees), zero for unused features."""
+        ...
+
+
+# Called after each boosting round with (round, validation score of the early-stopping
+# metric); returning True stops training there.
+IterationCallback = Callable[[int, float], bool]
+
 
 class ModelTrainer(Protocol):
-    """Fits a model on encoded training rows, stopping early on the validation rows."""
+    """Fits a model on encoded training rows, stopping early on the validation rows.
+
+    Same rows, params, seed and ``threads`` give the same model, byte for byte. Raises
+    ``DataError`` when the data or parameters cannot be trained on.
+    """
 
     def fit(
         self,
@@ -73,11 +100,13 @@ class ModelTrainer(Protocol):
         valid: tuple[Matrix, Scores],
         params: Mapping[str, Any],
         seed: int,
+        on_iteration: IterationCallback | None = None,
+        threads: int | None = None,
     ) -> TrainedModel: ...
 
 
 class ModelRegistry(Protocol):
-    """Registered models, their versions and aliases.
+    """Registered models, their versions and aliases, and string tags on models and versions.
 
     Raises ``ModelNotFound`` for an unknown name, version or alias and
     ``ModelUnavailable`` when the registry cannot be reached.
@@ -97,7 +126,25 @@ class ModelRegistry(Protocol):
 
     def set_alias(self, name: str, alias: str, version: str) -> None: ...
 
-    def list_versions(self, name: str) -> Sequence[ModelVersion]: ...
+    def list_versions(self, name: str) -> Sequence[ModelVersion]:
+        """Every version of ``name``, newest first, each with its aliases."""
+        ...
+
+    def list_models(self) -> Sequence[str]:
+        """The names of every registered model, sorted; empty when there is none."""
+        ...
+
+    def set_version_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags on one version (``ModelVersion.tags`` shows them)."""
+        ...
+
+    def model_tags(self, name: str) -> Mapping[str, str]:
+        """The tags of the registered model ``name`` itself (not of its versions)."""
+        ...
+
+    def set_model_tags(self, name: str, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags on the registered model ``name``."""
+        ...
 
 
 class TrackedRun(Protocol):
@@ -114,15 +161,29 @@ class TrackedRun(Protocol):
 
     def log_dict(self, payload: Mapping[str, Any], filename: str) -> None: ...
 
+    def log_metric_history(self, name: str, values: Sequence[float]) -> None:
+        """Log ``values`` as one metric with steps 0, 1, 2, … (a per-round curve)."""
+        ...
+
+    def log_artifact(self, content: bytes, path: str) -> None:
+        """Store ``content`` as the run's artifact at ``path`` (e.g. ``plots/roc_curve.png``)."""
+        ...
+
     def log_model(self, model: TrainedModel) -> str:
         """Store the model with the run; return the source a registry can register."""
         ...
 
 
 class ExperimentTracker(Protocol):
-    """Where training runs are recorded."""
+    """Where training runs are recorded.
 
-    def start_run(self, experiment: str, run_name: str) -> AbstractContextManager[TrackedRun]: ...
+    A run ends finished when its block exits normally, failed when it raises. A run started
+    with ``parent_run_id`` is nested under that run (each tuning trial under its search).
+    """
+
+    def start_run(
+        self, experiment: str, run_name: str, parent_run_id: str | None = None
+    ) -> AbstractContextManager[TrackedRun]: ...
 
 
 class ModelCache(Protocol):
@@ -155,10 +216,49 @@ class SecretStore(Protocol):
 class DatasetSource(Protocol):
     """Tabular data sets by name or path, as columns of values plus the target's name."""
 
-    def load(self, name: str) -> Table:
-        """Raises ``DataError`` for an unknown name or an unreadable file."""
+    def load(self, name: str, options: ReadOptions | None = None) -> Table:
+        """Raises ``DataError`` for an unknown name, a missing target, an unreadable, empty or
+        malformed file. ``options`` say how to read a file and which column is the target."""
         ...
+
+
+class Tuner(Protocol):
+    """Searches ``space`` for the parameters with the best objective.
+
+    ``objective(trial)`` trains with ``trial.params`` and returns the validation score,
+    reporting per-round scores through ``trial.report`` (which may ask it to stop: pruning).
+    The same seed and budget in trials give the same sequence of trials. ``on_trial`` is
+    called once per finished trial, in trial order, from the calling thread. Returns every
+    trial; raises ``DataError`` when no trial completes.
+    """
+
+    def tune(
+        self,
+        space: SearchSpace,
+        objective: Callable[[TrialHandle], float],
+        budget: TuningBudget,
+        seed: int,
+        maximize: bool,
+        on_trial: Callable[[TrialRecord], None],
+    ) -> Sequence[TrialRecord]: ...
+
+
+class ReportRenderer(Protocol):
+    """Draws one plot of an evaluation report as PNG bytes."""
+
+    def render(self, plot: PlotKind, report: EvaluationReport) -> bytes: ...
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class Alerter(Protocol):
+    """Tells a person that something needs attention (a refused model, a registry outage).
+
+    ``subject`` is a short stable summary (``registry unreachable``), ``message`` says what
+    happened in a sentence, ``fields`` are string details (model, version, reason). Must not
+    raise: an alert that cannot be sent is logged, and serving goes on.
+    """
+
+    def alert(self, subject: str, message: str, **fields: str) -> None: ...

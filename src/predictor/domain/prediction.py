@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,8 @@ from predictor.domain.lifecycle import ModelSlot, ServedModel
 from predictor.domain.model import Prediction
 from predictor.domain.ports import Scores
 from predictor.domain.schema import TaskType
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,16 @@ class MakePrediction:
                 actual=len(rows),
             )
         encoded = served.encoder.encode(rows)
+        if encoded.unseen_categories:
+            log.info(
+                "categories never seen in training were treated as missing",
+                extra={
+                    "model": served.version.name,
+                    "version": served.version.version,
+                    "unseen_categories": encoded.unseen_categories,
+                    "features": list(encoded.unseen_features),
+                },
+            )
         scores = served.model.predict(encoded.matrix)
         target = served.model.manifest.schema.target
         return PredictionResult(

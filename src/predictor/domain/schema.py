@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from predictor.domain.errors import InvalidModel
+from predictor.domain.preprocessing import Preprocessing
 
 
 class TaskType(StrEnum):
@@ -53,10 +54,16 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class FeatureSchema:
-    """The ordered features a model reads and the target it predicts."""
+    """The ordered features a model reads and the target it predicts.
+
+    ``preprocessing`` (imputation, scaling) is fitted with the vocabularies and travels with
+    them, so every ``RowEncoder(schema)`` applies it; the manifest stores it under its own
+    key, and ``as_dict`` (the clients' view of the schema) leaves it out.
+    """
 
     features: tuple[Feature, ...]
     target: Target
+    preprocessing: Preprocessing = Preprocessing()  # noqa: RUF009  # frozen, so one shared default is safe
 
     def __post_init__(self) -> None:
         if not self.features:
@@ -73,6 +80,9 @@ class FeatureSchema:
             raise InvalidModel("a binary target needs exactly two labels")
         if task is TaskType.MULTICLASS and len(self.target.labels) < 3:
             raise InvalidModel("a multiclass target needs at least three labels")
+        prep = self.preprocessing
+        if any(len(values) not in (0, len(self.features)) for values in (prep.fill, prep.center, prep.scale)):
+            raise InvalidModel("the preprocessing does not have one value per feature")
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -1,29 +1,63 @@
-"""Use case: data -> schema -> split -> fit -> evaluate -> track -> register -> promote."""
+"""Use case: data -> checks -> split -> preprocess -> (tune) -> fit -> evaluate -> track ->
+register -> promote."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from predictor.domain.data import Table
-from predictor.domain.errors import DataError
+from predictor.domain.champion import ChallengeChampion, PromotionDecision
+from predictor.domain.data import ReadOptions
+from predictor.domain.data_checks import DataReport, check_table
+from predictor.domain.errors import ConfigurationError
+from predictor.domain.evaluation import EvaluationReport, evaluate_scores, plots_for
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.metrics import evaluate
 from predictor.domain.model import ModelVersion
-from predictor.domain.ports import DatasetSource, ExperimentTracker, ModelRegistry, ModelTrainer
-from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType
+from predictor.domain.ports import (
+    DatasetSource,
+    ExperimentTracker,
+    ModelRegistry,
+    ModelRuntime,
+    ModelTrainer,
+    ReportRenderer,
+    TrackedRun,
+    TrainedModel,
+    Tuner,
+)
+from predictor.domain.preparation import PreparedData, prepare_data
+from predictor.domain.preprocessing import PreprocessingSettings
+from predictor.domain.promotion import PromoteModel
+from predictor.domain.schema import FeatureSchema, TaskType
+from predictor.domain.search import TrialState, TuningBudget, TuningProgress
+from predictor.domain.tabular import (
+    EXAMPLE_ROWS,
+    build_schema,
+    encode_columns,
+    encode_target,
+    fingerprint,
+    infer_task,
+    split_indices,
+    without_columns,
+)
+from predictor.domain.tuning import TuneParameters, TuningResult
 
 log = logging.getLogger(__name__)
 
-_MAX_CLASSES_FOR_INTEGER_TARGET = 20
-_EXAMPLE_ROWS = 5
+__all__ = [
+    "TrainModel",
+    "TrainingOutcome",
+    "TrainingRequest",
+    "build_schema",
+    "encode_columns",
+    "encode_target",
+    "fingerprint",
+    "infer_task",
+    "split_indices",
+]
 
 
 @dataclass(frozen=True)
@@ -32,11 +66,17 @@ class TrainingRequest:
     experiment: str = "predictor"
     register_as: str | None = None
     promote_to: str | None = None
+    if_better: bool = False  # move promote_to only if the new version beats the current one
     seed: int = 42
     test_fraction: float = 0.2
     valid_fraction: float = 0.2
     task: TaskType | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    read: ReadOptions = field(default_factory=ReadOptions)
+    drop: tuple[str, ...] = ()
+    preprocessing: PreprocessingSettings = field(default_factory=PreprocessingSettings)
+    tuning: TuningBudget | None = None
+    plots: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,129 +86,11 @@ class TrainingOutcome:
     schema: FeatureSchema
     version: ModelVersion | None = None
     alias: str | None = None
-
-
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def infer_task(values: Sequence[Any]) -> TaskType:
-    present = [v for v in values if not _is_missing(v)]
-    distinct = set(present)
-    if any(isinstance(v, str | bool) for v in present):
-        return TaskType.BINARY if len(distinct) == 2 else TaskType.MULTICLASS
-    integral = all(float(v).is_integer() for v in present)
-    if integral and len(distinct) <= _MAX_CLASSES_FOR_INTEGER_TARGET:
-        return TaskType.BINARY if len(distinct) == 2 else TaskType.MULTICLASS
-    return TaskType.REGRESSION
-
-
-def _label(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def build_schema(table: Table, task: TaskType | None) -> FeatureSchema:
-    """Infer feature kinds and the target from the table: strings make a column categorical."""
-    target_values = table.columns[table.target]
-    task = task or infer_task(target_values)
-    labels: tuple[str, ...] = ()
-    if task.is_classification:
-        seen = {_label(v) for v in target_values if not _is_missing(v)}
-        ordered = [c for c in table.class_order if c in seen]
-        labels = tuple(ordered + sorted(seen - set(ordered), key=_sort_key))
-    features = []
-    for name in table.feature_names:
-        values = table.columns[name]
-        if any(isinstance(v, str) for v in values):
-            vocabulary = sorted({str(v) for v in values if not _is_missing(v)})
-            features.append(Feature(name, FeatureKind.CATEGORICAL, tuple(vocabulary)))
-        else:
-            features.append(Feature(name))
-    return FeatureSchema(tuple(features), Target(table.target, task, labels))
-
-
-def _sort_key(label: str) -> tuple[int, float | str]:
-    try:
-        return (0, float(label))
-    except ValueError:
-        return (1, label)
-
-
-def encode_columns(schema: FeatureSchema, columns: Mapping[str, Sequence[Any]]) -> npt.NDArray[np.float32]:
-    """Training-side encoding of whole columns, with the same rules as the row encoder."""
-    width = len(schema.features)
-    rows = len(next(iter(columns.values())))
-    matrix = np.empty((rows, width), dtype=np.float32)
-    for j, feature in enumerate(schema.features):
-        values = columns[feature.name]
-        if feature.kind is FeatureKind.CATEGORICAL:
-            lookup = {c: float(i) for i, c in enumerate(feature.categories)}
-            matrix[:, j] = [math.nan if _is_missing(v) else lookup.get(str(v), math.nan) for v in values]
-        else:
-            try:
-                matrix[:, j] = [math.nan if _is_missing(v) else float(v) for v in values]
-            except (TypeError, ValueError) as exc:
-                raise DataError(f"column {feature.name!r} mixes numbers with other values: {exc}") from exc
-    return matrix
-
-
-def encode_target(schema: FeatureSchema, values: Sequence[Any]) -> npt.NDArray[np.float64]:
-    target = schema.target
-    if target.task is TaskType.REGRESSION:
-        return np.asarray([float(v) for v in values], dtype=np.float64)
-    index = {label: i for i, label in enumerate(target.labels)}
-    return np.asarray([index[_label(v)] for v in values], dtype=np.float64)
-
-
-def split_indices(
-    truth: npt.NDArray[np.float64], task: TaskType, fractions: tuple[float, float], seed: int
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Seeded train / validation / test indices, stratified by class for classification."""
-    rng = np.random.default_rng(seed)
-    groups = (
-        [np.flatnonzero(truth == k) for k in np.unique(truth)]
-        if task.is_classification
-        else [np.arange(len(truth))]
-    )
-    test_fraction, valid_fraction = fractions
-    train, valid, test = [], [], []
-    for members in groups:
-        shuffled = rng.permutation(members)
-        n_test = max(1, round(len(shuffled) * test_fraction))
-        n_valid = max(1, round(len(shuffled) * valid_fraction))
-        test.append(shuffled[:n_test])
-        valid.append(shuffled[n_test : n_test + n_valid])
-        train.append(shuffled[n_test + n_valid :])
-    return (np.sort(np.concatenate(train)), np.sort(np.concatenate(valid)), np.sort(np.concatenate(test)))
-
-
-def fingerprint(table: Table) -> str:
-    """A SHA-256 of the table's column names and values, to tell data sets apart."""
-    digest = hashlib.sha256()
-    for name, values in table.columns.items():
-        digest.update(name.encode())
-        digest.update(repr(list(values)).encode())
-    return digest.hexdigest()
-
-
-def _example_rows(
-    schema: FeatureSchema, table: Table, indices: npt.NDArray[np.intp]
-) -> tuple[dict[str, Any], ...]:
-    rows = []
-    for i in indices[:_EXAMPLE_ROWS].tolist():
-        row: dict[str, Any] = {}
-        for feature in schema.features:
-            value = table.columns[feature.name][i]
-            if _is_missing(value):
-                row[feature.name] = None
-            elif feature.kind is FeatureKind.CATEGORICAL:
-                row[feature.name] = str(value)
-            else:
-                row[feature.name] = float(value)
-        rows.append(row)
-    return tuple(rows)
+    report: DataReport | None = None
+    evaluation: EvaluationReport | None = None
+    tuning: TuningResult | None = None
+    promotion: PromotionDecision | None = None
+    plots: tuple[str, ...] = ()
 
 
 class TrainModel:
@@ -180,56 +102,203 @@ class TrainModel:
         trainer: ModelTrainer,
         tracker: ExperimentTracker,
         registry: ModelRegistry,
+        runtime: ModelRuntime | None = None,
+        tuner: Tuner | None = None,
+        renderer: ReportRenderer | None = None,
+        promote: PromoteModel | None = None,
     ) -> None:
         self._datasets = datasets
         self._trainer = trainer
         self._tracker = tracker
         self._registry = registry
+        self._runtime = runtime
+        self._tuner = tuner
+        self._renderer = renderer
+        # Through PromoteModel when given, so the alias's history (for rollback) is kept.
+        self._promote = promote
 
-    def __call__(self, request: TrainingRequest) -> TrainingOutcome:
-        table = self._datasets.load(request.dataset)
-        schema = build_schema(table, request.task)
-        truth = encode_target(schema, table.columns[table.target])
-        matrix = encode_columns(schema, table.columns)
-        train, valid, test = split_indices(
-            truth, schema.target.task, (request.test_fraction, request.valid_fraction), request.seed
-        )
-        draft = ModelManifest(schema=schema, booster_file="model.ubj")
-        model = self._trainer.fit(
-            draft, (matrix[train], truth[train]), (matrix[valid], truth[valid]), request.params, request.seed
-        )
-        metrics = evaluate(
-            schema.target.task, truth[test], model.predict(matrix[test]), len(schema.target.labels)
-        )
-        model = model.with_manifest(
-            replace(model.manifest, metrics=metrics, input_example=_example_rows(schema, table, test))
-        )
-        data_hash = fingerprint(table)
-        with self._tracker.start_run(request.experiment, run_name=f"train-{table.name}") as run:
-            run.log_params(
-                {
-                    "dataset": table.name,
-                    "seed": request.seed,
-                    "task": schema.target.task.value,
-                    "rows_train": len(train),
-                    "rows_valid": len(valid),
-                    "rows_test": len(test),
-                    **request.params,
-                }
-            )
-            run.log_metrics({f"test_{k}": v for k, v in metrics.items()})
+    def __call__(self, request: TrainingRequest, progress: TuningProgress | None = None) -> TrainingOutcome:
+        if request.tuning is not None and self._tuner is None:
+            raise ConfigurationError("tuning needs a tuner; this adapter set has none")
+        if request.if_better and (self._runtime is None or request.promote_to is None):
+            raise ConfigurationError("--if-better needs --promote ALIAS (and a model runtime)")
+        table = self._datasets.load(request.dataset, request.read)
+        if request.drop:
+            table = without_columns(table, request.drop)
+        kind = "tune" if request.tuning is not None else "train"
+        with self._tracker.start_run(request.experiment, run_name=f"{kind}-{table.name}") as run:
+            data_hash = fingerprint(table)
             run.set_tags({"predictor.data_fingerprint": data_hash, "predictor.dataset": table.name})
+            report = check_table(table, request.task)
+            run.log_dict(report.as_dict(), "data_checks.json")
+            for warning in report.warnings:
+                log.warning("data check: %s", warning, extra={"dataset": table.name})
+            report.raise_on_problems()
+            data = prepare_data(
+                table,
+                report.task,
+                request.preprocessing,
+                (request.test_fraction, request.valid_fraction),
+                request.seed,
+            )
+            logged = {
+                "dataset": table.name,
+                "seed": request.seed,
+                "task": report.task.value,
+                **data.summary(),
+            }
+            run.log_params(logged)
+            model, tuning = self._fit(run, request, data, progress)
+            run.log_params({k: v for k, v in model.params.items() if k not in logged})
+            model, evaluation, plots = self._evaluate(run, model, data, request.plots)
             source = run.log_model(model)
-            outcome = TrainingOutcome(run_id=run.run_id, metrics=metrics, schema=schema)
+            outcome = TrainingOutcome(
+                run_id=run.run_id,
+                metrics=evaluation.metrics,
+                schema=data.schema,
+                report=report,
+                evaluation=evaluation,
+                tuning=tuning,
+                plots=plots,
+            )
             if request.register_as is None:
                 return outcome
             version = self._registry.register(
-                request.register_as, source, run.run_id, {"predictor.data_fingerprint": data_hash}
+                request.register_as, source, run.run_id, _version_tags(data_hash, evaluation)
             )
-        if request.promote_to is not None:
-            self._registry.set_alias(request.register_as, request.promote_to, version.version)
-            log.info(
-                "alias moved",
-                extra={"model": version.name, "version": version.version, "alias": request.promote_to},
+            promotion = self._decide(request, data, evaluation)
+            if promotion is not None:
+                run.log_dict(promotion.as_dict(), "promotion.json")
+                run.set_tags({"predictor.promotion": "promoted" if promotion.promote else "kept"})
+                if promotion.current is not None:
+                    run.log_metrics({f"promotion_current_{promotion.metric}": promotion.current})
+        moved = None
+        if request.promote_to is not None and (promotion is None or promotion.promote):
+            reason = promotion.describe() if promotion is not None else f"trained in run {outcome.run_id}"
+            if self._promote is not None:
+                self._promote(
+                    request.register_as, version.version, request.promote_to, "predictor train", reason
+                )
+            else:
+                self._registry.set_alias(request.register_as, request.promote_to, version.version)
+                log.info("alias moved", extra={"model": version.name, "version": version.version})
+            moved = request.promote_to
+        return replace(outcome, version=version, alias=moved, promotion=promotion)
+
+    def _fit(
+        self, run: TrackedRun, request: TrainingRequest, data: PreparedData, progress: TuningProgress | None
+    ) -> tuple[TrainedModel, TuningResult | None]:
+        draft = ModelManifest(schema=data.schema, booster_file="model.ubj")
+        params = dict(request.params)
+        tuning = None
+        fit_rows = data.train
+        if request.tuning is not None:
+            tuning = self._tune(run, request, draft, data, params, progress)
+            # Refit on training + validation rows for as many rounds as the best trial's early
+            # stopping kept: more rows, the same number of trees; the test rows stay untouched.
+            params.update(tuning.best.params, num_boost_round=tuning.best_rounds, early_stopping_rounds=0)
+            fit_rows = np.sort(np.concatenate([data.train, data.valid]))
+        model = self._trainer.fit(draft, data.part(fit_rows), data.part(data.valid), params, request.seed)
+        # After a refit the validation rows were trained on: the best trial's curve is the honest one.
+        history = tuning.best.history if tuning is not None else model.history
+        for name, values in history.items():
+            run.log_metric_history(f"valid_{name}", list(values))
+        return model, tuning
+
+    def _tune(
+        self,
+        run: TrackedRun,
+        request: TrainingRequest,
+        draft: ModelManifest,
+        data: PreparedData,
+        params: Mapping[str, Any],
+        progress: TuningProgress | None,
+    ) -> TuningResult:
+        assert self._tuner is not None  # noqa: S101  # checked in __call__
+        assert request.tuning is not None  # noqa: S101  # the caller checked
+        tune = TuneParameters(self._trainer, self._tuner, self._tracker)
+        result = tune(
+            draft,
+            data.part(data.train),
+            data.part(data.valid),
+            params,
+            request.seed,
+            request.tuning,
+            request.experiment,
+            run.run_id,
+            progress,
+        )
+        run.log_dict(result.as_dict(), "tuning.json")
+        budget = request.tuning
+        run.log_params(
+            {
+                "tuning_trials": budget.trials,
+                "tuning_timeout": budget.timeout,
+                "tuning_parallel": budget.parallel,
+            }
+        )
+        run.log_metrics(
+            {
+                f"tuning_best_valid_{result.metric}": float(result.best.value or 0.0),
+                "tuning_trials_complete": result.count(TrialState.COMPLETE),
+                "tuning_trials_pruned": result.count(TrialState.PRUNED),
+                "tuning_trials_failed": result.count(TrialState.FAILED),
+            }
+        )
+        return result
+
+    def _evaluate(
+        self, run: TrackedRun, model: TrainedModel, data: PreparedData, plots: bool
+    ) -> tuple[TrainedModel, EvaluationReport, tuple[str, ...]]:
+        target = data.schema.target
+        test_matrix, test_truth = data.part(data.test)
+        evaluation = evaluate_scores(
+            target.task, target.labels, test_truth, model.predict(test_matrix), model.feature_importance
+        )
+        model = model.with_manifest(
+            replace(
+                model.manifest,
+                metrics=evaluation.metrics,
+                input_example=tuple(data.raw_test_rows(EXAMPLE_ROWS)),
             )
-        return replace(outcome, version=version, alias=request.promote_to)
+        )
+        run.log_metrics({f"test_{k}": v for k, v in evaluation.metrics.items()})
+        run.log_dict(dict(model.feature_importance), "feature_importance.json")
+        run.log_dict(evaluation.as_dict(), "evaluation.json")
+        drawn: list[str] = []
+        if plots and self._renderer is not None:
+            for plot in plots_for(target.task):
+                path = f"plots/{plot.value}.png"
+                run.log_artifact(self._renderer.render(plot, evaluation), path)
+                drawn.append(path)
+        return model, evaluation, tuple(drawn)
+
+    def _decide(
+        self, request: TrainingRequest, data: PreparedData, evaluation: EvaluationReport
+    ) -> PromotionDecision | None:
+        if request.promote_to is None or not request.if_better or request.register_as is None:
+            return None
+        assert self._runtime is not None  # noqa: S101  # checked in __call__
+        challenge = ChallengeChampion(self._registry, self._runtime)
+        decision = challenge(
+            request.register_as,
+            request.promote_to,
+            data.schema,
+            data.raw_test_rows(),
+            data.truth[data.test],
+            evaluation.metrics,
+        )
+        log.info(
+            "promotion decided",
+            extra={"alias": decision.alias, "promote": decision.promote, "metric": decision.metric,
+                   "candidate": decision.candidate, "current": decision.current},
+        )  # fmt: skip
+        return decision
+
+
+def _version_tags(data_hash: str, evaluation: EvaluationReport) -> dict[str, str]:
+    """What a registry listing shows without opening the run: the data and the test metrics."""
+    tags = {f"predictor.metric.test_{k}": f"{v:.6g}" for k, v in evaluation.metrics.items()}
+    tags["predictor.data_fingerprint"] = data_hash
+    tags["predictor.task"] = evaluation.task.value
+    return tags

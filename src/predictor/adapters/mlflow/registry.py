@@ -118,6 +118,31 @@ class MlflowModelRegistry(ModelRegistry):
             found.sort(key=lambda v: int(v.version), reverse=True)
             return [self._version(v, tuple(sorted(aliases.get(str(v.version), ())))) for v in found]
 
+    def list_models(self) -> Sequence[str]:
+        with mlflow_errors(self._store, "the registered models"):
+            names: list[str] = []
+            token: str | None = None
+            while True:
+                page = self._client.search_registered_models(page_token=token)
+                names.extend(model.name for model in page)
+                token = page.token
+                if not token:
+                    return sorted(names)
+
+    def set_version_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        with mlflow_errors(self._store, f"model {name!r} has no version {version}"):
+            for key, value in tags.items():
+                self._client.set_model_version_tag(name, version, key, value)
+
+    def model_tags(self, name: str) -> Mapping[str, str]:
+        with mlflow_errors(self._store, f"no registered model named {name!r}"):
+            return dict(self._client.get_registered_model(name).tags or {})
+
+    def set_model_tags(self, name: str, tags: Mapping[str, str]) -> None:
+        with mlflow_errors(self._store, f"no registered model named {name!r}"):
+            for key, value in tags.items():
+                self._client.set_registered_model_tag(name, key, value)
+
     def _version(self, found: MlflowModelVersion, aliases: tuple[str, ...] | None = None) -> ModelVersion:
         created = found.creation_timestamp
         return ModelVersion(

@@ -6,7 +6,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +18,7 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking.context.registry import resolve_tags
 from mlflow.utils.git_utils import get_git_commit
-from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
+from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT, MLFLOW_PARENT_RUN_ID
 
 from predictor.adapters.mlflow.connection import (
     apply_http_defaults,
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 MODEL_ARTIFACT_PATH = "model"
 _BATCH = 100  # MLflow's log_batch accepts at most 100 params per call
-_PACKAGES = ("predictor", "xgboost", "mlflow", "numpy")
+_PACKAGES = ("predictor", "xgboost", "mlflow", "numpy", "pandas", "scikit-learn", "optuna", "pyarrow")
 _REMOTE_SCHEMES = ("http", "https", "databricks")
 
 
@@ -89,6 +89,22 @@ class MlflowRun(TrackedRun):
         with self._errors():
             self._client.log_dict(self._run_id, dict(payload), filename)
 
+    def log_metric_history(self, name: str, values: Sequence[float]) -> None:
+        now = int(time.time() * 1000)
+        items = [Metric(str(name), float(v), now, step) for step, v in enumerate(values)]
+        # log_batch takes up to 1000 metrics per call.
+        for start in range(0, len(items), 1000):
+            with self._errors():
+                self._client.log_batch(self._run_id, metrics=items[start : start + 1000])
+
+    def log_artifact(self, content: bytes, path: str) -> None:
+        folder, _, filename = path.rpartition("/")
+        with tempfile.TemporaryDirectory(prefix="predictor-artifact-") as tmp:
+            local = Path(tmp) / filename
+            local.write_bytes(content)
+            with self._errors():
+                self._client.log_artifact(self._run_id, str(local), folder or None)
+
     def log_model(self, model: TrainedModel) -> str:
         """Log the model directory under ``model/``; return its artifact URI, the source to register."""
         with tempfile.TemporaryDirectory(prefix="predictor-model-") as tmp:
@@ -111,6 +127,7 @@ class MlflowExperimentTracker(ExperimentTracker):
         self._artifact_root = artifact_root
         self._store = describe_store(tracking_uri)
         self._client_instance: MlflowClient | None = None
+        self._context: dict[str, str] | None = None
 
     @property
     def _client(self) -> MlflowClient:
@@ -119,11 +136,19 @@ class MlflowExperimentTracker(ExperimentTracker):
         return self._client_instance
 
     @contextmanager
-    def start_run(self, experiment: str, run_name: str) -> Iterator[MlflowRun]:
-        """A run that ends FINISHED, or FAILED (KILLED on interrupt) when the block raises."""
+    def start_run(
+        self, experiment: str, run_name: str, parent_run_id: str | None = None
+    ) -> Iterator[MlflowRun]:
+        """A run that ends FINISHED, or FAILED (KILLED on interrupt) when the block raises;
+        nested under ``parent_run_id`` (MLflow's ``mlflow.parentRunId`` tag) when given."""
+        if self._context is None:  # the same for every run of this process (trials included)
+            self._context = _context_tags()
+        tags = dict(self._context)
+        if parent_run_id is not None:
+            tags[MLFLOW_PARENT_RUN_ID] = parent_run_id
         with mlflow_errors(self._store, f"experiment {experiment!r} is not in the tracking store"):
             experiment_id = self._experiment_id(experiment)
-            created = self._client.create_run(experiment_id, run_name=run_name, tags=_context_tags())
+            created = self._client.create_run(experiment_id, run_name=run_name, tags=tags)
         run = MlflowRun(self._client, created.info.run_id, created.info.artifact_uri, self._store)
         try:
             yield run

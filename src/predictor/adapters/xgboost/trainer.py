@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ import xgboost as xgb
 from predictor.adapters.xgboost.runtime import XGBoostModel, xgboost_message
 from predictor.domain.errors import DataError
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import Matrix, ModelTrainer, Scores, TrainedModel
+from predictor.domain.ports import IterationCallback, Matrix, ModelTrainer, Scores, TrainedModel
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
 
 BOOSTER_FILE = "model.ubj"
@@ -21,7 +21,9 @@ MAX_ROUNDS = 200
 EARLY_STOPPING_ROUNDS = 20
 # Objective and early-stopping metric per task; users may override either through params.
 _OBJECTIVES: Mapping[TaskType, tuple[str, str]] = {
-    TaskType.BINARY: ("binary:logistic", "auc"),
+    # Log loss, not AUC: on a small validation split AUC saturates after a few rounds and
+    # stops training early; log loss keeps measuring how well the probabilities separate.
+    TaskType.BINARY: ("binary:logistic", "logloss"),
     TaskType.MULTICLASS: ("multi:softprob", "mlogloss"),
     TaskType.REGRESSION: ("reg:squarederror", "rmse"),
 }
@@ -29,11 +31,42 @@ _OBJECTIVES: Mapping[TaskType, tuple[str, str]] = {
 
 class XGBoostTrainedModel(XGBoostModel, TrainedModel):
     """A booster fresh from training, cut to its best iteration, so that what is saved,
-    served and evaluated are the same trees."""
+    served and evaluated are the same trees; with its parameters and validation history."""
+
+    def __init__(
+        self,
+        manifest: ModelManifest,
+        booster: xgb.Booster,
+        params: Mapping[str, Any] | None = None,
+        history: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
+        super().__init__(manifest, booster)
+        self._params = dict(params or {})
+        self._history = {k: list(v) for k, v in (history or {}).items()}
 
     @property
     def native(self) -> xgb.Booster:
         return self._booster
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self._params
+
+    @property
+    def history(self) -> Mapping[str, Sequence[float]]:
+        return self._history
+
+    @property
+    def feature_importance(self) -> Mapping[str, float]:
+        """Total gain per feature (XGBoost names features f0, f1, … in schema order)."""
+        gains = self._booster.get_score(importance_type="total_gain")
+        # get_score gives lists only for vector-leaf trees, which predictor does not train.
+        return {
+            name: float(gain)
+            if isinstance(gain := gains.get(f"f{j}", 0.0), float | int)
+            else float(sum(gain))
+            for j, name in enumerate(self.manifest.schema.names)
+        }
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -41,7 +74,22 @@ class XGBoostTrainedModel(XGBoostModel, TrainedModel):
         self.manifest.write(directory)
 
     def with_manifest(self, manifest: ModelManifest) -> XGBoostTrainedModel:
-        return XGBoostTrainedModel(manifest, self._booster)
+        return XGBoostTrainedModel(manifest, self._booster, self._params, self._history)
+
+
+class _ReportRounds(xgb.callback.TrainingCallback):
+    """Hands the validation score of the early-stopping metric to the domain after each round."""
+
+    def __init__(self, on_iteration: IterationCallback) -> None:
+        super().__init__()
+        self._on_iteration = on_iteration
+
+    def after_iteration(self, model: Any, epoch: int, evals_log: dict[str, Any]) -> bool:
+        scores = evals_log.get("valid", {})
+        if not scores:
+            return False
+        metric = next(reversed(scores))  # the last metric is the one early stopping watches
+        return bool(self._on_iteration(epoch, float(scores[metric][-1])))
 
 
 def available_cpus() -> int:
@@ -71,14 +119,19 @@ class XGBoostTrainer(ModelTrainer):
         valid: tuple[Matrix, Scores],
         params: Mapping[str, Any],
         seed: int,
+        on_iteration: IterationCallback | None = None,
+        threads: int | None = None,
     ) -> XGBoostTrainedModel:
         schema = manifest.schema
         options = dict(params)
         rounds = int(options.pop("num_boost_round", MAX_ROUNDS))
         patience = int(options.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS))
         settings = {**self._defaults(schema), "seed": seed, **options}
+        if threads is not None:
+            settings["nthread"] = threads
         dtrain = _dmatrix(schema, *train, int(settings["nthread"]))
         dvalid = _dmatrix(schema, *valid, int(settings["nthread"]))
+        evals_result: dict[str, Any] = {}
         try:
             booster = xgb.train(
                 settings,
@@ -87,7 +140,9 @@ class XGBoostTrainer(ModelTrainer):
                 evals=[(dvalid, "valid")],
                 # 0 turns early stopping off (every round is kept).
                 early_stopping_rounds=patience or None,
+                evals_result=evals_result,
                 verbose_eval=False,
+                callbacks=[_ReportRounds(on_iteration)] if on_iteration is not None else None,
             )
         except xgb.core.XGBoostError as exc:
             raise DataError(
@@ -97,7 +152,14 @@ class XGBoostTrainer(ModelTrainer):
         # makes serving agree with evaluation without carrying an iteration range around.
         if patience:
             booster = booster[: booster.best_iteration + 1]
-        return XGBoostTrainedModel(replace(manifest, booster_file=BOOSTER_FILE), booster)
+        history = {str(k): [float(v) for v in values] for k, values in evals_result.get("valid", {}).items()}
+        recorded = {
+            **settings,
+            "num_boost_round": rounds,
+            "early_stopping_rounds": patience,
+            "best_iteration": booster.num_boosted_rounds() - 1,
+        }
+        return XGBoostTrainedModel(replace(manifest, booster_file=BOOSTER_FILE), booster, recorded, history)
 
     def _defaults(self, schema: FeatureSchema) -> dict[str, Any]:
         task = schema.target.task

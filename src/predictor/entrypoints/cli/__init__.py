@@ -5,7 +5,7 @@ Each command lives in its own module and registers itself on the group in ``base
 
 from __future__ import annotations
 
-from predictor.entrypoints.cli import demo, serve, train
+from predictor.entrypoints.cli import demo, export, mlflow_server, models, promote, serve, train
 from predictor.entrypoints.cli.base import EXIT_CODES, cli, exit_code_for, reports_errors, settings_from_env
 
 
@@ -18,7 +18,11 @@ __all__ = [
     "cli",
     "demo",
     "exit_code_for",
+    "export",
     "main",
+    "mlflow_server",
+    "models",
+    "promote",
     "reports_errors",
     "serve",
     "settings_from_env",

@@ -18,11 +18,15 @@ from predictor.config import Settings, load_settings
 from predictor.domain.errors import (
     ConfigurationError,
     DataError,
+    Forbidden,
     InvalidInput,
     InvalidModel,
     ModelNotFound,
+    ModelRefused,
     ModelUnavailable,
+    NoEarlierVersion,
     PredictorError,
+    Unauthorized,
 )
 
 # One table, like the HTTP edge's: error class -> exit code.
@@ -33,6 +37,10 @@ EXIT_CODES: dict[type[PredictorError], int] = {
     ModelNotFound: 3,
     ModelUnavailable: 4,
     InvalidModel: 5,
+    ModelRefused: 5,
+    NoEarlierVersion: 6,
+    Unauthorized: 7,
+    Forbidden: 7,
 }
 INTERNAL_ERROR = 70
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -14,16 +15,30 @@ from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_en
 @click.option("--host", help="Interface to bind (default: PREDICTOR_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: PREDICTOR_PORT or 8000).")
 @click.option("--workers", type=int, help="Worker processes (default: PREDICTOR_WORKERS or 1).")
+@click.option(
+    "--model-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Serve this directory from `predictor export` (no registry; default: PREDICTOR_MODEL_DIR).",
+)
 @reports_errors
-def serve(host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve models:/PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS over HTTP.
+def serve(host: str | None, port: int | None, workers: int | None, model_dir: Path | None) -> None:
+    """Serve models:/PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS over HTTP, following the alias
+    (every PREDICTOR_RELOAD_INTERVAL_S seconds), or an exported model directory as it is.
 
     \b
     Examples:
       PREDICTOR_API_KEYS=change-me-0123456789 predictor serve
       PREDICTOR_MODEL_NAME=demo PREDICTOR_MODEL_ALIAS=staging predictor serve --port 8080 --workers 2
+      PREDICTOR_API_KEYS=change-me-0123456789 predictor serve --model-dir build/model
     """
-    settings = settings_from_env(host=host, port=port, workers=workers)
+    settings = settings_from_env(host=host, port=port, workers=workers, model_dir=model_dir)
+    if settings.model_dir is not None:
+        from predictor.domain.exported import ExportRecord
+
+        record = ExportRecord.read(settings.model_dir)  # a directory that is not an export: exit now
+        click.echo(
+            f"serving {record.version.name} version {record.version.version} from {settings.model_dir}"
+        )
     run_server(settings)
 
 
@@ -33,6 +48,8 @@ def run_server(settings: Settings) -> None:
     # Workers build their own app from the environment; the CLI's overrides travel there too.
     os.environ["PREDICTOR_HOST"] = settings.host
     os.environ["PREDICTOR_PORT"] = str(settings.port)
+    if settings.model_dir is not None:
+        os.environ["PREDICTOR_MODEL_DIR"] = str(settings.model_dir.resolve())
     uvicorn.run(
         "predictor.entrypoints.http.asgi:app_factory",
         factory=True,

@@ -2,61 +2,121 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from predictor.domain.data import DEFAULT_NA_VALUES
+from predictor.domain.errors import DataCheckFailed
+from predictor.domain.preprocessing import MissingValues
 from predictor.domain.schema import TaskType
-from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+from predictor.entrypoints.cli.base import cli, exit_code_for, reports_errors, settings_from_env
 
 
 @cli.command()
-@click.option("--dataset", required=True, help="A bundled data set: breast-cancer, wine or diabetes.")
-@click.option("--register", "register_as", metavar="NAME", help="Register the model under NAME.")
+@click.option("--dataset", help="A bundled data set: breast-cancer, wine or diabetes.")
+@click.option("--data", "data_path", metavar="PATH", help="A CSV (.csv, .tsv, .txt) or Parquet file.")
+@click.option("--target", metavar="COLUMN", help="The column to predict (required with --data).")
+@click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed; 'tab' for tabs).")
+@click.option("--no-header", is_flag=True, help="The CSV's first line is data; columns become column_1…")
 @click.option(
-    "--promote", "promote_to", metavar="ALIAS", help="Point ALIAS (e.g. production) at the new version."
+    "--na-value",
+    "na_values",
+    multiple=True,
+    metavar="TEXT",
+    help="A CSV marker of a missing value besides the usual ones (repeatable; default: '?').",
 )
-@click.option("--seed", type=int, default=42, show_default=True, help="Seed for the split and training.")
+@click.option("--drop", multiple=True, metavar="COLUMN", help="Leave a column out (repeatable).")
 @click.option(
     "--task", type=click.Choice([t.value for t in TaskType]), help="Force the task instead of inferring it."
 )
+@click.option(
+    "--missing",
+    type=click.Choice([m.value for m in MissingValues]),
+    default=MissingValues.XGBOOST.value,
+    show_default=True,
+    help="Leave missing values to XGBoost, or impute them (fitted on the training rows).",
+)
+@click.option("--scale", is_flag=True, help="Standardise numeric columns (trees do not need it).")
+@click.option("--trials", type=click.IntRange(min=1), help="Tune with Optuna for N trials.")
+@click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS", help="Tune for at most SECONDS.")
+@click.option("--register", "register_as", metavar="NAME", help="Register the model under NAME.")
+@click.option("--promote", "promote_to", metavar="ALIAS", help="Point ALIAS (staging, production…) at it.")
+@click.option("--if-better", is_flag=True, help="Only promote if it beats ALIAS's version on the test rows.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed for splits, training, tuning.")
 @click.option("--experiment", help="MLflow experiment name (default: PREDICTOR_EXPERIMENT or 'predictor').")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def train(
-    dataset: str,
+    dataset: str | None,
+    data_path: str | None,
+    target: str | None,
+    delimiter: str | None,
+    no_header: bool,
+    na_values: tuple[str, ...],
+    drop: tuple[str, ...],
+    task: str | None,
+    missing: str,
+    scale: bool,
+    trials: int | None,
+    timeout: float | None,
     register_as: str | None,
     promote_to: str | None,
+    if_better: bool,
     seed: int,
-    task: str | None,
     experiment: str | None,
+    no_plots: bool,
+    quiet: bool,
 ) -> None:
-    """Train on a data set, log the run to MLflow, optionally register and promote it.
+    """Check the data, train (and tune) an XGBoost model, evaluate it on held-out rows, log
+    everything to MLflow, and optionally register and promote it.
 
     \b
     Examples:
       predictor train --dataset breast-cancer
-      predictor train --dataset breast-cancer --register demo --promote production
-      MLFLOW_TRACKING_URI=http://127.0.0.1:5000 predictor train --dataset wine --register wine
+      predictor train --dataset breast-cancer --trials 30 --register demo --promote staging
+      predictor train --data adult.csv --target income --na-value '?' --missing median
+      predictor train --dataset wine --register wine --promote production --if-better
     """
     from predictor.container import build_container
+    from predictor.domain.data import ReadOptions
+    from predictor.domain.preprocessing import PreprocessingSettings
+    from predictor.domain.search import TuningBudget
     from predictor.domain.training import TrainingRequest
+    from predictor.entrypoints.cli.progress import RichTuningProgress
+    from predictor.entrypoints.cli.summary import print_outcome
 
+    if (dataset is None) == (data_path is None):
+        raise click.UsageError("give exactly one of --dataset NAME or --data PATH")
     if promote_to and not register_as:
         raise click.UsageError("--promote needs --register NAME")
+    if if_better and not promote_to:
+        raise click.UsageError("--if-better needs --promote ALIAS")
     settings = settings_from_env(experiment=experiment)
     container = build_container(settings)
-    outcome = container.train_model()(
-        TrainingRequest(
-            dataset=dataset,
-            experiment=settings.experiment,
-            register_as=register_as,
-            promote_to=promote_to,
-            seed=seed,
-            task=TaskType(task) if task else None,
-        )
+    budget = None
+    if trials is not None or timeout is not None:
+        budget = TuningBudget(trials=trials, timeout=timeout, parallel=settings.tuning_parallel_trials)
+    request = TrainingRequest(
+        dataset=str(data_path or dataset),
+        experiment=settings.experiment,
+        register_as=register_as,
+        promote_to=promote_to,
+        if_better=if_better,
+        seed=seed,
+        task=TaskType(task) if task else None,
+        read=ReadOptions(target, delimiter, not no_header, tuple(na_values) or DEFAULT_NA_VALUES),
+        drop=drop,
+        preprocessing=PreprocessingSettings(MissingValues(missing), scale),
+        tuning=budget,
+        plots=not no_plots,
     )
-    click.echo(
-        f"run {outcome.run_id}: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(outcome.metrics.items()))
-    )
-    if outcome.version is not None:
-        click.echo(f"registered {outcome.version.name} version {outcome.version.version}")
-    if outcome.alias is not None and outcome.version is not None:
-        click.echo(f"alias {outcome.alias} -> {outcome.version.name}/{outcome.version.version}")
+    progress = RichTuningProgress() if budget is not None and RichTuningProgress.wanted(quiet) else None
+    try:
+        outcome = container.train_model()(request, progress)
+    except DataCheckFailed as failed:
+        for problem in failed.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(exit_code_for(failed))
+    print_outcome(outcome, click.echo)

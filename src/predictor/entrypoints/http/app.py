@@ -19,7 +19,7 @@ from predictor.entrypoints.http.middleware import (
 )
 from predictor.entrypoints.http.routes import health, models, predict
 from predictor.entrypoints.http.routes.docs import docs_router
-from predictor.entrypoints.http.security import API_KEY_HEADER, load_keyring
+from predictor.entrypoints.http.security import API_KEY_HEADER, load_admin_keyring, load_keyring
 
 DESCRIPTION = (
     "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "
@@ -38,11 +38,14 @@ def _package_version() -> str:
 def create_app(container: Container, *, load_backoff: Backoff | None = None) -> FastAPI:
     """The HTTP service over ``container``.
 
-    Reads the API keys once (raising ``ConfigurationError`` when there are none); the model is
-    loaded at start-up (lifespan), with retries every ``load_backoff`` until it loads.
+    Reads the API keys once (raising ``ConfigurationError`` when there are none) and the
+    served reference (raising ``InvalidModel`` for a model directory that was not exported);
+    the model is loaded at start-up (lifespan), with retries every ``load_backoff`` until it
+    loads, then follows its alias every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds.
     """
     settings = container.settings()
     keyring = load_keyring(container)
+    container.model_ref()
     app = FastAPI(
         title="predictor",
         version=_package_version(),
@@ -54,6 +57,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     )
     app.state.container = container
     app.state.keyring = keyring
+    app.state.admin_keyring = load_admin_keyring(container)
     install_error_handlers(app)
     app.include_router(predict.router)
     app.include_router(models.router)

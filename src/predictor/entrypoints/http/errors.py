@@ -19,9 +19,12 @@ from starlette.responses import Response
 
 from predictor.domain.errors import (
     FieldError,
+    Forbidden,
     InvalidInput,
     ModelNotFound,
+    ModelRefused,
     ModelUnavailable,
+    NoEarlierVersion,
     PayloadTooLarge,
     PredictorError,
     Unauthorized,
@@ -46,9 +49,12 @@ class ProblemType:
 
 INVALID_INPUT = ProblemType(400, "invalid-input", "Invalid input")
 UNAUTHORIZED = ProblemType(401, "unauthorized", "Unauthorized")
+FORBIDDEN = ProblemType(403, "forbidden", "Forbidden")
 MODEL_NOT_FOUND = ProblemType(404, "model-not-found", "Model not found")
 NOT_FOUND = ProblemType(404, "not-found", "Not found")
 METHOD_NOT_ALLOWED = ProblemType(405, "method-not-allowed", "Method not allowed")
+MODEL_REFUSED = ProblemType(409, "model-refused", "Model version refused")
+NO_EARLIER_VERSION = ProblemType(409, "no-earlier-version", "No earlier version")
 PAYLOAD_TOO_LARGE = ProblemType(413, "payload-too-large", "Payload too large")
 INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error")
 MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable")
@@ -58,8 +64,11 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     InvalidInput: INVALID_INPUT,
     PayloadTooLarge: PAYLOAD_TOO_LARGE,
     Unauthorized: UNAUTHORIZED,
+    Forbidden: FORBIDDEN,
     ModelNotFound: MODEL_NOT_FOUND,
     ModelUnavailable: MODEL_UNAVAILABLE,
+    ModelRefused: MODEL_REFUSED,
+    NoEarlierVersion: NO_EARLIER_VERSION,
 }
 
 _HTTP_PROBLEMS: Final[Mapping[int, ProblemType]] = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED}

@@ -1,6 +1,8 @@
-"""Start-up model loading: try once, then keep retrying in the background until it loads.
+"""Model loading for the service's lifetime: load at start-up, retry until it loads, then follow
+the alias (hot reload) every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds until shutdown.
 
-Kept apart from the app so a later hot-reload (alias polling) can replace it whole.
+Loads and refreshes run in worker threads (the registry and the model files are blocking I/O)
+and never two at once (the slot's ``changing`` lock, shared with ``POST /v1/models/reload``).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import anyio
 import anyio.to_thread
@@ -16,7 +19,6 @@ from fastapi import FastAPI
 
 from predictor.container import Container
 from predictor.domain.errors import PredictorError
-from predictor.domain.model import ModelRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +36,15 @@ class Backoff:
 
 
 class ModelLoader:
-    """Loads the configured model (``name@alias`` from settings) into the container's slot."""
+    """Loads the served model (``name@alias`` from settings, or an exported directory) into the
+    container's slot, and then keeps it following its alias."""
 
     def __init__(self, container: Container, backoff: Backoff) -> None:
         settings = container.settings()
-        self.ref = ModelRef(settings.model_name, alias=settings.model_alias)
+        self.ref = container.model_ref()
+        self._model_dir = settings.model_dir
+        # An exported directory is one fixed version: there is no alias to follow.
+        self.interval = 0.0 if settings.model_dir is not None else settings.reload_interval_s
         self._container = container
         self._backoff = backoff
         self.attempts = 0
@@ -47,10 +53,13 @@ class ModelLoader:
     async def load_once(self) -> bool:
         """One attempt, in a worker thread; True when the model is loaded and checked."""
         self.attempts += 1
-        load = self._container.load_model()
+        if self._model_dir is not None:
+            load = partial(self._container.load_exported(), self._model_dir)
+        else:
+            load = partial(self._container.load_model(), self.ref)
         try:
             # Abandoned on shutdown: a registry that hangs must not hold the process up.
-            await anyio.to_thread.run_sync(load, self.ref, abandon_on_cancel=True)
+            await anyio.to_thread.run_sync(load, abandon_on_cancel=True)
         except PredictorError as error:
             self._log.warning(
                 "model not loaded; retrying in the background",
@@ -73,22 +82,37 @@ class ModelLoader:
                 self._log.info("model loaded after retrying", model=str(self.ref), attempts=self.attempts)
                 return
 
+    async def keep_polling(self) -> None:
+        """Refresh every ``interval`` seconds (start to start); a slow refresh delays the next one."""
+        refresh = partial(self._container.refresh_model(), self.ref)
+        while True:
+            started = anyio.current_time()
+            try:
+                await anyio.to_thread.run_sync(refresh, abandon_on_cancel=True)
+            except Exception:  # RefreshModel reports its own failures; this is a bug, keep polling
+                self._log.exception("unexpected error refreshing the model", model=str(self.ref))
+            await anyio.sleep(max(0.0, self.interval - (anyio.current_time() - started)))
+
+    async def follow(self, loaded: bool) -> None:
+        if not loaded:
+            await self.keep_trying()
+        if self.interval > 0:
+            await self.keep_polling()
+
 
 def model_loading_lifespan(
     container: Container, backoff: Backoff
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that loads the model at start-up and retries in the background on failure.
-
-    The app starts (and answers liveness) either way; readiness says whether a model is loaded.
-    The retry task is cancelled at shutdown.
+    """A lifespan that loads the model at start-up, retries in the background on failure, and
+    then follows the alias. The app starts (and answers liveness) either way; readiness says
+    whether a model is loaded. The background task is cancelled at shutdown.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader = ModelLoader(container, backoff)
         async with anyio.create_task_group() as tasks:
-            if not await loader.load_once():
-                tasks.start_soon(loader.keep_trying)
+            tasks.start_soon(loader.follow, await loader.load_once())
             yield
             tasks.cancel_scope.cancel()
 

@@ -85,6 +85,31 @@ class CurrentModel(ModelInfo):
     metrics: dict[str, float]
 
 
+class VersionInfo(BaseModel):
+    version: str
+    aliases: list[str]
+    created_at: datetime | None
+    run_id: str | None
+    description: str
+    metrics: dict[str, float]
+
+
+class ModelVersions(BaseModel):
+    name: str
+    alias: str | None = Field(description="The alias this service follows.")
+    serving: str | None = Field(description="The version answering requests now (null before one loads).")
+    aliases: dict[str, str] = Field(description="Every alias of the model and the version it names.")
+    versions: list[VersionInfo] = Field(description="Newest first.")
+
+
+class ReloadOutcome(BaseModel):
+    outcome: Literal["unchanged", "swapped"]
+    name: str
+    alias: str | None
+    version: str | None = Field(description="The version serving after the reload.")
+    previous: str | None = Field(description="The version serving before, when swapped.")
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entries documenting the problem bodies a route can answer with."""
     return {

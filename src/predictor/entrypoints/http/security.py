@@ -1,4 +1,9 @@
-"""API key check: the ``X-API-Key`` header against the keyring read once at start-up."""
+"""API key checks: the ``X-API-Key`` header against the keyrings read once at start-up.
+
+Client keys (``PREDICTOR_API_KEYS``) open the prediction and model routes; admin keys
+(``PREDICTOR_ADMIN_API_KEYS``) open the admin routes (``POST /v1/models/reload``). The two
+sets are separate: a client key on an admin route gets 403, an unknown key 401.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from predictor.config import API_KEYS_SECRET
+from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET
 from predictor.container import Container
 from predictor.domain.auth import ApiKeyring
-from predictor.domain.errors import ConfigurationError, Unauthorized
+from predictor.domain.errors import ConfigurationError, Forbidden, Unauthorized
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -21,6 +26,13 @@ _header_scheme = APIKeyHeader(
     name=API_KEY_HEADER,
     scheme_name="ApiKey",
     description="One of the service's API keys (PREDICTOR_API_KEYS).",
+    auto_error=False,
+)
+
+_admin_header_scheme = APIKeyHeader(
+    name=API_KEY_HEADER,
+    scheme_name="AdminApiKey",
+    description="One of the service's admin keys (PREDICTOR_ADMIN_API_KEYS).",
     auto_error=False,
 )
 
@@ -47,6 +59,11 @@ def load_keyring(container: Container) -> ApiKeyring:
     return keyring
 
 
+def load_admin_keyring(container: Container) -> ApiKeyring:
+    """Read the admin keys once; with none, every admin route answers 403."""
+    return ApiKeyring(container.adapters.secrets().get_list(ADMIN_API_KEYS_SECRET))
+
+
 def _has_key_in_query(request: Request) -> bool:
     return any(_NOT_LETTERS.sub("", name.lower()) in _KEY_LIKE_PARAMETERS for name in request.query_params)
 
@@ -63,3 +80,29 @@ async def require_api_key(request: Request, presented: Annotated[str | None, Dep
 
 
 ApiKeyDep = Annotated[str, Depends(require_api_key)]
+
+
+async def require_admin_key(
+    request: Request, presented: Annotated[str | None, Depends(_admin_header_scheme)]
+) -> str:
+    """The id of the presented admin key; ``Forbidden`` for a client key, ``Unauthorized`` otherwise."""
+    if _has_key_in_query(request):
+        raise Unauthorized(KEY_IN_QUERY_DETAIL)
+    admin: ApiKeyring = request.app.state.admin_keyring
+    try:
+        key_id = admin.check(presented)
+    except Unauthorized:
+        clients: ApiKeyring = request.app.state.keyring
+        try:
+            clients.check(presented)
+        except Unauthorized:
+            raise  # no key, or a key of neither kind
+        configured = "" if len(admin) else f" (none is configured: set {ADMIN_API_KEYS_SECRET})"
+        raise Forbidden(
+            f"this route needs an admin key{configured}; a client API key is not enough"
+        ) from None
+    request.state.key_id = key_id
+    return key_id
+
+
+AdminKeyDep = Annotated[str, Depends(require_admin_key)]

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from predictor.domain.errors import ModelUnavailable
-from predictor.domain.model import ModelRef
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
 from predictor.entrypoints.http.schemas import Liveness, Readiness, problems
@@ -28,7 +27,6 @@ async def live() -> Response:
 async def ready(container: ContainerDep) -> Response:
     served = container.slot().peek()
     if served is None:
-        settings = container.settings()
-        ref = ModelRef(settings.model_name, alias=settings.model_alias)
+        ref = container.model_ref()
         raise ModelUnavailable(f"no model is loaded yet; the service keeps trying to load {ref}")
     return OrjsonResponse({"status": "ready", "model": model_info(served)})

@@ -1,14 +1,20 @@
-"""``GET /v1/models/current``: what is being served, its feature schema and training metrics."""
+"""The served model's routes: what is served (``current``), its versions, and the admin reload."""
 
 from __future__ import annotations
 
+from functools import partial
+
+import anyio.to_thread
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from predictor.domain.errors import ModelNotFound, ModelRefused, ModelUnavailable
+from predictor.domain.model import ModelVersion
+from predictor.domain.reload import RefreshOutcome, RefreshStatus
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
-from predictor.entrypoints.http.schemas import CurrentModel, problems
-from predictor.entrypoints.http.security import ApiKeyDep
+from predictor.entrypoints.http.schemas import CurrentModel, ModelVersions, ReloadOutcome, problems
+from predictor.entrypoints.http.security import AdminKeyDep, ApiKeyDep
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -30,5 +36,72 @@ async def current_model(container: ContainerDep, key_id: ApiKeyDep) -> Response:
             "origin": served.origin,
             "schema": manifest.schema.as_dict(),
             "metrics": dict(manifest.metrics),
+        }
+    )
+
+
+def _version(version: ModelVersion) -> dict[str, object]:
+    return {
+        "version": version.version,
+        "aliases": list(version.aliases),
+        "created_at": version.created_at.isoformat() if version.created_at is not None else None,
+        "run_id": version.run_id,
+        "description": version.description,
+        "metrics": dict(version.metrics),
+    }
+
+
+@router.get(
+    "",
+    summary="The served model's versions and aliases, from the registry",
+    response_model=ModelVersions,
+    responses=problems(401, 404, 503),
+)
+async def model_versions(container: ContainerDep, key_id: ApiKeyDep) -> Response:
+    ref = container.model_ref()
+    served = container.slot().peek()
+    described = await anyio.to_thread.run_sync(container.describe_model(), ref.name)
+    return OrjsonResponse(
+        {
+            "name": ref.name,
+            "alias": ref.alias,
+            "serving": served.version.version if served is not None else None,
+            "aliases": described.aliases,
+            "versions": [_version(v) for v in described.versions],
+        }
+    )
+
+
+def _raise_unless_served(outcome: RefreshOutcome) -> None:
+    ref, serving = outcome.ref, outcome.serving or "none"
+    if outcome.status is RefreshStatus.REFUSED:
+        raise ModelRefused(
+            f"version {outcome.candidate} of {ref} was refused, version {serving} keeps serving: "
+            f"{outcome.reason}"
+        )
+    if outcome.status is RefreshStatus.UNREACHABLE:
+        raise ModelUnavailable(f"{outcome.reason}; version {serving} keeps serving")
+    if outcome.status is RefreshStatus.NOT_FOUND:
+        raise ModelNotFound(f"{outcome.reason}; version {serving} keeps serving")
+
+
+@router.post(
+    "/reload",
+    summary="Look at the alias now and swap in the version it names, once checked (admin key)",
+    response_model=ReloadOutcome,
+    responses=problems(401, 403, 404, 409, 503),
+)
+async def reload_model(container: ContainerDep, key_id: AdminKeyDep) -> Response:
+    ref = container.model_ref()
+    # force: a version refused earlier is fetched and checked again (it may have been fixed).
+    outcome = await anyio.to_thread.run_sync(partial(container.refresh_model(), ref, force=True))
+    _raise_unless_served(outcome)
+    return OrjsonResponse(
+        {
+            "outcome": outcome.status.value,
+            "name": ref.name,
+            "alias": ref.alias,
+            "version": outcome.serving,
+            "previous": outcome.previous,
         }
     )

@@ -1,0 +1,62 @@
+"""The exported model directory: a registered version's model files plus ``version.json``.
+
+    DIR/
+      MLmodel, model.ubj, manifest.json, input_example.json, ...   as the registry holds them
+      version.json                                                 which version this is
+
+``version.json`` names the version (name, number, run id, creation time, aliases and tags at
+export) and the reference it was exported from, so a service serving ``DIR`` without any
+registry still reports what it serves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from predictor.domain.errors import InvalidInput, InvalidModel
+from predictor.domain.model import ModelRef, ModelVersion
+
+EXPORT_RECORD_FILE = "version.json"
+EXPORT_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """What ``version.json`` says: the version, the reference it was exported as, and when."""
+
+    version: ModelVersion
+    ref: ModelRef
+    exported_at: datetime
+
+    def write(self, directory: Path) -> None:
+        record = {
+            "format_version": EXPORT_FORMAT_VERSION,
+            **self.version.as_dict(),
+            "ref": self.ref.uri,
+            "exported_at": self.exported_at.isoformat(),
+        }
+        (directory / EXPORT_RECORD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def read(cls, directory: Path) -> ExportRecord:
+        """Raises ``InvalidModel`` when ``directory`` is not an exported model directory."""
+        path = directory / EXPORT_RECORD_FILE
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("format_version") != EXPORT_FORMAT_VERSION:
+                raise ValueError(f"unsupported format_version {raw.get('format_version')!r}")
+            return cls(
+                version=ModelVersion.from_dict(raw),
+                ref=ModelRef.parse(str(raw["ref"])),
+                exported_at=datetime.fromisoformat(raw["exported_at"]),
+            )
+        except OSError as exc:
+            raise InvalidModel(
+                f"{directory.name!r} has no readable {EXPORT_RECORD_FILE}: it is not a directory written "
+                "by `predictor export`"
+            ) from exc
+        except (ValueError, TypeError, KeyError, AttributeError, InvalidInput) as exc:
+            raise InvalidModel(f"the {EXPORT_RECORD_FILE} of {directory.name!r} is malformed: {exc}") from exc

@@ -1,0 +1,108 @@
+"""The words of hyperparameter search: a search space, a budget, a trial and its record.
+
+The ``Tuner`` port (ports.py) samples parameters from a ``SearchSpace`` and hands each trial
+to the domain's objective as a ``TrialHandle``; ``TuneParameters`` (tuning.py) is the use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class IntParam:
+    name: str
+    low: int
+    high: int
+    log: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FloatParam:
+    name: str
+    low: float
+    high: float
+    log: bool = False
+
+
+SearchSpace = tuple[IntParam | FloatParam, ...]
+
+# XGBoost's usual knobs, in ranges that suit small and medium tables.
+XGBOOST_SPACE: SearchSpace = (
+    IntParam("max_depth", 2, 10),
+    FloatParam("eta", 0.01, 0.3, log=True),
+    FloatParam("min_child_weight", 0.5, 20.0, log=True),
+    FloatParam("subsample", 0.5, 1.0),
+    FloatParam("colsample_bytree", 0.4, 1.0),
+    FloatParam("lambda", 1e-3, 10.0, log=True),
+    FloatParam("alpha", 1e-3, 10.0, log=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TuningBudget:
+    """``trials`` and/or ``timeout`` (seconds; no new trial starts after it). ``parallel``
+    trials run at a time, each with ``threads`` threads."""
+
+    trials: int | None = None
+    timeout: float | None = None
+    parallel: int = 2
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.trials is None and self.timeout is None:
+            raise ValueError("a tuning budget needs a number of trials, a timeout, or both")
+
+
+class TrialState(StrEnum):
+    COMPLETE = "complete"
+    PRUNED = "pruned"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One finished trial: its parameters, its validation score and how it ended."""
+
+    number: int
+    params: Mapping[str, Any]
+    state: TrialState
+    value: float | None = None
+    seconds: float = 0.0
+    message: str = ""
+    history: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+
+class TrialHandle(Protocol):
+    """What the objective sees of one trial."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """The sampled parameters, one per entry of the search space."""
+        ...
+
+    @property
+    def threads(self) -> int:
+        """How many threads this trial may use (the budget's ``threads``)."""
+        ...
+
+    def report(self, step: int, value: float) -> bool:
+        """Record the validation score after ``step``; True means "stop: this trial is pruned"."""
+        ...
+
+
+class TuningProgress(Protocol):
+    """Told about the search as it goes (a progress bar, a log). Called from the thread that
+    called ``tune``."""
+
+    def started(self, trials: int | None, timeout: float | None) -> None: ...
+
+    def trial_finished(self, record: TrialRecord, best: TrialRecord | None) -> None: ...
+
+    def finished(self) -> None: ...
