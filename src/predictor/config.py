@@ -63,11 +63,17 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     max_rows: int = Field(default=10_000, ge=1)
+    # Binary classifiers label a row positive when P(positive) >= this; requests may override it.
+    decision_threshold: float = Field(default=0.5, gt=0, lt=1)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     cors_allow_credentials: bool = False
     docs_enabled: bool = True
     docs_require_key: bool = False
+
+    # Metrics: aggregated per request, published every metrics_flush_s seconds (0 = never).
+    metrics_sink: str = Field(default="emf", pattern="^(emf|none)$")
+    metrics_flush_s: float = Field(default=10.0, ge=0)
 
     # Secrets and logging
     secret_store: str = Field(default="env", pattern="^(env)$")

@@ -14,7 +14,9 @@ from dependency_injector import containers, providers
 
 from predictor.adapters import memory
 from predictor.config import Settings
+from predictor.domain.batch import PredictTable
 from predictor.domain.catalog import DescribeModel, ListModels
+from predictor.domain.explanation import ExplainPrediction
 from predictor.domain.export import ExportModel
 from predictor.domain.exported import ExportRecord
 from predictor.domain.lifecycle import LoadExportedModel, LoadModel, ModelSlot
@@ -22,6 +24,7 @@ from predictor.domain.model import ModelRef
 from predictor.domain.prediction import MakePrediction
 from predictor.domain.promotion import PromoteModel, RollbackModel
 from predictor.domain.reload import RefreshModel
+from predictor.domain.telemetry import RequestMetrics
 from predictor.domain.training import TrainModel
 
 if TYPE_CHECKING:
@@ -29,12 +32,14 @@ if TYPE_CHECKING:
         Alerter,
         DatasetSource,
         ExperimentTracker,
+        MetricsSink,
         ModelCache,
         ModelRegistry,
         ModelRuntime,
         ModelTrainer,
         ReportRenderer,
         SecretStore,
+        TableFiles,
         Tuner,
     )
 
@@ -102,6 +107,12 @@ def _local_cache(root: Path) -> ModelCache:
     return LocalModelCache(root)
 
 
+def _arrow_tables() -> TableFiles:
+    from predictor.adapters.arrow import ArrowTableFiles
+
+    return ArrowTableFiles()
+
+
 def _secret_store(settings: Settings) -> SecretStore:
     from predictor.adapters.secrets import EnvironmentSecretStore
 
@@ -121,6 +132,12 @@ def served_ref(settings: Settings) -> ModelRef:
     return ModelRef(settings.model_name, alias=settings.model_alias)
 
 
+def _metrics_sink(settings: Settings) -> MetricsSink:
+    from predictor.adapters.metrics import EmfMetricsSink, NullMetricsSink
+
+    return EmfMetricsSink() if settings.metrics_sink == "emf" else NullMetricsSink()
+
+
 class RealAdapters(containers.DeclarativeContainer):
     """MLflow, XGBoost, local files and the environment."""
 
@@ -133,7 +150,9 @@ class RealAdapters(containers.DeclarativeContainer):
     renderer = providers.Singleton(_matplotlib_renderer)
     datasets = providers.Singleton(_datasets)
     cache = providers.Singleton(_local_cache, settings.provided.cache_dir)
+    tables = providers.Singleton(_arrow_tables)
     secrets = providers.Singleton(_secret_store, settings)
+    metrics = providers.Singleton(_metrics_sink, settings)
     alerter = providers.Singleton(_log_alerter)
     clock = providers.Singleton(memory.SystemClock)
 
@@ -150,7 +169,9 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     renderer = providers.Singleton(memory.RecordingReportRenderer)
     datasets = providers.Singleton(memory.InMemoryDatasetSource)
     cache = providers.Singleton(memory.InMemoryModelCache)
+    tables = providers.Singleton(memory.InMemoryTableFiles)
     secrets = providers.Singleton(memory.StaticSecretStore)
+    metrics = providers.Singleton(memory.RecordingMetricsSink)
     alerter = providers.Singleton(memory.RecordingAlerter)
     clock = providers.Singleton(memory.SystemClock)
 
@@ -162,6 +183,7 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
 
     slot = providers.Singleton(ModelSlot)
+    request_metrics = providers.Singleton(RequestMetrics)
     model_ref = providers.Singleton(served_ref, settings)
     load_model = providers.Factory(
         LoadModel,
@@ -189,7 +211,18 @@ class Container(containers.DeclarativeContainer):
     export_model = providers.Factory(
         ExportModel, registry=adapters.registry, runtime=adapters.runtime, clock=adapters.clock
     )
-    make_prediction = providers.Singleton(MakePrediction, slot=slot, max_rows=settings.provided.max_rows)
+    make_prediction = providers.Singleton(
+        MakePrediction,
+        slot=slot,
+        max_rows=settings.provided.max_rows,
+        threshold=settings.provided.decision_threshold,
+    )
+    explain_prediction = providers.Singleton(
+        ExplainPrediction, slot=slot, max_rows=settings.provided.max_rows
+    )
+    predict_table = providers.Factory(
+        PredictTable, files=adapters.tables, threshold=settings.provided.decision_threshold
+    )
     train_model = providers.Factory(
         TrainModel,
         datasets=adapters.datasets,

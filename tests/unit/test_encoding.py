@@ -141,3 +141,75 @@ def test_encoding_a_batch_equals_encoding_each_row_alone(rows: list[dict[str, ob
     together = encode(rows)
     alone = np.vstack([encode([row]) for row in rows])
     np.testing.assert_array_equal(together, alone)
+
+
+NUMERIC = RowEncoder(
+    FeatureSchema(
+        features=(Feature("a"), Feature("b")),
+        target=Target("y", TaskType.REGRESSION),
+    )
+)
+numbers = st.integers(-(10**40), 10**40) | st.floats(allow_nan=True, allow_infinity=True)
+numeric_rows = st.fixed_dictionaries({"a": numbers, "b": numbers}) | st.dictionaries(
+    st.sampled_from(["a", "b", "c"]), json_values, max_size=3
+)
+
+
+@given(st.lists(numeric_rows, max_size=8) | json_values)
+def test_the_fast_path_for_plain_numbers_agrees_with_the_checking_path(rows: object) -> None:
+    """encode() takes a C-speed path for rows of plain finite numbers; whatever the input, its
+    answer (matrix or the exact field errors) is the value-by-value path's answer."""
+    checked: np.ndarray | list[tuple[int | None, str | None, str]]
+    try:
+        checked = NUMERIC._encode_checked(rows).matrix
+    except InvalidInput as error:
+        checked = [(e.row, e.field, e.message) for e in error.errors]
+    fast: np.ndarray | list[tuple[int | None, str | None, str]]
+    try:
+        fast = NUMERIC.encode(rows).matrix
+    except InvalidInput as error:
+        fast = [(e.row, e.field, e.message) for e in error.errors]
+    if isinstance(checked, np.ndarray):
+        assert isinstance(fast, np.ndarray)
+        np.testing.assert_array_equal(fast, checked)
+    else:
+        assert fast == checked
+
+
+def test_plain_number_rows_take_the_fast_path() -> None:
+    rows = [{"a": 1, "b": 2.5}, {"a": -3.25, "b": 4}]
+    fast = NUMERIC._plain_numbers(rows)
+    assert fast is not None
+    np.testing.assert_array_equal(fast, NUMERIC._encode_checked(rows).matrix)
+    assert NUMERIC._plain_numbers([{"a": 1, "b": True}]) is None
+    assert NUMERIC._plain_numbers([{"a": 1, "b": None}]) is None
+    assert NUMERIC._plain_numbers([{"a": 1, "b": 2, "c": 3}]) is None
+
+
+table_rows = st.lists(
+    st.lists(numbers | st.none() | st.booleans() | st.text(max_size=2), min_size=2, max_size=2)
+)
+
+
+@given(table_rows, st.sampled_from([("a", "b"), ("b", "a")]))
+def test_tables_of_plain_numbers_encode_like_rows_of_objects(
+    rows: list[list[object]], names: tuple[str, str]
+) -> None:
+    """dataframe_split-style tables take a C-speed path too; in any column order, their matrix
+    (or their failure) is that of the same rows sent as objects."""
+    from predictor.domain.inputs import Table
+
+    as_objects = [dict(zip(names, row, strict=True)) for row in rows]
+    try:
+        expected: np.ndarray | None = NUMERIC._encode_checked(as_objects).matrix
+    except InvalidInput:
+        expected = None
+    try:
+        got: np.ndarray | None = Table(list(names), rows).encode(NUMERIC).matrix
+    except InvalidInput:
+        got = None
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None
+        np.testing.assert_array_equal(got, expected)

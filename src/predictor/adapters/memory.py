@@ -22,10 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from predictor.domain.data import ReadOptions, Table
+from predictor.domain.data import ReadOptions, Table, TableChunk
 from predictor.domain.errors import (
     ConfigurationError,
     DataError,
+    FieldError,
+    InvalidInput,
     InvalidModel,
     ModelNotFound,
     ModelUnavailable,
@@ -40,18 +42,22 @@ from predictor.domain.ports import (
     ExperimentTracker,
     IterationCallback,
     Matrix,
+    MetricsSink,
     ModelCache,
     ModelRegistry,
     ModelRuntime,
     ModelTrainer,
+    PredictionColumns,
+    PredictionSink,
     ReportRenderer,
     Scores,
     SecretStore,
+    TableFiles,
     TrackedRun,
     TrainedModel,
     Tuner,
 )
-from predictor.domain.schema import TaskType
+from predictor.domain.schema import FeatureSchema, TaskType
 from predictor.domain.search import (
     IntParam,
     SearchSpace,
@@ -60,6 +66,8 @@ from predictor.domain.search import (
     TrialState,
     TuningBudget,
 )
+from predictor.domain.telemetry import Metric
+from predictor.domain.values import ValueFormat
 
 WEIGHTS_FILE = "weights.json"
 
@@ -111,6 +119,17 @@ class LinearModel(TrainedModel):
             return np.asarray(1.0 / (1.0 + np.exp(-raw[:, 0])))
         shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
         return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        """Exact for a linear model: weight x value per feature, the bias as base value."""
+        values = np.nan_to_num(matrix.astype(np.float64))
+        weights, bias = self._weights[:-1], self._weights[-1]
+        # rows x features x outputs, then rows x outputs x features.
+        parts = np.transpose(values[:, :, None] * weights[None, :, :], (0, 2, 1))
+        base = np.broadcast_to(bias, (len(values), len(bias))).copy()
+        if self._manifest.schema.target.task is not TaskType.MULTICLASS:
+            return parts[:, 0, :], base[:, 0]
+        return parts, base
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -499,6 +518,51 @@ class RecordingReportRenderer(ReportRenderer):
         return b"\x89PNG\r\n\x1a\n" + plot.value.encode()
 
 
+class RecordingPredictionSink(PredictionSink):
+    """Keeps every chunk written: ``chunks`` of (predictions, kept) pairs."""
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[dict[str, list[Any]], object]] = []
+
+    def write(self, predictions: PredictionColumns, kept: object) -> None:
+        self.chunks.append(({k: list(v) for k, v in predictions.items()}, kept))
+
+    def column(self, name: str) -> list[Any]:
+        return [value for predictions, _ in self.chunks for value in predictions[name]]
+
+
+class InMemoryTableFiles(TableFiles):
+    """Tables as lists of rows by path (``tables``); what is written lands in ``written`` only
+    when the write block completes, as the real adapter renames its file into place."""
+
+    def __init__(self, tables: Mapping[Path, Sequence[Mapping[str, Any]]] | None = None) -> None:
+        self.tables = {Path(k): list(v) for k, v in (tables or {}).items()}
+        self.written: dict[Path, RecordingPredictionSink] = {}
+        self.chunk_sizes: list[int] = []
+
+    def read(
+        self, path: Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
+    ) -> Iterator[TableChunk]:
+        if path not in self.tables:
+            raise DataError(f"no such file: {path}")
+        rows = self.tables[path]
+        missing = [n for n in [*schema.names, *keep] if rows and n not in rows[0]]
+        if missing:
+            raise InvalidInput([FieldError(None, n, f"is not a column of {path.name}") for n in missing])
+        for start in range(0, len(rows), chunk_rows):
+            part = rows[start : start + chunk_rows]
+            self.chunk_sizes.append(len(part))
+            columns = {name: [row.get(name) for row in part] for name in schema.names}
+            kept = {name: [row.get(name) for row in part] for name in keep} or None
+            yield TableChunk(columns, ValueFormat.JSON, kept, (start + len(part)) / len(rows))
+
+    @contextmanager
+    def write(self, path: Path) -> Iterator[RecordingPredictionSink]:
+        sink = RecordingPredictionSink()
+        yield sink
+        self.written[path] = sink
+
+
 class SystemClock(Clock):
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -540,14 +604,31 @@ __all__ = [
     "InMemoryExperimentTracker",
     "InMemoryModelCache",
     "InMemoryModelRegistry",
+    "InMemoryTableFiles",
     "LinearModel",
     "LinearModelRuntime",
     "LinearModelTrainer",
     "RecordedRun",
     "RecordingAlerter",
+    "RecordingMetricsSink",
+    "RecordingPredictionSink",
     "RecordingReportRenderer",
     "SeededRandomTuner",
     "StaticSecretStore",
     "SystemClock",
     "synthetic_table",
 ]
+
+
+class RecordingMetricsSink(MetricsSink):
+    """Keeps every published batch, for tests to read back."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[Metric]] = []
+
+    def publish(self, metrics: Sequence[Metric]) -> None:
+        self.batches.append(list(metrics))
+
+    @property
+    def metrics(self) -> list[Metric]:
+        return [m for batch in self.batches for m in batch]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from predictor.domain.errors import DataError
+from predictor.domain.values import ValueFormat
 
 # Read as missing besides the empty field (and pandas' own NA, NaN, null…): UCI's "?".
 DEFAULT_NA_VALUES = ("?",)
@@ -49,3 +50,19 @@ class Table:
     @property
     def feature_names(self) -> tuple[str, ...]:
         return tuple(name for name in self.columns if name != self.target)
+
+
+@dataclass(frozen=True)
+class TableChunk:
+    """Consecutive rows of a table file, read for batch scoring.
+
+    ``columns`` holds every feature by name: numpy arrays (NaN: missing) or lists of values in
+    ``fmt`` (``JSON``: typed values, ``TEXT``: CSV cells). ``kept`` is the reader's own
+    representation of the columns to copy to the output; ``done`` the fraction of the file
+    read so far, when known.
+    """
+
+    columns: Mapping[str, object]
+    fmt: ValueFormat = ValueFormat.JSON
+    kept: object = None
+    done: float | None = None

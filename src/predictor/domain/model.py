@@ -102,4 +102,9 @@ class Prediction:
     def as_dict(self) -> dict[str, object]:
         if self.value is not None:
             return {"value": self.value}
-        return {"label": self.label, "probabilities": self.probabilities}
+        out: dict[str, object] = {}
+        if self.label is not None:
+            out["label"] = self.label
+        if self.probabilities is not None:
+            out["probabilities"] = self.probabilities
+        return out

@@ -6,7 +6,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -15,11 +15,13 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from predictor.domain.data import ReadOptions, Table
+from predictor.domain.data import ReadOptions, Table, TableChunk
 from predictor.domain.evaluation import EvaluationReport, PlotKind
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion
+from predictor.domain.schema import FeatureSchema
 from predictor.domain.search import SearchSpace, TrialHandle, TrialRecord, TuningBudget
+from predictor.domain.telemetry import Metric
 
 Matrix = npt.NDArray[np.float32]
 Scores = npt.NDArray[np.floating[Any]]
@@ -37,6 +39,17 @@ class ServableModel(Protocol):
     def manifest(self) -> ModelManifest: ...
 
     def predict(self, matrix: Matrix) -> Scores: ...
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        """Each feature's additive contribution to the model's margin, and the base value.
+
+        For a binary classifier or a regression model: ``(rows x features, rows)``; for a
+        multiclass model, one set per class: ``(rows x classes x features, rows x classes)``.
+        Per row (and class), the contributions plus the base value add up to the margin: the
+        log-odds (binary), the class score before softmax (multiclass) or the value. Raises
+        ``InvalidModel`` when the model cannot score the matrix.
+        """
+        ...
 
 
 class ModelRuntime(Protocol):
@@ -205,6 +218,37 @@ class ModelCache(Protocol):
     def last_good(self, ref: ModelRef) -> tuple[ModelVersion, Path] | None: ...
 
 
+# One output column per name: labels (strings) or numbers, one value per row of the chunk.
+PredictionColumns = Mapping[str, Sequence[str] | npt.NDArray[np.float64]]
+
+
+class PredictionSink(Protocol):
+    """Where batch predictions go, chunk after chunk, in order."""
+
+    def write(self, predictions: PredictionColumns, kept: object) -> None:
+        """Append one chunk's predictions, after the chunk's kept columns (``TableChunk.kept``)."""
+        ...
+
+
+class TableFiles(Protocol):
+    """Table files (CSV, Parquet) read in chunks and written as they come, for batch scoring."""
+
+    def read(
+        self, path: Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
+    ) -> Iterable[TableChunk]:
+        """The file's rows in order, ``chunk_rows`` at a time (the last chunk shorter), with the
+        schema's features (numeric ones as numpy arrays when they hold only numbers) and the
+        ``keep`` columns. Raises, while iterating, ``InvalidInput`` when a feature or kept column
+        is missing from the file (other columns are ignored) and ``DataError`` when it cannot be
+        read."""
+        ...
+
+    def write(self, path: Path) -> AbstractContextManager[PredictionSink]:
+        """A sink writing to ``path``: the file appears there, complete, only when the block
+        exits normally; on an error nothing is left behind."""
+        ...
+
+
 class SecretStore(Protocol):
     """Named secrets. Raises ``ConfigurationError`` when one cannot be read."""
 
@@ -262,3 +306,13 @@ class Alerter(Protocol):
     """
 
     def alert(self, subject: str, message: str, **fields: str) -> None: ...
+
+
+class MetricsSink(Protocol):
+    """Where batches of metrics go (CloudWatch EMF log lines, a recorder in tests).
+
+    ``publish`` gets the metrics of one flush interval; it must not raise (a failing sink
+    must never fail a request or the flush loop).
+    """
+
+    def publish(self, metrics: Sequence[Metric]) -> None: ...

@@ -3,76 +3,135 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from predictor.domain.encoding import EncodedRows
 from predictor.domain.errors import PayloadTooLarge
+from predictor.domain.inputs import Columns, FeatureMatrix, ModelInput, Records, Table
 from predictor.domain.lifecycle import ModelSlot, ServedModel
 from predictor.domain.model import Prediction
+from predictor.domain.options import DEFAULT_THRESHOLD, Output, PredictionOptions
 from predictor.domain.ports import Scores
-from predictor.domain.schema import TaskType
+from predictor.domain.schema import Target, TaskType
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class PredictionResult:
-    predictions: list[Prediction]
-    model: ServedModel
-    unseen_categories: int = 0
+def predicted_labels(scores: Scores, target: Target, threshold: float = DEFAULT_THRESHOLD) -> list[str]:
+    """The label per row: P(positive) >= threshold for binary, the most probable class otherwise."""
+    if target.task is TaskType.BINARY:
+        negative, positive = target.labels
+        return [positive if p >= threshold else negative for p in scores.astype(np.float64).tolist()]
+    return [target.labels[k] for k in np.argmax(scores, axis=1).tolist()]
 
 
-def to_predictions(scores: Scores, task: TaskType, labels: tuple[str, ...]) -> list[Prediction]:
-    """Turn a model's raw scores into per-row labels and probabilities, or values."""
+def class_probabilities(scores: Scores, task: TaskType) -> npt.NDArray[np.float64]:
+    """Every class's probability per row (rows x classes, label order); binary as [1 - p, p]."""
+    if task is TaskType.BINARY:
+        p = scores.astype(np.float64)
+        return np.column_stack([1.0 - p, p])
+    return scores.astype(np.float64)
+
+
+def to_predictions(
+    scores: Scores,
+    task: TaskType,
+    labels: tuple[str, ...],
+    output: Output = Output.BOTH,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Prediction]:
+    """Turn a model's raw scores into per-row labels and/or probabilities, or values."""
     if task is TaskType.REGRESSION:
         return [Prediction(value=float(v)) for v in scores.tolist()]
-    if task is TaskType.BINARY:
-        negative, positive = labels
-        return [
-            Prediction(
-                label=positive if p >= 0.5 else negative,
-                probabilities={negative: 1.0 - p, positive: p},
-            )
-            for p in scores.astype(np.float64).tolist()
-        ]
-    winners = np.argmax(scores, axis=1).tolist()
+    target = Target("", task, labels)
+    names = predicted_labels(scores, target, threshold) if output is not Output.PROBABILITIES else None
+    if output is Output.LABEL:
+        return [Prediction(label=name) for name in names or ()]
+    rows = class_probabilities(scores, task).tolist()
+    if names is None:
+        return [Prediction(probabilities=dict(zip(labels, row, strict=True))) for row in rows]
     return [
-        Prediction(label=labels[k], probabilities=dict(zip(labels, row, strict=True)))
-        for k, row in zip(winners, scores.astype(np.float64).tolist(), strict=True)
+        Prediction(label=name, probabilities=dict(zip(labels, row, strict=True)))
+        for name, row in zip(names, rows, strict=True)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionResult:
+    """The model's scores for a batch (see ``ServableModel.predict``), the model that made them
+    and the options they answer to (``threshold`` resolved)."""
+
+    scores: Scores
+    model: ServedModel
+    options: PredictionOptions = field(default_factory=PredictionOptions)
+    unseen_categories: int = 0
+
+    @property
+    def target(self) -> Target:
+        return self.model.model.manifest.schema.target
+
+    @property
+    def threshold(self) -> float:
+        return self.options.threshold if self.options.threshold is not None else DEFAULT_THRESHOLD
+
+    @property
+    def predictions(self) -> list[Prediction]:
+        target = self.target
+        output = self.options.output or Output.BOTH
+        return to_predictions(self.scores, target.task, target.labels, output, self.threshold)
+
+    def labels(self) -> list[str]:
+        return predicted_labels(self.scores, self.target, self.threshold)
+
+    def probabilities(self) -> npt.NDArray[np.float64]:
+        return class_probabilities(self.scores, self.target.task)
+
+
+def encode_for(served: ServedModel, batch: ModelInput, max_rows: int) -> EncodedRows:
+    """Check the batch's size against ``max_rows`` and encode it for the served model."""
+    size = batch.size
+    if size is not None and size > max_rows:
+        raise PayloadTooLarge(
+            f"the batch has {size} rows; the limit is {max_rows}", limit=max_rows, actual=size
+        )
+    encoded = batch.encode(served.encoder)
+    if encoded.unseen_categories:
+        log.info(
+            "categories never seen in training were treated as missing",
+            extra={
+                "model": served.version.name,
+                "version": served.version.version,
+                "unseen_categories": encoded.unseen_categories,
+                "features": list(encoded.unseen_features),
+            },
+        )
+    return encoded
 
 
 class MakePrediction:
     """Validate rows against the served model's schema and predict them."""
 
-    def __init__(self, slot: ModelSlot, max_rows: int) -> None:
+    def __init__(self, slot: ModelSlot, max_rows: int, threshold: float = DEFAULT_THRESHOLD) -> None:
         self._slot = slot
         self._max_rows = max_rows
+        self._threshold = threshold
 
-    def __call__(self, rows: object) -> PredictionResult:
+    def __call__(
+        self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
+    ) -> PredictionResult:
+        """``rows``: a ``ModelInput``, or rows as objects by feature name (``Records``).
+        Raises ``InvalidInput`` (options under ``where`` included), ``PayloadTooLarge``,
+        ``ModelUnavailable``."""
         served = self._slot.current()
-        if isinstance(rows, list) and len(rows) > self._max_rows:
-            raise PayloadTooLarge(
-                f"the batch has {len(rows)} rows; the limit is {self._max_rows}",
-                limit=self._max_rows,
-                actual=len(rows),
-            )
-        encoded = served.encoder.encode(rows)
-        if encoded.unseen_categories:
-            log.info(
-                "categories never seen in training were treated as missing",
-                extra={
-                    "model": served.version.name,
-                    "version": served.version.version,
-                    "unseen_categories": encoded.unseen_categories,
-                    "features": list(encoded.unseen_features),
-                },
-            )
+        options = options or PredictionOptions()
+        options.check(served.model.manifest.schema.target.task, where)
+        batch = rows if isinstance(rows, Records | Table | Columns | FeatureMatrix) else Records(rows)
+        encoded = encode_for(served, batch, self._max_rows)
         scores = served.model.predict(encoded.matrix)
-        target = served.model.manifest.schema.target
-        return PredictionResult(
-            predictions=to_predictions(scores, target.task, target.labels),
-            model=served,
-            unseen_categories=encoded.unseen_categories,
-        )
+        if options.threshold is None:
+            options = PredictionOptions(options.output, self._threshold)
+        return PredictionResult(scores, served, options, encoded.unseen_categories)

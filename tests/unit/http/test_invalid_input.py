@@ -134,8 +134,8 @@ def test_an_empty_batch_is_refused(client: TestClient) -> None:
     assert "empty" in error["message"]
 
 
-def test_a_field_beside_instances_is_refused(client: TestClient) -> None:
-    response = client.post("/predict", json={"instances": [row()], "parameters": {"top_k": 1}}, headers=AUTH)
+def test_a_field_beside_instances_and_parameters_is_refused(client: TestClient) -> None:
+    response = client.post("/predict", json={"instances": [row()], "signature_name": "serving"}, headers=AUTH)
 
     (error,) = errors_of(response)
-    assert (error["row"], error["field"]) == (None, "parameters")
+    assert (error["row"], error["field"]) == (None, "signature_name")

@@ -17,6 +17,7 @@ import xgboost as xgb
 from predictor.domain.errors import InvalidModel
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Matrix, ModelRuntime, Scores, ServableModel
+from predictor.domain.schema import FeatureKind
 
 # Below this many rows, starting a thread team costs more than it saves.
 SMALL_BATCH_ROWS = 256
@@ -43,6 +44,9 @@ class XGBoostModel(ServableModel):
         self._booster = booster
         self._single_thread = booster.copy()
         self._single_thread.set_param({"nthread": 1})
+        self._feature_types = [
+            "c" if feature.kind is FeatureKind.CATEGORICAL else "q" for feature in manifest.schema.features
+        ]
 
     @property
     def manifest(self) -> ModelManifest:
@@ -59,6 +63,24 @@ class XGBoostModel(ServableModel):
                 f"the model could not score a batch of shape {rows.shape}: {xgboost_message(exc)}"
             ) from exc
         return np.asarray(scores)
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        """TreeSHAP (``pred_contribs``): XGBoost's last column is the base value."""
+        rows = np.ascontiguousarray(matrix, dtype=np.float32)
+        small = len(rows) < SMALL_BATCH_ROWS
+        booster = self._single_thread if small else self._booster
+        try:
+            # Contributions need a DMatrix; it must declare the categorical features the
+            # booster was trained with, so that their splits read category codes.
+            data = xgb.DMatrix(
+                rows, feature_types=self._feature_types, enable_categorical=True, nthread=1 if small else -1
+            )
+            raw = np.asarray(booster.predict(data, pred_contribs=True), dtype=np.float64)
+        except xgb.core.XGBoostError as exc:
+            raise InvalidModel(
+                f"the model could not explain a batch of shape {rows.shape}: {xgboost_message(exc)}"
+            ) from exc
+        return raw[..., :-1], raw[..., -1]
 
 
 class XGBoostRuntime(ModelRuntime):

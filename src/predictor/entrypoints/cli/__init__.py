@@ -5,7 +5,7 @@ Each command lives in its own module and registers itself on the group in ``base
 
 from __future__ import annotations
 
-from predictor.entrypoints.cli import demo, export, mlflow_server, models, promote, serve, train
+from predictor.entrypoints.cli import demo, export, mlflow_server, models, predict, promote, serve, train
 from predictor.entrypoints.cli.base import EXIT_CODES, cli, exit_code_for, reports_errors, settings_from_env
 
 
@@ -22,6 +22,7 @@ __all__ = [
     "main",
     "mlflow_server",
     "models",
+    "predict",
     "promote",
     "reports_errors",
     "serve",

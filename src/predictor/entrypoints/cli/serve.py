@@ -43,20 +43,11 @@ def serve(host: str | None, port: int | None, workers: int | None, model_dir: Pa
 
 
 def run_server(settings: Settings) -> None:
-    import uvicorn
+    from predictor.entrypoints.http import server
 
     # Workers build their own app from the environment; the CLI's overrides travel there too.
     os.environ["PREDICTOR_HOST"] = settings.host
     os.environ["PREDICTOR_PORT"] = str(settings.port)
     if settings.model_dir is not None:
         os.environ["PREDICTOR_MODEL_DIR"] = str(settings.model_dir.resolve())
-    uvicorn.run(
-        "predictor.entrypoints.http.asgi:app_factory",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    server.run(settings)

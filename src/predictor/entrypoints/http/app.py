@@ -17,7 +17,7 @@ from predictor.entrypoints.http.middleware import (
     CatchAllMiddleware,
     RequestContextMiddleware,
 )
-from predictor.entrypoints.http.routes import health, models, predict
+from predictor.entrypoints.http.routes import explain, health, invocations, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_router
 from predictor.entrypoints.http.security import API_KEY_HEADER, load_admin_keyring, load_keyring
 
@@ -60,6 +60,9 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.admin_keyring = load_admin_keyring(container)
     install_error_handlers(app)
     app.include_router(predict.router)
+    app.include_router(explain.router)
+    app.include_router(invocations.router)
+    app.include_router(v2.router)
     app.include_router(models.router)
     app.include_router(health.router)
     if settings.docs_enabled:
@@ -77,5 +80,5 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
             allow_headers=[API_KEY_HEADER, "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, MODEL_VERSION_HEADER],
         )
-    app.add_middleware(RequestContextMiddleware, slot=container.slot())
+    app.add_middleware(RequestContextMiddleware, slot=container.slot(), metrics=container.request_metrics())
     return app

@@ -56,6 +56,7 @@ METHOD_NOT_ALLOWED = ProblemType(405, "method-not-allowed", "Method not allowed"
 MODEL_REFUSED = ProblemType(409, "model-refused", "Model version refused")
 NO_EARLIER_VERSION = ProblemType(409, "no-earlier-version", "No earlier version")
 PAYLOAD_TOO_LARGE = ProblemType(413, "payload-too-large", "Payload too large")
+UNSUPPORTED_MEDIA_TYPE = ProblemType(415, "unsupported-media-type", "Unsupported media type")
 INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error")
 MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable")
 
@@ -71,7 +72,13 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     NoEarlierVersion: NO_EARLIER_VERSION,
 }
 
-_HTTP_PROBLEMS: Final[Mapping[int, ProblemType]] = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED}
+_HTTP_PROBLEMS: Final[Mapping[int, ProblemType]] = {
+    404: NOT_FOUND,
+    405: METHOD_NOT_ALLOWED,
+    415: UNSUPPORTED_MEDIA_TYPE,
+}
+# Open Inference Protocol (KServe V2) clients read the message of an error from "error".
+_V2_PREFIX = "/v2/"
 
 _EXTRA_HEADERS: Final[Mapping[int, Mapping[str, str]]] = {
     401: {"WWW-Authenticate": "ApiKey"},
@@ -110,6 +117,8 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = [error.as_dict() for error in errors]
+    if instance.startswith(_V2_PREFIX):
+        body["error"] = detail
     merged = dict(_EXTRA_HEADERS.get(problem.status, {}))
     merged.update(headers or {})
     return ProblemResponse(body, status_code=problem.status, headers=merged)

@@ -113,7 +113,26 @@ def model_loading_lifespan(
         loader = ModelLoader(container, backoff)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(loader.follow, await loader.load_once())
+            tasks.start_soon(publish_metrics, container)
             yield
             tasks.cancel_scope.cancel()
+        flush_metrics(container)  # what the last interval counted
 
     return lifespan
+
+
+def flush_metrics(container: Container) -> None:
+    """Publish what the request metrics counted since the last flush (nothing when idle)."""
+    batch = container.request_metrics().drain()
+    if batch:
+        container.adapters.metrics().publish(batch)
+
+
+async def publish_metrics(container: Container) -> None:
+    """Every ``PREDICTOR_METRICS_FLUSH_S`` seconds, publish one batch (0 turns it off)."""
+    interval = container.settings().metrics_flush_s
+    if interval <= 0:
+        return
+    while True:
+        await anyio.sleep(interval)
+        await anyio.to_thread.run_sync(flush_metrics, container)

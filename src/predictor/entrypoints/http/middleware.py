@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from predictor.domain.errors import PayloadTooLarge
 from predictor.domain.lifecycle import ModelSlot
+from predictor.domain.telemetry import RequestMetrics
 from predictor.entrypoints.http.errors import PAYLOAD_TOO_LARGE, internal_error_response, problem_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -35,6 +36,13 @@ def request_state(scope: Scope) -> MutableMapping[str, Any]:
     return state
 
 
+def _route(scope: Scope) -> str:
+    """The matched route's template (bounded cardinality for metrics), else ``unmatched``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
 def choose_request_id(presented: str | None) -> str:
     """The client's id when it is sane (≤128 of ``[A-Za-z0-9._-]``), else a new one."""
     if presented is not None and _SANE_REQUEST_ID.fullmatch(presented):
@@ -50,9 +58,10 @@ class RequestContextMiddleware:
     name the version that actually answered).
     """
 
-    def __init__(self, app: ASGIApp, slot: ModelSlot) -> None:
+    def __init__(self, app: ASGIApp, slot: ModelSlot, metrics: RequestMetrics) -> None:
         self.app = app
         self.slot = slot
+        self.metrics = metrics
         self._log = structlog.get_logger(ACCESS_LOGGER)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,6 +90,8 @@ class RequestContextMiddleware:
                 await self.app(scope, receive, send_with_headers)
             finally:
                 served = self.slot.peek()
+                latency_ms = (time.perf_counter() - started) * 1000
+                self.metrics.observe(_route(scope), status, latency_ms)
                 # The path only: a query string may carry a key a client should not have sent.
                 self._log.info(
                     "request",
@@ -88,7 +99,7 @@ class RequestContextMiddleware:
                     method=scope["method"],
                     path=scope["path"],
                     status=status,
-                    latency_ms=round((time.perf_counter() - started) * 1000, 3),
+                    latency_ms=round(latency_ms, 3),
                     model_version=state.get("model_version")
                     or (served.version.version if served is not None else None),
                     key_id=state.get("key_id"),

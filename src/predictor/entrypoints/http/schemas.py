@@ -27,11 +27,32 @@ class PredictRequest(BaseModel):
         description="Rows to predict: each an object with every feature of the model "
         "(null for an unknown value), and no other key.",
     )
+    parameters: PredictionParameters | None = None
+
+
+class PredictionParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    output: Literal["label", "probabilities", "both"] = Field(
+        default="both", description="What each row answers with (classifiers)."
+    )
+    threshold: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Binary classifiers: the positive label when P(positive) >= threshold "
+        "(default PREDICTOR_DECISION_THRESHOLD).",
+    )
 
 
 class ClassPrediction(BaseModel):
-    label: str = Field(description="The most likely class.")
-    probabilities: dict[str, float] = Field(description="Every class's probability; they sum to 1.")
+    label: str | None = Field(
+        default=None, description="The predicted class (absent when `output` is `probabilities`)."
+    )
+    probabilities: dict[str, float] | None = Field(
+        default=None,
+        description="Every class's probability; they sum to 1 (absent when `output` is `label`).",
+    )
 
 
 class RegressionPrediction(BaseModel):
@@ -47,6 +68,22 @@ class ModelInfo(BaseModel):
 
 class PredictResponse(BaseModel):
     predictions: list[ClassPrediction | RegressionPrediction]
+    model: ModelInfo
+    request_id: str
+
+
+class Explanation(BaseModel):
+    contributions: dict[str, float] | dict[str, dict[str, float]] = Field(
+        description="Each feature's contribution to the margin (by class, then feature, for multiclass)."
+    )
+    base_value: float | dict[str, float] = Field(description="The margin with no feature information.")
+    margin: float | dict[str, float] = Field(
+        description="base_value + the contributions: log-odds (binary), class score (multiclass) or value."
+    )
+
+
+class ExplainResponse(BaseModel):
+    explanations: list[Explanation]
     model: ModelInfo
     request_id: str
 

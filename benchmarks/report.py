@@ -1,0 +1,198 @@
+"""The serving benchmark's report: goals as ratios of one run, a table and a chart, written into
+docs/performance.md between markers (the rest of the file is left as it is)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BEGIN, END = "<!-- serve_bench:begin -->", "<!-- serve_bench:end -->"
+CHART = "serve_bench.png"
+GOAL_SERVER = "predictor (2 workers)"
+COLUMNAR = "10,000 rows as dataframe_split at /invocations, 2 conn"
+LEAN_SERVER = "predictor (1 worker)"
+
+
+@dataclass(frozen=True)
+class Goal:
+    text: str
+    met: bool
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB RAM"
+    except OSError:
+        memory = "? RAM"
+    return f"{os.cpu_count()} CPUs ({model}), {memory}, {platform.system()} {platform.release()}"
+
+
+def _by_name(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in results}
+
+
+def best(result: dict[str, Any], case: str, key: str) -> float:
+    """The better of the repeats: highest throughput, lowest latency."""
+    values = [run[key] for run in result["cases"][case]]
+    return min(values) if key.endswith("_ms") else max(values)
+
+
+def rows_per_s(result: dict[str, Any], case: str) -> float:
+    return max(run["requests_per_s"] * run["rows"] for run in result["cases"][case])
+
+
+def goals(results: list[dict[str, Any]]) -> list[Goal]:
+    named = _by_name(results)
+    ours, lean = named.get(GOAL_SERVER), named.get(LEAN_SERVER)
+    mlflow = next((r for n, r in named.items() if n.startswith("mlflow")), None)
+    mlserver = next((r for n, r in named.items() if n.startswith("MLServer")), None)
+    out: list[Goal] = []
+    if ours and mlflow and mlserver:
+        rps, rps_mlflow, rps_mlserver = (
+            best(r, "1 row, 8 conn", "requests_per_s") for r in (ours, mlflow, mlserver)
+        )
+        out.append(
+            Goal(
+                f"1-row throughput at 8 connections: {rps / rps_mlflow:.1f}x MLflow (goal >= 30x)",
+                rps >= 30 * rps_mlflow,
+            )
+        )
+        out.append(
+            Goal(
+                f"1-row throughput at 8 connections: {rps / rps_mlserver:.2f}x MLServer (goal >= 2.5x)",
+                rps >= 2.5 * rps_mlserver,
+            )
+        )
+        p99, p99_mlserver = best(ours, "1 row, 32 conn", "p99_ms"), best(mlserver, "1 row, 32 conn", "p99_ms")
+        out.append(
+            Goal(
+                f"p99 at 32 connections: {p99 / p99_mlserver:.2f}x MLServer's (goal <= 0.25x)",
+                p99 <= 0.25 * p99_mlserver,
+            )
+        )
+        # Same wire format on both sides: MLflow's dataframe_split body at /invocations.
+        big = (
+            rows_per_s(ours, COLUMNAR)
+            if COLUMNAR in ours["cases"]
+            else rows_per_s(ours, "10,000 rows, 2 conn")
+        )
+        big_mlflow = rows_per_s(mlflow, "10,000 rows, 2 conn")
+        out.append(
+            Goal(
+                f"10,000-row rows/s, same dataframe_split body: {big / big_mlflow:.1f}x MLflow (goal >= 5x)",
+                big >= 5 * big_mlflow,
+            )
+        )
+    if lean:
+        cold = min(lean["cold_start_s"])
+        out.append(Goal(f"cold start on an exported model: {cold:.2f} s (goal <= 0.6 s)", cold <= 0.6))
+        rss = min(lean["rss_ready_mib"])
+        out.append(Goal(f"RSS at ready: {rss:.0f} MiB (goal <= 120 MiB)", rss <= 120))
+    return out
+
+
+def _table(results: list[dict[str, Any]]) -> list[str]:
+    cases = list(dict.fromkeys(case for r in results for case in r["cases"]))
+    lines = [
+        "| server | " + " | ".join(cases) + " | cold start | RSS ready / loaded |",
+        "| --- | " + " | ".join("---:" for _ in cases) + " | ---: | ---: |",
+    ]
+    for r in results:
+        cells = []
+        for case in cases:
+            runs = r["cases"].get(case)
+            if not runs:
+                cells.append("–")
+                continue
+            rps = " / ".join(f"{run['requests_per_s']:,.0f}" for run in runs)
+            p99 = " / ".join(f"{run['p99_ms']:.1f}" for run in runs)
+            errors = sum(run["errors"] for run in runs)
+            cells.append(f"{rps} req/s<br>p99 {p99} ms" + (f"<br>**{errors} errors**" if errors else ""))
+        cold = " / ".join(f"{s:.2f}" for s in r["cold_start_s"])
+        rss = f"{statistics.mean(r['rss_ready_mib']):.0f} / {statistics.mean(r['rss_loaded_mib']):.0f} MiB"
+        lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {cold} s | {rss} |")
+    return lines
+
+
+def chart(results: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for r in results:
+        conns = [s["connections"] for s in r["steps"]]
+        left.plot(conns, [s["requests_per_s"] for s in r["steps"]], marker="o", label=r["name"])
+        right.plot(conns, [s["p99_ms"] for s in r["steps"]], marker="o", label=r["name"])
+    for axis, title in ((left, "1-row throughput (req/s)"), (right, "p99 latency (ms)")):
+        axis.set_xscale("log", base=2)
+        axis.set_xlabel("concurrent connections")
+        axis.set_title(title)
+        axis.grid(True, alpha=0.3)
+    right.set_yscale("log")
+    left.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(out: Path, run: dict[str, Any], met: list[Goal]) -> None:
+    results = run["results"]
+    chart(results, out.parent / CHART)
+    versions = ", ".join(f"{k} {v}" for k, v in run["versions"].items())
+    section = [
+        BEGIN,
+        "## Serving (`benchmarks/serve_bench.py`)",
+        "",
+        f"- machine: {run['machine']}; load generator (wrk, 1–2 threads) on the same cores",
+        f"- {versions}",
+        f"- command: `.venv/bin/{run['command']}`",
+        f"- date: {run['date']}; {run['seconds']:.0f} s per wrk run, "
+        f"each case {run['repeats']}x (values separated by /)",
+        "- model: 200 trees, depth 6, UCI Breast Cancer (30 features); predictor serves the exported model",
+        "  (`predictor serve --model-dir`), MLflow the registered version, MLServer the same `model.ubj`",
+        "",
+        "Goals (ratios within this one run; predictor measured with 2 workers for the throughput and",
+        "p99 goals, as MLServer's default parallel pool also uses both cores;",
+        "1 worker for cold start and RSS):",
+        "",
+        *[f"- {'met' if g.met else '**not met**'}: {g.text}" for g in met],
+        "",
+        *_table(results),
+        "",
+        "Servers: " + "; ".join(f"{r['name']}: {r['note']}" for r in results),
+        "",
+        f"![throughput and p99 against connections]({CHART})",
+        "",
+        "| connections | " + " | ".join(r["name"] for r in results) + " |",
+        "| ---: | " + " | ".join("---:" for _ in results) + " |",
+        *[
+            f"| {step['connections']} | "
+            + " | ".join(
+                f"{r['steps'][i]['requests_per_s']:,.0f} req/s, p99 {r['steps'][i]['p99_ms']:.1f} ms"
+                for r in results
+            )
+            + " |"
+            for i, step in enumerate(results[0]["steps"])
+        ],
+        END,
+    ]
+    text = out.read_text() if out.exists() else "# Performance\n"
+    block = "\n".join(section)
+    if BEGIN in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    out.write_text(text)

@@ -1,0 +1,241 @@
+"""Serving benchmark: predictor against `mlflow models serve` and MLServer, on one booster.
+
+    .venv/bin/python benchmarks/serve_bench.py            # the full run (~15 min on 2 cores)
+    .venv/bin/python benchmarks/serve_bench.py --quick    # shorter runs, no repeats
+
+Builds the 200-tree, depth-6 model on UCI Breast Cancer in a scratch MLflow store, exports it,
+starts each server on loopback, and measures with wrk: 1-row requests at 1, 8 and 32
+connections, 100- and 10,000-row batches, cold start (launch to first 200) and RSS, each case
+twice; then steps connections up 1…64. Writes a table, the goals as ratios of this one run,
+and a PNG chart into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import contenders  # noqa: E402
+import report  # noqa: E402
+from loadgen import ensure_wrk, run_wrk  # noqa: E402
+
+BIN = Path(sys.executable).parent
+MODEL = "bench"
+COLUMNAR = "10,000 rows as dataframe_split at /invocations, 2 conn"
+PARAMS = {"max_depth": 6, "num_boost_round": 200, "early_stopping_rounds": 0, "eta": 0.1}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serving_install(work: Path, uv: str) -> Path:
+    """predictor as a serving image installs it: `uv sync --frozen --no-dev`, no extras (no
+    MLflow, pandas, scikit-learn, Optuna), into its own environment."""
+    env_dir = work / "serving-env"
+    environment = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(env_dir), "UV_PYTHON_DOWNLOADS": "never"}
+    subprocess.run(
+        [uv, "sync", "--frozen", "--no-dev", "-q", "--python", sys.executable],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+    )
+    return env_dir / "bin"
+
+
+def build_model(work: Path) -> tuple[str, Path, list[str], list[list[float]]]:
+    """Train and register the benchmark model, export it; return the tracking URI, the export,
+    the feature names and the data set's rows."""
+    from predictor.config import load_settings
+    from predictor.container import build_container
+    from predictor.domain.training import TrainingRequest
+
+    tracking_uri = f"sqlite:///{work / 'mlflow.db'}"
+    settings = load_settings(
+        mlflow_tracking_uri=tracking_uri, artifact_root=str(work / "mlartifacts"), cache_dir=work / "cache"
+    )
+    container = build_container(settings)
+    container.train_model()(
+        TrainingRequest(dataset="breast-cancer", register_as=MODEL, promote_to="production", params=PARAMS)
+    )
+    exported = work / "exported"
+    shutil.rmtree(exported, ignore_errors=True)
+    env = {
+        **os.environ,
+        "PREDICTOR_MLFLOW_TRACKING_URI": tracking_uri,
+        "PREDICTOR_CACHE_DIR": str(work / "cache"),
+    }
+    subprocess.run(
+        [str(BIN / "predictor"), "export", f"models:/{MODEL}@production", str(exported)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    table = container.adapters.datasets().load("breast-cancer")
+    names = list(table.feature_names)
+    rows = [[float(table.columns[n][i]) for n in names] for i in range(table.rows)]
+    return tracking_uri, exported, names, rows
+
+
+def batch(rows: list[list[float]], size: int) -> list[list[float]]:
+    return [rows[i % len(rows)] for i in range(size)]
+
+
+def measure(
+    contender: contenders.Contender,
+    work: Path,
+    rows: list[list[float]],
+    seconds: float,
+    repeats: int,
+    steps: list[int],
+) -> dict[str, object]:
+    cases = {
+        "1 row, 1 conn": (1, 1),
+        "1 row, 8 conn": (1, 8),
+        "1 row, 32 conn": (1, 32),
+        "100 rows, 8 conn": (100, 8),
+        "10,000 rows, 2 conn": (10_000, 2),
+    }
+    out: dict[str, object] = {
+        "name": contender.name,
+        "note": contender.note,
+        "cases": {},
+        "steps": [],
+        "cold_start_s": [],
+        "rss_ready_mib": [],
+        "rss_loaded_mib": [],
+    }
+    log_dir = work / "logs"
+    log_dir.mkdir(exist_ok=True)
+    for attempt in range(repeats):
+        port = free_port() if "MLServer" not in contender.name else _three_free_ports()
+        running = contenders.start(
+            contender, port, log_dir / f"{contender.name.replace(' ', '_')}-{attempt}.log"
+        )
+        try:
+            out["cold_start_s"].append(running.cold_start_s)  # type: ignore[union-attr]
+            time.sleep(0.5)
+            out["rss_ready_mib"].append(running.rss_mib())  # type: ignore[union-attr]
+            url = running.url + contender.predict_path
+            contenders.post(running, contender.body(rows[:5]))  # warm-up and a check that it answers
+            for label, (size, conns) in cases.items():
+                result = run_wrk(url, contender.body(batch(rows, size)), conns, seconds, contender.headers)
+                out["cases"].setdefault(label, []).append(asdict(result) | {"rows": size})  # type: ignore[union-attr]
+            if contender.columnar is not None:
+                path, columnar_body = contender.columnar
+                body = columnar_body(batch(rows, 10_000))
+                result = run_wrk(running.url + path, body, 2, seconds, contender.headers)
+                out["cases"].setdefault(COLUMNAR, []).append(asdict(result) | {"rows": 10_000})  # type: ignore[union-attr]
+            if attempt == 0:
+                for conns in steps:
+                    step = run_wrk(url, contender.body(rows[:1]), conns, seconds, contender.headers)
+                    out["steps"].append(asdict(step))  # type: ignore[union-attr]
+            out["rss_loaded_mib"].append(running.rss_mib())  # type: ignore[union-attr]
+        finally:
+            running.stop()
+    return out
+
+
+def _three_free_ports() -> int:
+    while True:
+        port = free_port()
+        if port + 2 < 65535 and all(_is_free(port + k) for k in (1, 2)):
+            return port
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def versions(mlserver_env: Path) -> dict[str, str]:
+    from importlib.metadata import version
+
+    mlserver = subprocess.run(
+        [str(mlserver_env / "bin" / "mlserver"), "--version"], capture_output=True, text=True, check=False
+    )
+    return {
+        "python": platform.python_version(),
+        "predictor": version("predictor"),
+        "xgboost": version("xgboost"),
+        "mlflow": version("mlflow"),
+        "fastapi": version("fastapi"),
+        "uvicorn": version("uvicorn"),
+        "mlserver": mlserver.stdout.strip().split()[-1] if mlserver.returncode == 0 else "?",
+        "wrk": subprocess.run(
+            [ensure_wrk(), "-v"], capture_output=True, text=True, check=False
+        ).stdout.split()[1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each wrk run")
+    parser.add_argument("--quick", action="store_true", help="3 s runs, no repeats, fewer steps")
+    parser.add_argument("--work", type=Path, default=ROOT / ".bench", help="scratch folder (git-ignored)")
+    parser.add_argument("--only", action="append", help="run only contenders whose name contains this")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    args = parser.parse_args()
+    seconds, repeats = (3.0, 1) if args.quick else (args.seconds, 2)
+    steps = [1, 4, 16, 64] if args.quick else [1, 2, 4, 8, 16, 32, 64]
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    ensure_wrk()
+    uv = shutil.which("uv") or str(ROOT / ".uv" / "bin" / "uv")
+    mlserver_env = contenders.ensure_mlserver(work / "mlserver-env", uv)
+
+    serving_bin = serving_install(work, uv)
+    tracking_uri, exported, names, rows = build_model(work)
+    booster = exported / json.loads((exported / "manifest.json").read_text())["booster_file"]
+    line_up = [
+        contenders.predictor(serving_bin, exported, 1),
+        contenders.predictor(serving_bin, exported, 2),
+        contenders.mlserver(mlserver_env, work / "mlserver-model", booster, MODEL),
+        contenders.mlflow(BIN, tracking_uri, f"models:/{MODEL}/1", names),
+    ]
+    if args.only:
+        line_up = [c for c in line_up if any(o.lower() in c.name.lower() for o in args.only)]
+    results = []
+    for contender in line_up:
+        print(f"measuring {contender.name} …", flush=True)
+        results.append(measure(contender, work, rows, seconds, repeats, steps))
+    run = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python benchmarks/serve_bench.py" + (" --quick" if args.quick else ""),
+        "machine": report.machine(),
+        "versions": versions(mlserver_env),
+        "seconds": seconds,
+        "repeats": repeats,
+        "results": results,
+    }
+    (work / "serve_bench.json").write_text(json.dumps(run, indent=2))
+    goals = report.goals(results)
+    report.write(args.out, run, goals)
+    for goal in goals:
+        print(("MET     " if goal.met else "NOT MET ") + goal.text)
+    sys.exit(0 if all(g.met for g in goals) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""`predictor predict`: batch scoring of a CSV or Parquet file into a Parquet file."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from predictor.domain.errors import ConfigurationError, FieldError, InvalidInput
+from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from predictor.container import Container
+    from predictor.domain.lifecycle import ServedModel
+
+
+class RowProgress:
+    """One bar on stderr (rows done, share of the file read, rows/s); nothing when stderr is
+    not a terminal or with --quiet."""
+
+    def __init__(self, label: str, shown: bool) -> None:
+        self._label = label
+        self._shown = shown
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> RowProgress:
+        if self._shown:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+            progress = Progress(
+                TextColumn(self._label),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            progress.start()
+            self._task = progress.add_task(self._label, total=1.0, rows=0, rate=0.0)
+            self._progress = progress
+        self._started = time.monotonic()
+        return self
+
+    def __call__(self, rows: int, done: float | None) -> None:
+        if self._progress is not None and self._task is not None:
+            rate = rows / max(time.monotonic() - self._started, 1e-9)
+            self._progress.update(self._task, completed=done or 0.0, rows=rows, rate=rate)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _served(container: Container, model: str | None, model_dir: Path | None) -> ServedModel:
+    if (model is None) == (model_dir is None):
+        raise InvalidInput(
+            [FieldError(None, "--model", "name the model with --model models:/NAME@ALIAS or --model-dir DIR")]
+        )
+    if model_dir is not None:
+        return container.load_exported()(model_dir)
+    from predictor.domain.model import ModelRef
+
+    return container.load_model()(ModelRef.parse(model or ""))
+
+
+@cli.command()
+@click.option("--model", "model", metavar="models:/NAME@ALIAS", help="The registered version to use.")
+@click.option(
+    "--model-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Or an exported model directory (`predictor export`): no registry, no mlflow.",
+)
+@click.option(
+    "--input",
+    "source",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV (.csv, or .tsv for tabs) with a header line, or Parquet (.parquet, .pq).",
+)
+@click.option(
+    "--output",
+    "destination",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet file.",
+)
+@click.option(
+    "--chunk-rows", type=click.IntRange(min=1), default=50_000, show_default=True, help="Rows per chunk."
+)
+@click.option(
+    "--columns",
+    "output",
+    type=click.Choice(["label", "probabilities", "both"]),
+    help="Classifiers: write the label, every class's probability, or both (default).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Binary classifiers: positive when P(positive) >= this (default PREDICTOR_DECISION_THRESHOLD).",
+)
+@click.option(
+    "--keep-columns", "keep", multiple=True, metavar="NAME", help="Copy this input column to the output."
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@reports_errors
+def predict(
+    model: str | None,
+    model_dir: Path | None,
+    source: Path,
+    destination: Path,
+    chunk_rows: int,
+    output: str | None,
+    threshold: float | None,
+    keep: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Predict every row of a CSV or Parquet file into a Parquet file, in input order.
+
+    The file is read and predicted in chunks, so memory stays flat however large it is. The
+    output has, per row, the kept columns, then `label` and `probability_<class>` per class
+    (classifiers) or `value` (regression). A bad value stops the run with its row (counted from
+    1, the header excluded) and field, exit code 2, and no output file.
+
+    \b
+    Examples:
+      predictor predict --model models:/demo@production --input rows.csv --output predictions.parquet
+      predictor predict --model-dir build/model --input rows.parquet --output out.parquet --keep-columns id
+    """
+    if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("rich") is None:
+        raise ConfigurationError("predictor predict needs pyarrow and rich: install predictor[train]")
+    if destination.suffix.lower() not in (".parquet", ".pq"):
+        raise InvalidInput([FieldError(None, "--output", f"{destination.name} must be a .parquet file")])
+    from predictor.container import build_container
+    from predictor.domain.options import Output, PredictionOptions
+
+    container = build_container(settings_from_env())
+    served = _served(container, model, model_dir)
+    options = PredictionOptions(Output(output) if output else None, threshold)
+    started = time.monotonic()
+    with RowProgress(f"predicting {source.name}", not quiet and sys.stderr.isatty()) as progress:
+        summary = container.predict_table()(
+            served, source, destination, options, chunk_rows, keep, on_progress=progress
+        )
+    seconds = time.monotonic() - started
+    version = served.version
+    click.echo(
+        f"predicted {summary.rows:,} rows of {source.name} with {version.name} version {version.version} "
+        f"into {destination} in {seconds:.1f} s ({summary.rows / max(seconds, 1e-9):,.0f} rows/s)"
+    )

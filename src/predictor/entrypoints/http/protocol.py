@@ -1,0 +1,56 @@
+"""What every prediction protocol shares: reading a JSON body, and calling a use case on the
+event loop for small batches or on a worker thread for big ones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio.to_thread
+import orjson
+
+from predictor.domain.errors import FieldError, InvalidInput
+
+# Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
+# bigger batches go to a thread so they do not hold up other requests.
+INLINE_ROWS = 64
+
+T = TypeVar("T")
+
+
+def kind(value: object) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
+
+
+def invalid(message: str, field: str | None = None) -> InvalidInput:
+    """One request-level error, its message also the summary."""
+    return InvalidInput([FieldError(None, field, message)], summary=message if field is None else None)
+
+
+def decode_json(body: bytes, hint: str) -> object:
+    """The parsed body; ``InvalidInput`` ending with ``hint`` when it is not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as strict_error:
+        # orjson refuses the NaN / Infinity tokens and integers beyond 64 bits. The standard
+        # library reads them, so the encoder can name the row and field at fault.
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            raise invalid(f"the body is not valid JSON ({strict_error}); {hint}") from None
+
+
+def decode_object(body: bytes, hint: str) -> dict[str, object]:
+    document = decode_json(body, hint)
+    if not isinstance(document, dict):
+        raise invalid(f"the body must be a JSON object, got {kind(document)}; {hint}")
+    return document
+
+
+async def call(function: Callable[..., T], rows: int | None, *args: object) -> T:
+    """``function(*args)``, on a worker thread when the batch has more than ``INLINE_ROWS`` rows."""
+    if rows is not None and rows > INLINE_ROWS:
+        return await anyio.to_thread.run_sync(function, *args)
+    return function(*args)

@@ -1,0 +1,113 @@
+"""Open Inference Protocol (KServe V2) routes, so KServe, Triton and MLServer clients work.
+
+Health routes are open, like ``/health/*``; metadata and inference need the API key. The
+model name in the path must be the served model's (else 404), and a version, when given, the
+version serving now. Errors are problem+json with the message also under ``error``, where
+V2 clients read it. JSON only: the binary tensor extension is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from predictor.container import Container
+from predictor.domain.errors import ModelNotFound, ModelUnavailable
+from predictor.domain.lifecycle import ServedModel
+from predictor.entrypoints.http import inference_protocol
+from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
+from predictor.entrypoints.http.protocol import call, decode_object, invalid
+from predictor.entrypoints.http.responses import OrjsonResponse
+from predictor.entrypoints.http.schemas import problems
+from predictor.entrypoints.http.security import ApiKeyDep
+
+router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
+
+HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
+_BINARY_HEADER = "inference-header-content-length"
+_MODEL = "/models/{name}"
+_VERSIONED = "/models/{name}/versions/{version}"
+
+
+def _served(container: Container, name: str, version: str | None = None) -> ServedModel:
+    ref = container.model_ref()
+    if name != ref.name:
+        raise ModelNotFound(f"this service serves model {ref.name!r}, not {name!r}")
+    served = container.slot().peek()
+    if served is None:
+        raise ModelUnavailable(f"model {name!r} is not loaded yet; the service keeps trying to load {ref}")
+    if version is not None and version != served.version.version:
+        raise ModelNotFound(f"model {name!r} serves version {served.version.version}, not {version}")
+    return served
+
+
+@router.get("/health/live", summary="The process is up")
+async def live() -> Response:
+    return OrjsonResponse({"live": True})
+
+
+@router.get("/health/ready", summary="A model is loaded and checked", responses=problems(503))
+async def ready(container: ContainerDep) -> Response:
+    if not container.slot().ready:
+        raise ModelUnavailable(
+            f"no model is loaded yet; the service keeps trying to load {container.model_ref()}"
+        )
+    return OrjsonResponse({"ready": True})
+
+
+@router.get("", summary="Server metadata", responses=problems(401))
+async def server_metadata(request: Request, key_id: ApiKeyDep) -> Response:
+    return OrjsonResponse({"name": "predictor", "version": request.app.version, "extensions": []})
+
+
+@router.get(_MODEL + "/ready", summary="The model is loaded", responses=problems(404, 503))
+@router.get(_VERSIONED + "/ready", summary="This version is loaded", responses=problems(404, 503))
+async def model_ready(container: ContainerDep, name: str, version: str | None = None) -> Response:
+    _served(container, name, version)
+    return OrjsonResponse({"name": name, "ready": True})
+
+
+@router.get(_MODEL, summary="Model metadata: inputs and outputs", responses=problems(401, 404, 503))
+@router.get(_VERSIONED, summary="Model metadata of this version", responses=problems(401, 404, 503))
+async def model_metadata(
+    container: ContainerDep, key_id: ApiKeyDep, name: str, version: str | None = None
+) -> Response:
+    return OrjsonResponse(inference_protocol.model_metadata(_served(container, name, version)))
+
+
+_OPENAPI_BODY: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+}
+
+
+@router.post(
+    _MODEL + "/infer",
+    summary="Predict tensors",
+    responses=problems(400, 401, 404, 413, 500, 503),
+    openapi_extra=_OPENAPI_BODY,
+)
+@router.post(
+    _VERSIONED + "/infer",
+    summary="Predict tensors with this version",
+    responses=problems(400, 401, 404, 413, 500, 503),
+    openapi_extra=_OPENAPI_BODY,
+)
+async def infer(
+    request: Request, container: ContainerDep, key_id: ApiKeyDep, name: str, version: str | None = None
+) -> Response:
+    served = _served(container, name, version)
+    if _BINARY_HEADER in request.headers:
+        raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
+    document = decode_object(await request.body(), HINT)
+    parsed = inference_protocol.read_infer_request(document, served.model.manifest.schema)
+    result = await call(container.make_prediction(), parsed.batch.size, parsed.batch, parsed.options)
+    answered = result.model.version.version
+    request.state.model_version = answered
+    content = orjson.dumps(
+        inference_protocol.infer_response(result, parsed.id or request.state.request_id, parsed.outputs)
+    )
+    return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: answered})
