@@ -153,3 +153,13 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": Problem, "description": "A problem (application/problem+json)"}
         for status in statuses
     }
+
+
+# The request body of /predict and /v1/explain, for the OpenAPI document: the routes read the
+# raw body themselves (no pydantic model per row), so FastAPI cannot infer it.
+INSTANCES_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": PredictRequest.model_json_schema()}},
+    }
+}

@@ -5,8 +5,6 @@ Same body as ``/predict`` (``{"instances": [...]}``, no parameters).
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -16,17 +14,10 @@ from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.predict import parse_instances
-from predictor.entrypoints.http.schemas import ExplainResponse, PredictRequest, problems
+from predictor.entrypoints.http.schemas import INSTANCES_BODY, ExplainResponse, problems
 from predictor.entrypoints.http.security import ApiKeyDep
 
 router = APIRouter(tags=["predict"])
-
-_OPENAPI_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": PredictRequest.model_json_schema()}},
-    }
-}
 
 
 @router.post(
@@ -34,7 +25,7 @@ _OPENAPI_BODY: dict[str, Any] = {
     summary="Explain the served model's prediction for each row: feature contributions to the margin",
     response_model=ExplainResponse,
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra=_OPENAPI_BODY,
+    openapi_extra=INSTANCES_BODY,
 )
 async def explain(request: Request, container: ContainerDep, key_id: ApiKeyDep) -> Response:
     rows, _ = parse_instances(await request.body(), with_parameters=False)

@@ -19,7 +19,7 @@ from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import INLINE_ROWS, decode_object, kind
 from predictor.entrypoints.http.responses import model_info
-from predictor.entrypoints.http.schemas import PredictRequest, PredictResponse, problems
+from predictor.entrypoints.http.schemas import INSTANCES_BODY, PredictResponse, problems
 from predictor.entrypoints.http.security import ApiKeyDep
 
 router = APIRouter(tags=["predict"])
@@ -48,27 +48,19 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
     raise InvalidInput(errors)
 
 
-_OPENAPI_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": PredictRequest.model_json_schema()}},
-    }
-}
-
-
 @router.post(
     "/v1/predict",
     summary="Predict rows with the served model",
     response_model=PredictResponse,
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra=_OPENAPI_BODY,
+    openapi_extra=INSTANCES_BODY,
 )
 @router.post(
     "/predict",
     summary="Predict rows with the served model (same as /v1/predict)",
     response_model=PredictResponse,
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra=_OPENAPI_BODY,
+    openapi_extra=INSTANCES_BODY,
 )
 async def predict(request: Request, container: ContainerDep, key_id: ApiKeyDep) -> Response:
     rows, parameters = parse_instances(await request.body())

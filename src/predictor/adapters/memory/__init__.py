@@ -1,0 +1,55 @@
+"""In-memory implementations of every port: for unit tests and for trying predictor offline.
+
+They behave like the real adapters (same errors, same contracts) without MLflow, XGBoost or
+a network. ``LinearModel`` is a small real model (least squares on the encoded matrix), so
+the in-memory trainer, registry and runtime together train, register and serve end to end.
+"""
+
+from __future__ import annotations
+
+from predictor.adapters.memory.data import (
+    InMemoryDatasetSource,
+    InMemoryTableFiles,
+    RecordingPredictionSink,
+    synthetic_table,
+)
+from predictor.adapters.memory.models import WEIGHTS_FILE, LinearModel, LinearModelRuntime, LinearModelTrainer
+from predictor.adapters.memory.registry import InMemoryModelRegistry
+from predictor.adapters.memory.services import (
+    Alert,
+    FixedClock,
+    InMemoryModelCache,
+    RecordingAlerter,
+    RecordingMetricsSink,
+    StaticSecretStore,
+    SystemClock,
+)
+from predictor.adapters.memory.tracking import (
+    InMemoryExperimentTracker,
+    RecordedRun,
+    RecordingReportRenderer,
+    SeededRandomTuner,
+)
+
+__all__ = [
+    "WEIGHTS_FILE",
+    "Alert",
+    "FixedClock",
+    "InMemoryDatasetSource",
+    "InMemoryExperimentTracker",
+    "InMemoryModelCache",
+    "InMemoryModelRegistry",
+    "InMemoryTableFiles",
+    "LinearModel",
+    "LinearModelRuntime",
+    "LinearModelTrainer",
+    "RecordedRun",
+    "RecordingAlerter",
+    "RecordingMetricsSink",
+    "RecordingPredictionSink",
+    "RecordingReportRenderer",
+    "SeededRandomTuner",
+    "StaticSecretStore",
+    "SystemClock",
+    "synthetic_table",
+]

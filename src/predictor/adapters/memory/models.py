@@ -1,0 +1,149 @@
+"""LinearModel: a small real model (least squares) that trains, saves, loads and explains."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from predictor.domain.errors import (
+    InvalidModel,
+)
+from predictor.domain.manifest import ModelManifest
+from predictor.domain.ports import (
+    IterationCallback,
+    Matrix,
+    ModelRuntime,
+    ModelTrainer,
+    Scores,
+    TrainedModel,
+)
+from predictor.domain.schema import TaskType
+
+WEIGHTS_FILE = "weights.json"
+
+
+class LinearModel(TrainedModel):
+    """A least-squares model on the encoded features (missing values count as 0)."""
+
+    def __init__(
+        self,
+        manifest: ModelManifest,
+        weights: np.ndarray,
+        params: Mapping[str, Any] | None = None,
+        history: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
+        self._manifest = manifest
+        self._weights = weights
+        self._params = dict(params or {})
+        self._history = {k: list(v) for k, v in (history or {}).items()}
+
+    @property
+    def manifest(self) -> ModelManifest:
+        return self._manifest
+
+    @property
+    def native(self) -> object:
+        return self._weights
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self._params
+
+    @property
+    def history(self) -> Mapping[str, Sequence[float]]:
+        return self._history
+
+    @property
+    def feature_importance(self) -> Mapping[str, float]:
+        """The absolute weight of each feature, summed over outputs."""
+        magnitude = np.abs(self._weights[:-1]).sum(axis=1)
+        return {name: float(v) for name, v in zip(self._manifest.schema.names, magnitude, strict=True)}
+
+    def predict(self, matrix: Matrix) -> Scores:
+        design = np.column_stack([np.nan_to_num(matrix.astype(np.float64)), np.ones(len(matrix))])
+        raw = design @ self._weights
+        task = self._manifest.schema.target.task
+        if task is TaskType.REGRESSION:
+            return np.asarray(raw[:, 0])
+        if task is TaskType.BINARY:
+            return np.asarray(1.0 / (1.0 + np.exp(-raw[:, 0])))
+        shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
+        return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        """Exact for a linear model: weight x value per feature, the bias as base value."""
+        values = np.nan_to_num(matrix.astype(np.float64))
+        weights, bias = self._weights[:-1], self._weights[-1]
+        # rows x features x outputs, then rows x outputs x features.
+        parts = np.transpose(values[:, :, None] * weights[None, :, :], (0, 2, 1))
+        base = np.broadcast_to(bias, (len(values), len(bias))).copy()
+        if self._manifest.schema.target.task is not TaskType.MULTICLASS:
+            return parts[:, 0, :], base[:, 0]
+        return parts, base
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / WEIGHTS_FILE).write_text(json.dumps(self._weights.tolist()))
+        self._manifest.write(directory)
+
+    def with_manifest(self, manifest: ModelManifest) -> LinearModel:
+        return LinearModel(manifest, self._weights, self._params, self._history)
+
+
+class LinearModelTrainer(ModelTrainer):
+    """Fits ``LinearModel``: least squares on one-hot (classification) or raw (regression) targets."""
+
+    def __init__(self) -> None:
+        self.fits: list[Mapping[str, Any]] = []
+
+    def fit(
+        self,
+        manifest: ModelManifest,
+        train: tuple[Matrix, Scores],
+        valid: tuple[Matrix, Scores],
+        params: Mapping[str, Any],
+        seed: int,
+        on_iteration: IterationCallback | None = None,
+        threads: int | None = None,
+    ) -> LinearModel:
+        matrix, truth = train
+        task = manifest.schema.target.task
+        design = np.column_stack([np.nan_to_num(matrix.astype(np.float64)), np.ones(len(matrix))])
+        if task is TaskType.REGRESSION:
+            goal = truth.reshape(-1, 1)
+        elif task is TaskType.BINARY:
+            goal = (truth.reshape(-1, 1) * 8.0) - 4.0  # a logit-ish target for the sigmoid
+        else:
+            goal = np.eye(len(manifest.schema.target.labels))[truth.astype(int)] * 8.0 - 4.0
+        weights, *_ = np.linalg.lstsq(design, goal, rcond=None)
+        self.fits.append({"params": dict(params), "seed": seed, "rows": len(matrix), "threads": threads})
+        model = LinearModel(replace(manifest, booster_file=WEIGHTS_FILE), weights, {**params, "seed": seed})
+        # One "round": the validation RMSE of the scores, so tuning has something to compare.
+        valid_matrix, valid_truth = valid
+        scores = model.predict(valid_matrix)
+        if scores.ndim == 2:
+            scores = scores[np.arange(len(valid_truth)), valid_truth.astype(int)]
+            valid_truth = np.ones(len(valid_truth))
+        rmse = float(np.sqrt(np.mean((scores - valid_truth) ** 2)))
+        if on_iteration is not None:
+            on_iteration(0, rmse)
+        return LinearModel(model.manifest, weights, model.params, {"rmse": [rmse]})
+
+
+class LinearModelRuntime(ModelRuntime):
+    """Loads directories written by ``LinearModel.save``."""
+
+    def load(self, directory: Path) -> LinearModel:
+        manifest = ModelManifest.read(directory)
+        try:
+            weights = np.asarray(
+                json.loads((directory / manifest.booster_file).read_text()), dtype=np.float64
+            )
+        except (OSError, ValueError) as exc:
+            raise InvalidModel(f"cannot read the weights in {directory.name}: {exc}") from exc
+        return LinearModel(manifest, weights)
