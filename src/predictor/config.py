@@ -1,13 +1,18 @@
-"""Settings: one object, read from ``PREDICTOR_*`` environment variables, per profile."""
+"""Settings: one object, read from ``PREDICTOR_*`` environment variables, per profile.
+
+Environment variables are read here, by name (case-insensitively), and validated by pydantic
+as plain strings, which it converts to each field's type (booleans accept true/false, 1/0,
+yes/no, on/off). pydantic-settings did the same, but cost a serving process ~50 ms at start.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from predictor.domain.errors import ConfigurationError
 
@@ -23,10 +28,10 @@ class Profile(StrEnum):
     PROD = "prod"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every setting predictor reads. Environment variables are ``PREDICTOR_<FIELD>``."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     profile: Profile = Profile.DEV
 
@@ -43,10 +48,7 @@ class Settings(BaseSettings):
     allow_breaking_changes: bool = False
 
     # MLflow: PREDICTOR_MLFLOW_TRACKING_URI, falling back to MLflow's own MLFLOW_TRACKING_URI.
-    mlflow_tracking_uri: str = Field(
-        default="sqlite:///mlflow.db",
-        validation_alias=AliasChoices("PREDICTOR_MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_URI"),
-    )
+    mlflow_tracking_uri: str = "sqlite:///mlflow.db"
     artifact_root: str = "mlartifacts"
     experiment: str = "predictor"
     cache_dir: Path = Path(".predictor/cache")
@@ -66,7 +68,7 @@ class Settings(BaseSettings):
     # Binary classifiers label a row positive when P(positive) >= this; requests may override it.
     decision_threshold: float = Field(default=0.5, gt=0, lt=1)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
-    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    cors_origins: tuple[str, ...] = ()
     cors_allow_credentials: bool = False
     docs_enabled: bool = True
     docs_require_key: bool = False
@@ -110,10 +112,29 @@ class Settings(BaseSettings):
         return f"models:/{self.model_name}@{self.model_alias}"
 
 
+# Variables read for a field instead of PREDICTOR_<FIELD>, first found wins.
+ENV_NAMES: dict[str, tuple[str, ...]] = {
+    "mlflow_tracking_uri": ("PREDICTOR_MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_URI"),
+}
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The raw value of every setting present in ``environ``, by field name."""
+    upper = {name.upper(): value for name, value in environ.items()}
+    values = {}
+    for field in Settings.model_fields:
+        for name in ENV_NAMES.get(field, (f"{ENV_PREFIX}{field.upper()}",)):
+            if name in upper:
+                values[field] = upper[name]
+                break
+    return values
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings; a bad value raises ConfigurationError naming the environment variable."""
+    """Read settings from the environment, ``overrides`` winning; a bad value raises
+    ConfigurationError naming the environment variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic-settings takes field kwargs
+        return Settings.model_validate({**environment_values(os.environ), **overrides})
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -8,16 +8,14 @@ inside their factories, so a process that never touches MLflow never imports it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
 from predictor.adapters import memory
 from predictor.config import Settings
-from predictor.domain.batch import PredictTable
 from predictor.domain.catalog import DescribeModel, ListModels
 from predictor.domain.explanation import ExplainPrediction
-from predictor.domain.export import ExportModel
 from predictor.domain.exported import ExportRecord
 from predictor.domain.lifecycle import LoadExportedModel, LoadModel, ModelSlot
 from predictor.domain.model import ModelRef
@@ -25,9 +23,10 @@ from predictor.domain.prediction import MakePrediction
 from predictor.domain.promotion import PromoteModel, RollbackModel
 from predictor.domain.reload import RefreshModel
 from predictor.domain.telemetry import RequestMetrics
-from predictor.domain.training import TrainModel
 
 if TYPE_CHECKING:
+    from predictor.domain.batch import PredictTable
+    from predictor.domain.export import ExportModel
     from predictor.domain.ports import (
         Alerter,
         DatasetSource,
@@ -42,6 +41,27 @@ if TYPE_CHECKING:
         TableFiles,
         Tuner,
     )
+    from predictor.domain.training import TrainModel
+
+
+# The training and batch use cases are imported when first built, so a serving process does
+# not import the training side of the domain.
+def _train_model(**dependencies: Any) -> TrainModel:
+    from predictor.domain.training import TrainModel
+
+    return TrainModel(**dependencies)
+
+
+def _predict_table(**dependencies: Any) -> PredictTable:
+    from predictor.domain.batch import PredictTable
+
+    return PredictTable(**dependencies)
+
+
+def _export_model(**dependencies: Any) -> ExportModel:
+    from predictor.domain.export import ExportModel
+
+    return ExportModel(**dependencies)
 
 
 def _exported_registry(model_dir: Path) -> ModelRegistry:
@@ -209,7 +229,7 @@ class Container(containers.DeclarativeContainer):
     describe_model = providers.Factory(DescribeModel, registry=adapters.registry)
     list_models = providers.Factory(ListModels, registry=adapters.registry)
     export_model = providers.Factory(
-        ExportModel, registry=adapters.registry, runtime=adapters.runtime, clock=adapters.clock
+        _export_model, registry=adapters.registry, runtime=adapters.runtime, clock=adapters.clock
     )
     make_prediction = providers.Singleton(
         MakePrediction,
@@ -221,10 +241,10 @@ class Container(containers.DeclarativeContainer):
         ExplainPrediction, slot=slot, max_rows=settings.provided.max_rows
     )
     predict_table = providers.Factory(
-        PredictTable, files=adapters.tables, threshold=settings.provided.decision_threshold
+        _predict_table, files=adapters.tables, threshold=settings.provided.decision_threshold
     )
     train_model = providers.Factory(
-        TrainModel,
+        _train_model,
         datasets=adapters.datasets,
         trainer=adapters.trainer,
         tracker=adapters.tracker,

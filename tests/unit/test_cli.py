@@ -1,7 +1,12 @@
-"""The CLI: help with examples on every command, one clear line and an exit code per error."""
+"""The CLI: help with examples on every command, one clear line and an exit code per error,
+and commands imported only when used."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +23,9 @@ from predictor.domain.errors import (
     NoEarlierVersion,
     Unauthorized,
 )
+from predictor.entrypoints import cli as cli_package
 from predictor.entrypoints.cli import cli, exit_code_for
+from predictor.entrypoints.cli.base import COMMAND_MODULES
 
 
 @pytest.mark.parametrize("command", ["train", "serve", "demo"])
@@ -74,3 +81,24 @@ def test_promote_without_register_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["train", "--dataset", "wine", "--promote", "production"])
     assert result.exit_code == 2
     assert "--promote needs --register" in result.output
+
+
+def test_the_lazy_command_table_names_every_command_where_it_is_defined() -> None:
+    for module in pkgutil.iter_modules(cli_package.__path__):
+        importlib.import_module(f"{cli_package.__name__}.{module.name}")
+    defined = {name: command.callback.__module__.rsplit(".", 1)[-1] for name, command in cli.commands.items()}  # type: ignore[union-attr]
+    assert defined == COMMAND_MODULES
+
+
+def test_starting_a_command_imports_only_that_commands_module() -> None:
+    probe = (
+        "import sys; from predictor.entrypoints.cli import cli; "
+        "cli(['serve', '--help'], standalone_mode=False); "
+        "print(sorted(m for m in sys.modules if m.startswith('predictor.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "predictor.entrypoints.cli.serve" in loaded
+    for other in ("train", "demo", "predict", "promote", "models", "export", "mlflow_server"):
+        assert f"predictor.entrypoints.cli.{other}'" not in loaded
+    assert "predictor.domain.training" not in loaded

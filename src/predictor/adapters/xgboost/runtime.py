@@ -1,19 +1,21 @@
 """Serving side of the XGBoost adapter: load a model directory and score encoded rows.
 
-Categorical features arrive as float category codes (NaN = missing), the encoding the
-domain applies at both ends. A booster trained with ``feature_types='c'`` keeps its
-categorical splits (category sets) in the model file, so ``inplace_predict`` on a plain
-float32 numpy matrix scores exactly as a ``DMatrix(..., enable_categorical=True)`` does.
+Serving calls libxgboost directly (``native.py``), so a serving process never imports the
+``xgboost`` package, nor scipy with it. Categorical features arrive as float category codes
+(NaN = missing), the encoding the domain applies at both ends. A booster trained with
+``feature_types='c'`` keeps its categorical splits (category sets) in the model file, so
+inplace prediction on a plain float32 matrix scores exactly as a
+``DMatrix(..., enable_categorical=True)`` does.
 """
 
 from __future__ import annotations
 
-import re
+import threading
 from pathlib import Path
 
 import numpy as np
-import xgboost as xgb
 
+from predictor.adapters.xgboost.native import NativeBooster, XGBoostLibraryError, library_version
 from predictor.domain.errors import InvalidModel
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Matrix, ModelRuntime, Scores, ServableModel
@@ -21,29 +23,35 @@ from predictor.domain.schema import FeatureKind
 
 # Below this many rows, starting a thread team costs more than it saves.
 SMALL_BATCH_ROWS = 256
-_SOURCE_PREFIX = re.compile(r"^\[[^\]]*\]\s+\S+:\d+:\s*")
 
 
 class XGBoostModel(ServableModel):
-    """A booster and its manifest. ``predict`` is thread-safe (XGBoost >= 1.4 inplace prediction).
+    """A booster and its manifest. ``predict`` is thread-safe (XGBoost's inplace prediction).
 
     Two handles on the same trees: a single-threaded one for small batches (the common
-    request) and one using every core XGBoost sees for large batches. Each handle's thread
-    count is set once here, because changing parameters on a booster that other threads
-    are predicting with is not safe.
+    request), loaded with the model, and one using every core XGBoost sees for large
+    batches, loaded from the same bytes on the first large batch (a 200-tree model takes
+    ~12 ms to load, which a service's start-up need not wait for).
     """
 
-    def __init__(self, manifest: ModelManifest, booster: xgb.Booster) -> None:
-        expected = len(manifest.schema.features)
-        if booster.num_features() != expected:
+    def __init__(self, manifest: ModelManifest, raw: bytes) -> None:
+        try:
+            self._single_thread = NativeBooster(raw, threads=1)
+        except XGBoostLibraryError as exc:
             raise InvalidModel(
-                f"the booster reads {booster.num_features()} features but the manifest lists {expected}; "
-                "the booster file and manifest.json come from different models"
+                f"the booster file {manifest.booster_file!r} is not a model XGBoost {library_version()} "
+                "can read; it is corrupt, or was written by an incompatible XGBoost version"
+            ) from exc
+        expected = len(manifest.schema.features)
+        if self._single_thread.num_features != expected:
+            raise InvalidModel(
+                f"the booster reads {self._single_thread.num_features} features but the manifest lists "
+                f"{expected}; the booster file and manifest.json come from different models"
             )
+        self._raw = raw
+        self._all_cores: NativeBooster | None = None
+        self._loading = threading.Lock()
         self._manifest = manifest
-        self._booster = booster
-        self._single_thread = booster.copy()
-        self._single_thread.set_param({"nthread": 1})
         self._feature_types = [
             "c" if feature.kind is FeatureKind.CATEGORICAL else "q" for feature in manifest.schema.features
         ]
@@ -52,35 +60,34 @@ class XGBoostModel(ServableModel):
     def manifest(self) -> ModelManifest:
         return self._manifest
 
+    def _handle_for(self, rows: int) -> NativeBooster:
+        if rows < SMALL_BATCH_ROWS:
+            return self._single_thread
+        if self._all_cores is None:
+            with self._loading:
+                if self._all_cores is None:
+                    self._all_cores = NativeBooster(self._raw)
+        return self._all_cores
+
     def predict(self, matrix: Matrix) -> Scores:
         """Positive-class probability (binary), class probabilities (multiclass) or values."""
-        rows = np.ascontiguousarray(matrix, dtype=np.float32)
-        booster = self._single_thread if len(rows) < SMALL_BATCH_ROWS else self._booster
         try:
-            scores = booster.inplace_predict(rows)
-        except xgb.core.XGBoostError as exc:
+            return self._handle_for(len(matrix)).predict(matrix)
+        except XGBoostLibraryError as exc:
             raise InvalidModel(
-                f"the model could not score a batch of shape {rows.shape}: {xgboost_message(exc)}"
+                f"the model could not score a batch of shape {np.shape(matrix)}: {exc}"
             ) from exc
-        return np.asarray(scores)
 
     def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
         """TreeSHAP (``pred_contribs``): XGBoost's last column is the base value."""
-        rows = np.ascontiguousarray(matrix, dtype=np.float32)
-        small = len(rows) < SMALL_BATCH_ROWS
-        booster = self._single_thread if small else self._booster
         try:
-            # Contributions need a DMatrix; it must declare the categorical features the
-            # booster was trained with, so that their splits read category codes.
-            data = xgb.DMatrix(
-                rows, feature_types=self._feature_types, enable_categorical=True, nthread=1 if small else -1
-            )
-            raw = np.asarray(booster.predict(data, pred_contribs=True), dtype=np.float64)
-        except xgb.core.XGBoostError as exc:
+            raw = self._handle_for(len(matrix)).contributions(matrix, self._feature_types)
+        except XGBoostLibraryError as exc:
             raise InvalidModel(
-                f"the model could not explain a batch of shape {rows.shape}: {xgboost_message(exc)}"
+                f"the model could not explain a batch of shape {np.shape(matrix)}: {exc}"
             ) from exc
-        return raw[..., :-1], raw[..., -1]
+        values = np.asarray(raw, dtype=np.float64)
+        return values[..., :-1], values[..., -1]
 
 
 class XGBoostRuntime(ModelRuntime):
@@ -91,26 +98,10 @@ class XGBoostRuntime(ModelRuntime):
         name = manifest.booster_file
         try:
             # Reading the bytes ourselves gives a plain OSError for a missing file, instead
-            # of an XGBoostError whose text carries library paths and a C++ stack trace.
+            # of an XGBoost error whose text carries library paths and a C++ stack trace.
             raw = (directory / name).read_bytes()
         except FileNotFoundError as exc:
             raise InvalidModel(f"the model directory has no booster file {name!r}") from exc
         except OSError as exc:
             raise InvalidModel(f"cannot read the booster file {name!r}: {exc.strerror}") from exc
-        booster = xgb.Booster()
-        try:
-            booster.load_model(bytearray(raw))
-        except (xgb.core.XGBoostError, ValueError) as exc:
-            raise InvalidModel(
-                f"the booster file {name!r} is not a model XGBoost {xgb.__version__} can read; "
-                "it is corrupt, or was written by an incompatible XGBoost version"
-            ) from exc
-        return XGBoostModel(manifest, booster)
-
-
-def xgboost_message(exc: BaseException) -> str:
-    """XGBoost's message without its source location prefix and C++ stack trace."""
-    text = str(exc).strip()
-    line = text.splitlines()[0] if text else type(exc).__name__
-    # "[12:00:00] /path/to/src/file.cc:123: message" -> "message"
-    return _SOURCE_PREFIX.sub("", line)
+        return XGBoostModel(manifest, raw)

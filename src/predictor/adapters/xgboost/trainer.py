@@ -10,7 +10,8 @@ from typing import Any
 
 import xgboost as xgb
 
-from predictor.adapters.xgboost.runtime import XGBoostModel, xgboost_message
+from predictor.adapters.xgboost.native import clean_message
+from predictor.adapters.xgboost.runtime import XGBoostModel
 from predictor.domain.errors import DataError
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import IterationCallback, Matrix, ModelTrainer, Scores, TrainedModel
@@ -31,7 +32,10 @@ _OBJECTIVES: Mapping[TaskType, tuple[str, str]] = {
 
 class XGBoostTrainedModel(XGBoostModel, TrainedModel):
     """A booster fresh from training, cut to its best iteration, so that what is saved,
-    served and evaluated are the same trees; with its parameters and validation history."""
+    served and evaluated are the same trees; with its parameters and validation history.
+
+    It scores through the serving path (the booster's bytes loaded into libxgboost), so an
+    evaluation measures exactly what ``predictor serve`` will answer."""
 
     def __init__(
         self,
@@ -40,7 +44,8 @@ class XGBoostTrainedModel(XGBoostModel, TrainedModel):
         params: Mapping[str, Any] | None = None,
         history: Mapping[str, Sequence[float]] | None = None,
     ) -> None:
-        super().__init__(manifest, booster)
+        super().__init__(manifest, bytes(booster.save_raw("ubj")))
+        self._booster = booster
         self._params = dict(params or {})
         self._history = {k: list(v) for k, v in (history or {}).items()}
 
@@ -146,7 +151,7 @@ class XGBoostTrainer(ModelTrainer):
             )
         except xgb.core.XGBoostError as exc:
             raise DataError(
-                f"XGBoost could not train on this data with these parameters: {xgboost_message(exc)}"
+                f"XGBoost could not train on this data with these parameters: {clean_message(str(exc))}"
             ) from exc
         # Keep only the trees up to the best validation score: saving the sliced booster
         # makes serving agree with evaluation without carrying an iteration range around.

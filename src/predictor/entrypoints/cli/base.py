@@ -7,6 +7,7 @@ no stack trace reaches the terminal unless PREDICTOR_LOG_LEVEL=DEBUG.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -86,8 +87,39 @@ def settings_from_env(**overrides: Any) -> Settings:
     return settings
 
 
+# Command name -> the module (in this package) that defines it. A command's module is imported
+# only when that command runs (or --help lists it), so `predictor serve` starts without the
+# training side's imports.
+COMMAND_MODULES: dict[str, str] = {
+    "demo": "demo",
+    "export": "export",
+    "mlflow-server": "mlflow_server",
+    "models": "models",
+    "predict": "predict",
+    "promote": "promote",
+    "rollback": "promote",
+    "serve": "serve",
+    "train": "train",
+}
+
+
+class CommandGroup(click.Group):
+    """A group whose commands are imported on first use (see COMMAND_MODULES)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if cmd_name not in self.commands and module is not None:
+            importlib.import_module(f"{__package__}.{module}")  # its decorators register it here
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
-    name="predictor", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+    cls=CommandGroup,
+    name="predictor",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="predictor")
 def cli() -> None:

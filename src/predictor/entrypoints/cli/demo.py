@@ -12,10 +12,6 @@ from pathlib import Path
 import click
 
 from predictor.config import API_KEYS_SECRET, Settings
-from predictor.container import build_container
-from predictor.domain.errors import ModelNotFound
-from predictor.domain.model import ModelRef
-from predictor.domain.training import TrainingRequest
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
 from predictor.entrypoints.cli.serve import run_server
 
@@ -40,6 +36,13 @@ def demo_api_key() -> str:
 
 
 def prepare_demo(settings: Settings, echo: Callable[[str], None]) -> None:
+    # Imported here, not at the top: `predictor serve` shares this module's group and should
+    # not pay for the training side on start.
+    from predictor.container import build_container
+    from predictor.domain.errors import ModelNotFound
+    from predictor.domain.model import ModelRef
+    from predictor.domain.training import TrainingRequest
+
     key = demo_api_key()
     os.environ.setdefault(API_KEYS_SECRET, key)
     container = build_container(settings)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from predictor.entrypoints.startup import collector_paused, started
 
-from predictor.config import load_settings
-from predictor.container import build_container
-from predictor.entrypoints.http.app import create_app
-from predictor.entrypoints.logging import configure_logging
+with collector_paused():
+    from fastapi import FastAPI
+
+    from predictor.config import load_settings
+    from predictor.container import build_container
+    from predictor.entrypoints.http.app import create_app
+    from predictor.entrypoints.logging import configure_logging
 
 
 def app_factory() -> FastAPI:
-    settings = load_settings()
-    configure_logging(json=settings.json_logs, level=settings.log_level)
-    return create_app(build_container(settings))
+    with collector_paused():
+        settings = load_settings()
+        configure_logging(json=settings.json_logs, level=settings.log_level)
+        app = create_app(build_container(settings))
+    started()
+    return app

@@ -10,6 +10,7 @@ supervisor, so every worker's connections get TCP_NODELAY on either loop.
 
 from __future__ import annotations
 
+import gc
 import socket
 
 from predictor.config import Settings
@@ -30,7 +31,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
 def run(settings: Settings) -> None:
     """Serve the app on ``settings.host:settings.port`` with ``settings.workers`` processes."""
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
         APP,
@@ -41,8 +41,12 @@ def run(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         server_header=False,
+        ws="none",  # no WebSocket routes: don't import a WebSocket library at start
     )
     if settings.workers == 1:
+        gc.disable()  # while the app is imported and built; app_factory turns it back on
         uvicorn.Server(config).run()
         return
+    from uvicorn.supervisors import Multiprocess
+
     Multiprocess(config, sockets=[listening_socket(settings.host, settings.port)]).run()
