@@ -1,31 +1,57 @@
-"""Start-up: routes are prepared while the model loads, without counting or logging a request;
-the garbage collector is paused while the app is imported and built, and on again after."""
+"""Start-up: routes are declared straight on the app (FastAPI prepares each once), and the
+garbage collector is paused while the app is imported and built, and on again after."""
 
 from __future__ import annotations
 
 import gc
 
 import pytest
-import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
-from predictor.adapters.memory import RecordingMetricsSink
 from predictor.config import API_KEYS_SECRET
+from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.asgi import app_factory
+from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.startup import collector_paused
-from tests.unit.http.conftest import AUTH, row, serve, trained_container
+from tests.unit.http.conftest import trained_container
 
 
-def test_preparing_routes_at_start_is_not_a_request() -> None:
-    container = trained_container()
-    with structlog.testing.capture_logs() as logs, serve(container) as client:
-        assert client.get("/health/ready").status_code == 200
-        assert client.post("/predict", json={"instances": [row()]}, headers=AUTH).status_code == 200
-    requests = [entry for entry in logs if entry["event"] == "request"]
-    assert [(r["path"], r["status"]) for r in requests] == [("/health/ready", 200), ("/predict", 200)]
-    sink = container.adapters.metrics()  # flushed at shutdown
-    assert isinstance(sink, RecordingMetricsSink)
-    counted = {m.dimensions["route"] for batch in sink.batches for m in batch if m.name == "requests"}
-    assert counted == {"/health/ready", "/predict"}
+def test_a_route_table_declares_its_routes_on_the_app_with_prefix_tags_and_dependencies() -> None:
+    seen: list[str] = []
+
+    async def note(request: Request) -> None:
+        seen.append(request.url.path)
+
+    table = RouteTable(prefix="/things", tags=["things"], dependencies=[Depends(note)])
+
+    @table.get("/{name}", summary="One thing", tags=["extra"])
+    async def one(name: str) -> dict[str, str]:
+        return {"name": name}
+
+    @table.post("", include_in_schema=False)
+    async def create() -> dict[str, bool]:
+        return {"created": True}
+
+    app = FastAPI()
+    table.add_to(app)
+    routes = {(r.path, tuple(sorted(r.methods))): r for r in app.routes if isinstance(r, APIRoute)}
+    assert set(routes) == {("/things/{name}", ("GET",)), ("/things", ("POST",))}
+    assert routes[("/things/{name}", ("GET",))].tags == ["things", "extra"]
+    assert routes[("/things/{name}", ("GET",))].summary == "One thing"
+    with TestClient(app) as client:
+        assert client.get("/things/bolt").json() == {"name": "bolt"}
+        assert client.post("/things").json() == {"created": True}
+    assert seen == ["/things/bolt", "/things"]  # the table's dependency ran on both
+    assert list(app.openapi()["paths"]) == ["/things/{name}"]  # the hidden route stays hidden
+
+
+def test_the_app_declares_every_protocols_routes() -> None:
+    app = create_app(trained_container())
+    paths = {r.path for r in app.routes if isinstance(r, APIRoute)}
+    assert {"/predict", "/v1/explain", "/invocations", "/ping", "/v2/models/{name}/infer"} <= paths
+    assert {"/health/live", "/health/ready", "/v1/models/current", "/openapi.json"} <= paths
 
 
 def test_the_collector_is_paused_inside_and_restored_after() -> None:

@@ -18,7 +18,7 @@ from predictor.entrypoints.http.middleware import (
     RequestContextMiddleware,
 )
 from predictor.entrypoints.http.routes import explain, health, invocations, models, predict, v2
-from predictor.entrypoints.http.routes.docs import docs_router
+from predictor.entrypoints.http.routes.docs import docs_routes
 from predictor.entrypoints.http.security import API_KEY_HEADER, load_admin_keyring, load_keyring
 
 DESCRIPTION = (
@@ -59,14 +59,10 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.keyring = keyring
     app.state.admin_keyring = load_admin_keyring(container)
     install_error_handlers(app)
-    app.include_router(predict.router)
-    app.include_router(explain.router)
-    app.include_router(invocations.router)
-    app.include_router(v2.router)
-    app.include_router(models.router)
-    app.include_router(health.router)
+    for module in (predict, explain, invocations, v2, models, health):
+        module.routes.add_to(app)
     if settings.docs_enabled:
-        app.include_router(docs_router(require_key=settings.docs_require_key))
+        docs_routes(require_key=settings.docs_require_key).add_to(app)
 
     # Added innermost first: each add_middleware wraps everything added before it.
     app.add_middleware(CatchAllMiddleware)

@@ -112,8 +112,6 @@ def model_loading_lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader = ModelLoader(container, backoff)
         async with anyio.create_task_group() as tasks:
-            # Runs on the event loop while the first load runs in its thread.
-            tasks.start_soon(prepare_routes, app)
             tasks.start_soon(loader.follow, await loader.load_once())
             tasks.start_soon(publish_metrics, container)
             yield
@@ -121,38 +119,6 @@ def model_loading_lifespan(
         flush_metrics(container)  # what the last interval counted
 
     return lifespan
-
-
-async def prepare_routes(app: FastAPI) -> None:
-    """Have FastAPI prepare every route now rather than on the first client's time.
-
-    FastAPI prepares a route's request handling (parameter models and validators, ~2 ms a
-    route here) when a request first looks at it. A request that matches no route looks at
-    every one; sent straight to the router (no middleware, so no access log or metrics)
-    while the model loads in its thread, it prepares them all.
-    """
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def discard(message: object) -> None:
-        return None
-
-    path = "/.predictor/prepare-routes"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-        "state": {},
-    }
-    await app.router(scope, receive, discard)
 
 
 def flush_metrics(container: Container) -> None:

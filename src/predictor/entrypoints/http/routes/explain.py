@@ -6,7 +6,7 @@ Same body as ``/predict`` (``{"instances": [...]}``, no parameters).
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from predictor.entrypoints.http.dependencies import ContainerDep
@@ -14,13 +14,14 @@ from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.predict import parse_instances
+from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import INSTANCES_BODY, ExplainResponse, problems
 from predictor.entrypoints.http.security import ApiKeyDep
 
-router = APIRouter(tags=["predict"])
+routes = RouteTable(tags=["predict"])
 
 
-@router.post(
+@routes.post(
     "/v1/explain",
     summary="Explain the served model's prediction for each row: feature contributions to the margin",
     response_model=ExplainResponse,

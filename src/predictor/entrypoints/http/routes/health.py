@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from predictor.domain.errors import ModelUnavailable
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
+from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import Liveness, Readiness, problems
 
-router = APIRouter(prefix="/health", tags=["health"])
+routes = RouteTable(prefix="/health", tags=["health"])
 
 
-@router.get("/live", summary="The process is up", response_model=Liveness)
+@routes.get("/live", summary="The process is up", response_model=Liveness)
 async def live() -> Response:
     return OrjsonResponse({"status": "alive"})
 
 
-@router.get(
+@routes.get(
     "/ready",
     summary="A model is loaded and passed its smoke prediction",
     response_model=Readiness,

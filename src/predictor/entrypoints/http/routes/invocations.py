@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response
 
@@ -20,10 +20,11 @@ from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.routes.health import ready
+from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import Readiness, problems
 from predictor.entrypoints.http.security import ApiKeyDep
 
-router = APIRouter(tags=["mlflow scoring protocol"])
+routes = RouteTable(tags=["mlflow scoring protocol"])
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -62,7 +63,7 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
     return batch, PredictionOptions.parse(params, mlflow_protocol.PARAMS)
 
 
-@router.post(
+@routes.post(
     "/invocations",
     summary="Predict rows sent in MLflow's scoring format (JSON or CSV)",
     responses=problems(400, 401, 413, 415, 500, 503),
@@ -78,7 +79,7 @@ async def invocations(request: Request, container: ContainerDep, key_id: ApiKeyD
     return Response(content, media_type=JSON, headers={MODEL_VERSION_HEADER: version})
 
 
-@router.get(
+@routes.get(
     "/ping",
     summary="Ready: a model is loaded (as /health/ready)",
     response_model=Readiness,
@@ -88,6 +89,6 @@ async def ping(container: ContainerDep) -> Response:
     return await ready(container)
 
 
-@router.get("/version", summary="The predictor version serving", response_class=PlainTextResponse)
+@routes.get("/version", summary="The predictor version serving", response_class=PlainTextResponse)
 async def version(request: Request, key_id: ApiKeyDep) -> Response:
     return PlainTextResponse(request.app.version)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 import anyio.to_thread
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from predictor.domain.errors import ModelNotFound, ModelRefused, ModelUnavailable
@@ -13,13 +12,14 @@ from predictor.domain.model import ModelVersion
 from predictor.domain.reload import RefreshOutcome, RefreshStatus
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
+from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import CurrentModel, ModelVersions, ReloadOutcome, problems
 from predictor.entrypoints.http.security import AdminKeyDep, ApiKeyDep
 
-router = APIRouter(prefix="/v1/models", tags=["models"])
+routes = RouteTable(prefix="/v1/models", tags=["models"])
 
 
-@router.get(
+@routes.get(
     "/current",
     summary="The served model: version, feature schema, training metrics",
     response_model=CurrentModel,
@@ -51,7 +51,7 @@ def _version(version: ModelVersion) -> dict[str, object]:
     }
 
 
-@router.get(
+@routes.get(
     "",
     summary="The served model's versions and aliases, from the registry",
     response_model=ModelVersions,
@@ -85,7 +85,7 @@ def _raise_unless_served(outcome: RefreshOutcome) -> None:
         raise ModelNotFound(f"{outcome.reason}; version {serving} keeps serving")
 
 
-@router.post(
+@routes.post(
     "/reload",
     summary="Look at the alias now and swap in the version it names, once checked (admin key)",
     response_model=ReloadOutcome,

@@ -10,7 +10,7 @@ from typing import Any
 
 import anyio.to_thread
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from predictor.domain.errors import FieldError, InvalidInput
@@ -19,10 +19,11 @@ from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import INLINE_ROWS, decode_object, kind
 from predictor.entrypoints.http.responses import model_info
+from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import INSTANCES_BODY, PredictResponse, problems
 from predictor.entrypoints.http.security import ApiKeyDep
 
-router = APIRouter(tags=["predict"])
+routes = RouteTable(tags=["predict"])
 
 ENVELOPE_HINT = 'send {"instances": [{"feature": value, ...}, ...]}'
 
@@ -48,14 +49,14 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
     raise InvalidInput(errors)
 
 
-@router.post(
+@routes.post(
     "/v1/predict",
     summary="Predict rows with the served model",
     response_model=PredictResponse,
     responses=problems(400, 401, 413, 500, 503),
     openapi_extra=INSTANCES_BODY,
 )
-@router.post(
+@routes.post(
     "/predict",
     summary="Predict rows with the served model (same as /v1/predict)",
     response_model=PredictResponse,

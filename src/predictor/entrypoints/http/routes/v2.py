@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from predictor.container import Container
@@ -22,10 +22,11 @@ from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call, decode_object, invalid
 from predictor.entrypoints.http.responses import OrjsonResponse
+from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import problems
 from predictor.entrypoints.http.security import ApiKeyDep
 
-router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
+routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
 
 HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
 _BINARY_HEADER = "inference-header-content-length"
@@ -45,12 +46,12 @@ def _served(container: Container, name: str, version: str | None = None) -> Serv
     return served
 
 
-@router.get("/health/live", summary="The process is up")
+@routes.get("/health/live", summary="The process is up")
 async def live() -> Response:
     return OrjsonResponse({"live": True})
 
 
-@router.get("/health/ready", summary="A model is loaded and checked", responses=problems(503))
+@routes.get("/health/ready", summary="A model is loaded and checked", responses=problems(503))
 async def ready(container: ContainerDep) -> Response:
     if not container.slot().ready:
         raise ModelUnavailable(
@@ -59,20 +60,20 @@ async def ready(container: ContainerDep) -> Response:
     return OrjsonResponse({"ready": True})
 
 
-@router.get("", summary="Server metadata", responses=problems(401))
+@routes.get("", summary="Server metadata", responses=problems(401))
 async def server_metadata(request: Request, key_id: ApiKeyDep) -> Response:
     return OrjsonResponse({"name": "predictor", "version": request.app.version, "extensions": []})
 
 
-@router.get(_MODEL + "/ready", summary="The model is loaded", responses=problems(404, 503))
-@router.get(_VERSIONED + "/ready", summary="This version is loaded", responses=problems(404, 503))
+@routes.get(_MODEL + "/ready", summary="The model is loaded", responses=problems(404, 503))
+@routes.get(_VERSIONED + "/ready", summary="This version is loaded", responses=problems(404, 503))
 async def model_ready(container: ContainerDep, name: str, version: str | None = None) -> Response:
     _served(container, name, version)
     return OrjsonResponse({"name": name, "ready": True})
 
 
-@router.get(_MODEL, summary="Model metadata: inputs and outputs", responses=problems(401, 404, 503))
-@router.get(_VERSIONED, summary="Model metadata of this version", responses=problems(401, 404, 503))
+@routes.get(_MODEL, summary="Model metadata: inputs and outputs", responses=problems(401, 404, 503))
+@routes.get(_VERSIONED, summary="Model metadata of this version", responses=problems(401, 404, 503))
 async def model_metadata(
     container: ContainerDep, key_id: ApiKeyDep, name: str, version: str | None = None
 ) -> Response:
@@ -84,13 +85,13 @@ _OPENAPI_BODY: dict[str, Any] = {
 }
 
 
-@router.post(
+@routes.post(
     _MODEL + "/infer",
     summary="Predict tensors",
     responses=problems(400, 401, 404, 413, 500, 503),
     openapi_extra=_OPENAPI_BODY,
 )
-@router.post(
+@routes.post(
     _VERSIONED + "/infer",
     summary="Predict tensors with this version",
     responses=problems(400, 401, 404, 413, 500, 503),
