@@ -4,6 +4,9 @@ missing values and every task; bad bytes give XGBoost's message without its sour
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -116,3 +119,16 @@ def test_a_matrix_of_the_wrong_width_is_refused() -> None:
 
 def test_the_library_is_the_installed_packages() -> None:
     assert library_version() == xgb.__version__.split("rc")[0].split(".dev")[0]
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_wait_passively_unless_told_otherwise(given: str | None, expected: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    probe = (
+        "import os; from predictor.adapters.xgboost.native import library; "
+        "library(); print(os.environ['OMP_WAIT_POLICY'])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == expected
