@@ -17,7 +17,13 @@ from fastapi.testclient import TestClient
 from mlflow import MlflowClient
 
 from predictor.adapters.datasets import LocalDatasetSource
-from predictor.adapters.memory import InMemoryDatasetSource, StaticSecretStore, synthetic_table
+from predictor.adapters.memory import (
+    InMemoryDatasetSource,
+    InMemoryExperimentTracker,
+    InMemoryModelRegistry,
+    StaticSecretStore,
+    synthetic_table,
+)
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 from predictor.adapters.optuna.tuner import OptunaTuner
@@ -28,7 +34,7 @@ from predictor.config import API_KEYS_SECRET, load_settings
 from predictor.container import build_container
 from predictor.domain.model import ModelRef
 from predictor.domain.ports import DatasetSource
-from predictor.domain.search import TuningBudget
+from predictor.domain.search import TrialState, TuningBudget
 from predictor.domain.tabular import encode_columns
 from predictor.domain.training import TrainingOutcome, TrainingRequest, TrainModel
 from predictor.entrypoints.cli import cli
@@ -135,6 +141,16 @@ def test_failing_checks_exit_2_with_one_line_per_problem(store: str, tmp_path: P
     assert "Traceback" not in result.output
 
 
+def test_cv_folds_on_the_command_line_reach_the_tuning_run(store: str) -> None:
+    args = ["train", "--dataset", "wine", "--trials", "2", "--cv-folds", "3", "--no-plots", "--quiet"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    client = MlflowClient(tracking_uri=store)
+    (experiment,) = [e for e in client.search_experiments() if e.name == "predictor"]
+    (run,) = client.search_runs([experiment.experiment_id], "tags.mlflow.runName = 'tune-wine'")
+    assert run.data.params["tuning_cv_folds"] == "3"
+
+
 def test_tuning_is_nested_reproducible_to_the_byte_and_fully_logged(store: str, tmp_path: Path) -> None:
     datasets = InMemoryDatasetSource({"synthetic": synthetic_table(rows=400, seed=2)})
     request = TrainingRequest(dataset="synthetic", tuning=TuningBudget(trials=6), seed=11)
@@ -158,6 +174,10 @@ def test_tuning_is_nested_reproducible_to_the_byte_and_fully_logged(store: str, 
     assert {c.data.tags["predictor.trial.state"] for c in children} <= {"complete", "pruned"}
     assert len(client.get_metric_history(first.run_id, "valid_logloss")) > 1
     assert {"test_roc_auc", "test_f1", "tuning_best_valid_logloss"} <= set(run.data.metrics)
+    assert run.data.params["tuning_cv_folds"] == "5"
+    # The refit boosts for as many rounds as the best round of the best trial's mean CV curve.
+    curve = first.tuning.best.history["logloss"]
+    assert run.data.params["num_boost_round"] == str(int(np.argmin(curve)) + 1)
     assert run.data.tags["predictor.versions.optuna"]
     assert run.data.tags["mlflow.source.git.commit"]
     assert len(run.data.tags["predictor.data_fingerprint"]) == 64
@@ -169,6 +189,20 @@ def test_tuning_is_nested_reproducible_to_the_byte_and_fully_logged(store: str, 
         for p in ("roc_curve", "precision_recall", "confusion_matrix", "calibration", "feature_importance")
     )
     assert all((first_dir / "plots" / p).read_bytes().startswith(b"\x89PNG") for p in plots)
+
+
+def test_cross_validated_trials_are_pruned_on_their_mean_curve(tmp_path: Path) -> None:
+    datasets = InMemoryDatasetSource({"synthetic": synthetic_table(rows=400, seed=2)})
+    tracker = InMemoryExperimentTracker()
+    use_case = TrainModel(datasets, XGBoostTrainer(), tracker, InMemoryModelRegistry(), tuner=OptunaTuner())
+    outcome = use_case(TrainingRequest(dataset="synthetic", tuning=TuningBudget(trials=16), plots=False))
+    assert outcome.tuning is not None
+    assert outcome.tuning.count(TrialState.COMPLETE) >= 5
+    trials = tracker.children(tracker.runs[0])
+    pruned = [t for t in trials if t.tags["predictor.trial.state"] == "pruned"]
+    assert pruned
+    # The pruner saw the mean curve after its 30 warm-up rounds, and stopped every fold at once.
+    assert all(30 < len(t.histories["valid_logloss"]) < 1000 for t in pruned)
 
 
 def test_if_better_compares_with_production_on_the_same_rows(store: str, tmp_path: Path) -> None:

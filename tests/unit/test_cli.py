@@ -83,6 +83,12 @@ def test_promote_without_register_is_a_usage_error() -> None:
     assert "--promote needs --register" in result.output
 
 
+def test_zero_cv_folds_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["train", "--dataset", "wine", "--trials", "2", "--cv-folds", "0"])
+    assert result.exit_code == 2
+    assert "--cv-folds" in result.output
+
+
 def test_the_lazy_command_table_names_every_command_where_it_is_defined() -> None:
     for module in pkgutil.iter_modules(cli_package.__path__):
         importlib.import_module(f"{cli_package.__name__}.{module.name}")

@@ -12,7 +12,7 @@ from predictor.adapters.memory import (
 )
 from predictor.container import Container
 from predictor.domain.data import Table
-from predictor.domain.errors import DataCheckFailed
+from predictor.domain.errors import ConfigurationError, DataCheckFailed
 from predictor.domain.evaluation import PlotKind
 from predictor.domain.model import ModelRef
 from predictor.domain.schema import TaskType
@@ -86,6 +86,49 @@ def test_tuning_logs_each_trial_as_a_nested_run_and_refits_the_best(container: C
     tuner = container.adapters.tuner()
     assert isinstance(tuner, SeededRandomTuner)
     assert tuner.searches == [TuningBudget(trials=4)]
+
+
+def test_tuning_scores_each_trial_by_five_fold_cross_validation_of_the_non_test_rows(
+    container: Container,
+) -> None:
+    outcome = container.train_model()(TrainingRequest(dataset="synthetic", tuning=TuningBudget(trials=3)))
+    test_rows = len(outcome.evaluation.truth)  # type: ignore[union-attr]
+    *trial_fits, final = container.adapters.trainer().fits
+    # 3 trials x 5 folds, each trained on 4/5 of the training + validation rows.
+    assert len(trial_fits) == 15
+    assert {fit["rows"] for fit in trial_fits} == {(200 - test_rows) * 4 // 5}
+    # The folds stop together on their mean curve: the trainer never stops one on its own.
+    assert all(fit["params"]["early_stopping_rounds"] == 0 for fit in trial_fits)
+    assert final["rows"] == 200 - test_rows
+    assert outcome.tuning is not None
+    assert outcome.tuning.folds == 5
+    parent = tracker(container).runs[0]
+    assert parent.params["tuning_cv_folds"] == 5
+    assert parent.documents["tuning.json"]["cv_folds"] == 5
+
+
+def test_one_fold_scores_trials_on_the_validation_rows(container: Container) -> None:
+    outcome = container.train_model()(
+        TrainingRequest(dataset="synthetic", tuning=TuningBudget(trials=3), cv_folds=1)
+    )
+    *trial_fits, final = container.adapters.trainer().fits
+    parent = tracker(container).runs[0]
+    assert len(trial_fits) == 3
+    assert {fit["rows"] for fit in trial_fits} == {parent.params["rows_train"]}
+    assert final["rows"] == parent.params["rows_train"] + parent.params["rows_valid"]
+    assert outcome.tuning is not None
+    assert outcome.tuning.folds == 1
+
+
+@pytest.mark.parametrize(("folds", "message"), [(0, "at least 1"), (1000, "1000 folds need at least")])
+def test_impossible_fold_counts_stop_with_a_configuration_error(
+    container: Container, folds: int, message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        container.train_model()(
+            TrainingRequest(dataset="synthetic", tuning=TuningBudget(trials=2), cv_folds=folds)
+        )
+    assert container.adapters.trainer().fits == []
 
 
 def test_tuning_is_repeatable_with_a_seed() -> None:

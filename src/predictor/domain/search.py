@@ -1,4 +1,4 @@
-"""The words of hyperparameter search: a search space, a budget, a trial and its record.
+"""The words of hyperparameter search: a search space, a budget, a trial, its record and the result.
 
 The ``Tuner`` port (ports.py) samples parameters from a ``SearchSpace`` and hands each trial
 to the domain's objective as a ``TrialHandle``; ``TuneParameters`` (tuning.py) is the use case.
@@ -6,7 +6,7 @@ to the domain's objective as a ``TrialHandle``; ``TuneParameters`` (tuning.py) i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -106,3 +106,53 @@ class TuningProgress(Protocol):
     def trial_finished(self, record: TrialRecord, best: TrialRecord | None) -> None: ...
 
     def finished(self) -> None: ...
+
+
+_HIGHER_IS_BETTER = frozenset({"auc", "aucpr", "map", "ndcg", "pre"})
+
+
+def is_maximized(metric: str) -> bool:
+    return metric.partition("@")[0] in _HIGHER_IS_BETTER
+
+
+@dataclass(frozen=True)
+class TuningResult:
+    metric: str
+    maximize: bool
+    best: TrialRecord  # with its validation history (the mean over the folds when cross-validated)
+    trials: Sequence[TrialRecord]
+    folds: int = 1  # 1: trials were scored on the validation rows; k: by k-fold cross-validation
+
+    @property
+    def best_rounds(self) -> int:
+        """Boosting rounds up to the best trial's best validation score."""
+        values = self.best.history.get(self.metric, ())
+        if not values:
+            return 1
+        best = max(values) if self.maximize else min(values)
+        return values.index(best) + 1
+
+    def count(self, state: TrialState) -> int:
+        return sum(1 for t in self.trials if t.state is state)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "maximize": self.maximize,
+            "best_trial": self.best.number,
+            "best_params": dict(self.best.params),
+            "best_value": self.best.value,
+            "best_rounds": self.best_rounds,
+            "cv_folds": self.folds,
+            "trials": [
+                {
+                    "number": t.number,
+                    "state": t.state.value,
+                    "value": t.value,
+                    "seconds": round(t.seconds, 3),
+                    "params": dict(t.params),
+                    "message": t.message,
+                }
+                for t in self.trials
+            ],
+        }

@@ -32,7 +32,7 @@ from predictor.domain.preparation import PreparedData, prepare_data
 from predictor.domain.preprocessing import PreprocessingSettings
 from predictor.domain.promotion import PromoteModel
 from predictor.domain.schema import FeatureSchema, TaskType
-from predictor.domain.search import TrialState, TuningBudget, TuningProgress
+from predictor.domain.search import TuningBudget, TuningProgress
 from predictor.domain.tabular import (
     EXAMPLE_ROWS,
     build_schema,
@@ -43,7 +43,7 @@ from predictor.domain.tabular import (
     split_indices,
     without_columns,
 )
-from predictor.domain.tuning import TuneParameters, TuningResult
+from predictor.domain.tuning import CV_FOLDS, TuneParameters, TuningResult, tune_in_run
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class TrainingRequest:
     drop: tuple[str, ...] = ()
     preprocessing: PreprocessingSettings = field(default_factory=PreprocessingSettings)
     tuning: TuningBudget | None = None
+    cv_folds: int = CV_FOLDS  # tuning scores trials by k-fold cross-validation; 1: on the validation rows
     plots: bool = True
 
 
@@ -120,6 +121,8 @@ class TrainModel:
     def __call__(self, request: TrainingRequest, progress: TuningProgress | None = None) -> TrainingOutcome:
         if request.tuning is not None and self._tuner is None:
             raise ConfigurationError("tuning needs a tuner; this adapter set has none")
+        if request.cv_folds < 1:
+            raise ConfigurationError(f"--cv-folds must be at least 1, not {request.cv_folds}")
         if request.if_better and (self._runtime is None or request.promote_to is None):
             raise ConfigurationError("--if-better needs --promote ALIAS (and a model runtime)")
         table = self._datasets.load(request.dataset, request.read)
@@ -192,60 +195,23 @@ class TrainModel:
         params = dict(request.params)
         tuning = None
         fit_rows = data.train
-        if request.tuning is not None:
-            tuning = self._tune(run, request, draft, data, params, progress)
-            # Refit on training + validation rows for as many rounds as the best trial's early
-            # stopping kept: more rows, the same number of trees; the test rows stay untouched.
+        if request.tuning is not None and self._tuner is not None:  # __call__ checked the tuner
+            tune = TuneParameters(self._trainer, self._tuner, self._tracker)
+            tuning = tune_in_run(
+                tune, run, draft, data, params, request.seed, request.tuning, request.cv_folds,
+                request.experiment, progress,
+            )  # fmt: skip
+            # Refit on training + validation rows for as many rounds as the best round of the best
+            # trial's (mean) validation curve; the test rows stay untouched.
             params.update(tuning.best.params, num_boost_round=tuning.best_rounds, early_stopping_rounds=0)
             fit_rows = np.sort(np.concatenate([data.train, data.valid]))
         model = self._trainer.fit(draft, data.part(fit_rows), data.part(data.valid), params, request.seed)
-        # After a refit the validation rows were trained on: the best trial's curve is the honest one.
+        # After a refit the validation rows were trained on: the best trial's (cross-validated)
+        # curve is the honest one.
         history = tuning.best.history if tuning is not None else model.history
         for name, values in history.items():
             run.log_metric_history(f"valid_{name}", list(values))
         return model, tuning
-
-    def _tune(
-        self,
-        run: TrackedRun,
-        request: TrainingRequest,
-        draft: ModelManifest,
-        data: PreparedData,
-        params: Mapping[str, Any],
-        progress: TuningProgress | None,
-    ) -> TuningResult:
-        assert self._tuner is not None  # noqa: S101  # checked in __call__
-        assert request.tuning is not None  # noqa: S101  # the caller checked
-        tune = TuneParameters(self._trainer, self._tuner, self._tracker)
-        result = tune(
-            draft,
-            data.part(data.train),
-            data.part(data.valid),
-            params,
-            request.seed,
-            request.tuning,
-            request.experiment,
-            run.run_id,
-            progress,
-        )
-        run.log_dict(result.as_dict(), "tuning.json")
-        budget = request.tuning
-        run.log_params(
-            {
-                "tuning_trials": budget.trials,
-                "tuning_timeout": budget.timeout,
-                "tuning_parallel": budget.parallel,
-            }
-        )
-        run.log_metrics(
-            {
-                f"tuning_best_valid_{result.metric}": float(result.best.value or 0.0),
-                "tuning_trials_complete": result.count(TrialState.COMPLETE),
-                "tuning_trials_pruned": result.count(TrialState.PRUNED),
-                "tuning_trials_failed": result.count(TrialState.FAILED),
-            }
-        )
-        return result
 
     def _evaluate(
         self, run: TrackedRun, model: TrainedModel, data: PreparedData, plots: bool

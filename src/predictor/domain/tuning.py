@@ -1,16 +1,21 @@
-"""Use case: search the trainer's parameters on the validation rows, each trial a nested run."""
+"""Use case: search the trainer's parameters by cross-validation (or on the validation rows),
+each trial a run nested under the tuning run."""
 
 from __future__ import annotations
 
 import math
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from predictor.domain.errors import DataError
+import numpy as np
+
+from predictor.domain.cross_validation import Fold, cross_validate, fold_indices
+from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import ExperimentTracker, Matrix, ModelTrainer, Scores, Tuner
+from predictor.domain.ports import ExperimentTracker, ModelTrainer, TrackedRun, Tuner
+from predictor.domain.preparation import PreparedData
 from predictor.domain.schema import TaskType
 from predictor.domain.search import (
     XGBOOST_SPACE,
@@ -20,60 +25,32 @@ from predictor.domain.search import (
     TrialState,
     TuningBudget,
     TuningProgress,
+    TuningResult,
+    is_maximized,
 )
+
+__all__ = ["CV_FOLDS", "TRIAL_ROUNDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
 
 # The metric the trainer stops early on, per task (XGBoost's names), unless params set one.
 # Log loss rather than AUC for binary: on a small validation split AUC saturates near 1 after
 # a few rounds and stops the search from telling configurations apart.
 VALIDATION_METRIC = {TaskType.BINARY: "logloss", TaskType.MULTICLASS: "mlogloss", TaskType.REGRESSION: "rmse"}
-# Each trial may boost this long; early stopping (on the validation rows) ends most far sooner.
+# Each trial may boost this long; early stopping (on the mean validation curve) ends most far sooner.
 TRIAL_ROUNDS = {"num_boost_round": 1000, "early_stopping_rounds": 50}
-_HIGHER_IS_BETTER = frozenset({"auc", "aucpr", "map", "ndcg", "pre"})
+# Trials are scored by 5-fold cross-validation of the training and validation rows by default.
+CV_FOLDS = 5
 
 
-def is_maximized(metric: str) -> bool:
-    return metric.partition("@")[0] in _HIGHER_IS_BETTER
-
-
-@dataclass(frozen=True)
-class TuningResult:
-    metric: str
-    maximize: bool
-    best: TrialRecord  # with its validation history
-    trials: Sequence[TrialRecord]
-
-    @property
-    def best_rounds(self) -> int:
-        """Boosting rounds up to the best trial's best validation score."""
-        values = self.best.history.get(self.metric, ())
-        if not values:
-            return 1
-        best = max(values) if self.maximize else min(values)
-        return values.index(best) + 1
-
-    def count(self, state: TrialState) -> int:
-        return sum(1 for t in self.trials if t.state is state)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "maximize": self.maximize,
-            "best_trial": self.best.number,
-            "best_params": dict(self.best.params),
-            "best_value": self.best.value,
-            "best_rounds": self.best_rounds,
-            "trials": [
-                {
-                    "number": t.number,
-                    "state": t.state.value,
-                    "value": t.value,
-                    "seconds": round(t.seconds, 3),
-                    "params": dict(t.params),
-                    "message": t.message,
-                }
-                for t in self.trials
-            ],
-        }
+def tuning_folds(data: PreparedData, folds: int, seed: int) -> list[Fold]:
+    """What each trial trains and is scored on: the training and validation splits when
+    ``folds`` is 1, otherwise ``folds`` seeded folds of those rows together (never test rows)."""
+    if folds < 1:
+        raise ConfigurationError(f"the number of cross-validation folds must be at least 1, not {folds}")
+    if folds == 1:
+        return [(data.part(data.train), data.part(data.valid))]
+    rows = np.sort(np.concatenate([data.train, data.valid]))
+    pairs = fold_indices(data.truth, data.schema.target.task, rows, folds, seed)
+    return [(data.part(train), data.part(valid)) for train, valid in pairs]
 
 
 def _beats(record: TrialRecord, best: TrialRecord | None, maximize: bool) -> bool:
@@ -104,8 +81,7 @@ class TuneParameters:
     def __call__(
         self,
         manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
+        folds: Sequence[Fold],
         params: Mapping[str, Any],
         seed: int,
         budget: TuningBudget,
@@ -113,22 +89,24 @@ class TuneParameters:
         parent_run_id: str,
         progress: TuningProgress | None = None,
     ) -> TuningResult:
+        """Each trial trains one model per fold; its score is the best round of the mean
+        validation curve (with one fold: of the validation curve)."""
         metric = str(params.get("eval_metric", VALIDATION_METRIC[manifest.schema.target.task]))
         maximize = is_maximized(metric)
         histories: dict[int, dict[str, tuple[float, ...]]] = {}
         lock = threading.Lock()
 
         def objective(trial: TrialHandle) -> float:
-            model = self._trainer.fit(
+            history = cross_validate(
+                self._trainer,
                 manifest,
-                train,
-                valid,
+                folds,
                 {**TRIAL_ROUNDS, **params, **trial.params},
                 seed,
-                on_iteration=trial.report,
+                maximize,
+                report=trial.report,
                 threads=trial.threads,
             )
-            history = {name: tuple(float(v) for v in values) for name, values in model.history.items()}
             with lock:
                 histories[trial.number] = history
             values = history.get(metric) or next(reversed(history.values()), ())
@@ -157,7 +135,7 @@ class TuneParameters:
                 progress.finished()
         if not best:
             raise DataError(f"no tuning trial completed ({len(trials)} tried); see the trial runs for why")
-        return TuningResult(metric, maximize, best[0], tuple(trials))
+        return TuningResult(metric, maximize, best[0], tuple(trials), len(folds))
 
     def _log_trial(
         self,
@@ -177,3 +155,40 @@ class TuneParameters:
                 run.log_metrics({f"valid_{metric}": record.value, "trial_seconds": record.seconds})
             for name, values in record.history.items():
                 run.log_metric_history(f"valid_{name}", values)
+
+
+def tune_in_run(
+    tune: TuneParameters,
+    run: TrackedRun,
+    manifest: ModelManifest,
+    data: PreparedData,
+    params: Mapping[str, Any],
+    seed: int,
+    budget: TuningBudget,
+    folds: int,
+    experiment: str,
+    progress: TuningProgress | None = None,
+) -> TuningResult:
+    """Tune inside the training run ``run``: the trials nest under it, and it records the
+    search (``tuning.json``), the budget and the best score."""
+    result = tune(
+        manifest, tuning_folds(data, folds, seed), params, seed, budget, experiment, run.run_id, progress
+    )
+    run.log_dict(result.as_dict(), "tuning.json")
+    run.log_params(
+        {
+            "tuning_trials": budget.trials,
+            "tuning_timeout": budget.timeout,
+            "tuning_parallel": budget.parallel,
+            "tuning_cv_folds": folds,
+        }
+    )
+    run.log_metrics(
+        {
+            f"tuning_best_valid_{result.metric}": float(result.best.value or 0.0),
+            "tuning_trials_complete": result.count(TrialState.COMPLETE),
+            "tuning_trials_pruned": result.count(TrialState.PRUNED),
+            "tuning_trials_failed": result.count(TrialState.FAILED),
+        }
+    )
+    return result

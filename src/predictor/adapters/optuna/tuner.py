@@ -4,7 +4,8 @@ Seeded TPE sampling and median pruning on the per-round validation score. Trials
 ``budget.parallel`` at a time on threads (XGBoost releases the GIL while it trains), in
 synchronous batches: every trial of a batch is asked for before any runs, and told in trial
 order once the whole batch is done. So what the sampler and the pruner see never depends on
-which thread finishes first, and the same seed gives the same trials, parallel or not.
+which thread finishes first, and the same seed and ``budget.parallel`` give the same trials.
+(Another batch size changes what the sampler has seen when it asks: other trials, other results.)
 """
 
 from __future__ import annotations

@@ -40,6 +40,14 @@ from predictor.entrypoints.cli.base import cli, exit_code_for, reports_errors, s
 @click.option("--scale", is_flag=True, help="Standardise numeric columns (trees do not need it).")
 @click.option("--trials", type=click.IntRange(min=1), help="Tune with Optuna for N trials.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS", help="Tune for at most SECONDS.")
+@click.option(
+    "--cv-folds",
+    type=click.IntRange(min=1),
+    metavar="K",
+    default=5,
+    show_default=True,
+    help="Score tuning trials by K-fold cross-validation of the non-test rows (1: on the validation rows).",
+)
 @click.option("--register", "register_as", metavar="NAME", help="Register the model under NAME.")
 @click.option("--promote", "promote_to", metavar="ALIAS", help="Point ALIAS (staging, production…) at it.")
 @click.option("--if-better", is_flag=True, help="Only promote if it beats ALIAS's version on the test rows.")
@@ -61,6 +69,7 @@ def train(
     scale: bool,
     trials: int | None,
     timeout: float | None,
+    cv_folds: int,
     register_as: str | None,
     promote_to: str | None,
     if_better: bool,
@@ -110,6 +119,7 @@ def train(
         drop=drop,
         preprocessing=PreprocessingSettings(MissingValues(missing), scale),
         tuning=budget,
+        cv_folds=cv_folds,
         plots=not no_plots,
     )
     progress = RichTuningProgress() if budget is not None and RichTuningProgress.wanted(quiet) else None

@@ -1,0 +1,190 @@
+"""Cross-validation for tuning: stratified seeded folds, and folds trained in lockstep that stop
+together on the mean validation curve."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from predictor.adapters.memory import LinearModel, synthetic_table
+from predictor.domain.cross_validation import Fold, cross_validate, fold_indices, mean_curves
+from predictor.domain.errors import ConfigurationError, DataError
+from predictor.domain.manifest import ModelManifest
+from predictor.domain.ports import IterationCallback, Matrix, ModelTrainer, Scores
+from predictor.domain.schema import TaskType
+from predictor.domain.tabular import build_schema
+
+
+@given(
+    classes=st.lists(st.integers(min_value=0, max_value=3), min_size=12, max_size=200),
+    folds=st.integers(min_value=2, max_value=10),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_folds_partition_the_rows_and_spread_every_class_evenly(
+    classes: list[int], folds: int, seed: int
+) -> None:
+    truth = np.asarray(classes, dtype=np.float64)
+    # Every third row stands for a test row: folds never see it.
+    rows = np.flatnonzero(np.arange(len(truth)) % 3 != 0)
+    pairs = fold_indices(truth, TaskType.MULTICLASS, rows, min(folds, len(rows)), seed)
+    validated = np.concatenate([valid for _, valid in pairs])
+    assert sorted(validated.tolist()) == rows.tolist()  # each row validated exactly once
+    for train, valid in pairs:
+        assert sorted(np.concatenate([train, valid]).tolist()) == rows.tolist()
+    sizes = [len(valid) for _, valid in pairs]
+    assert max(sizes) - min(sizes) <= 1
+    for label in np.unique(truth[rows]):
+        per_fold = [int(np.sum(truth[valid] == label)) for _, valid in pairs]
+        assert max(per_fold) - min(per_fold) <= 1
+
+
+def test_folds_are_seeded() -> None:
+    truth = np.arange(40, dtype=np.float64)
+    rows = np.arange(40)
+    first = fold_indices(truth, TaskType.REGRESSION, rows, 4, seed=3)
+    again = fold_indices(truth, TaskType.REGRESSION, rows, 4, seed=3)
+    other = fold_indices(truth, TaskType.REGRESSION, rows, 4, seed=4)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again, strict=True))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(first, other, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("folds", "message"), [(1, "at least 2 folds"), (11, "11 folds need at least 11 rows")]
+)
+def test_impossible_fold_counts_are_configuration_errors(folds: int, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        fold_indices(np.zeros(10), TaskType.REGRESSION, np.arange(10), folds, 0)
+
+
+def test_the_mean_curve_ends_with_the_shortest_fold_and_keeps_shared_metrics() -> None:
+    means = mean_curves([{"rmse": [4.0, 2.0, 1.0], "mae": [1.0]}, {"rmse": [2.0, 0.0]}])
+    assert means == {"rmse": (3.0, 1.0)}
+
+
+class ScriptedCurveTrainer(ModelTrainer):
+    """Replays a fixed validation curve per fold (told apart by the first training row's
+    first feature), reporting each round and stopping when told to, as XGBoost does."""
+
+    def __init__(self, curves: Mapping[float, Sequence[float]], fail_on: float | None = None) -> None:
+        self._curves = curves
+        self._fail_on = fail_on
+        self.rounds: dict[float, int] = {}
+        self.params: list[Mapping[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def fit(
+        self,
+        manifest: ModelManifest,
+        train: tuple[Matrix, Scores],
+        valid: tuple[Matrix, Scores],
+        params: Mapping[str, Any],
+        seed: int,
+        on_iteration: IterationCallback | None = None,
+        threads: int | None = None,
+    ) -> LinearModel:
+        key = float(train[0][0, 0])
+        with self._lock:
+            self.params.append(dict(params))
+        if key == self._fail_on:
+            raise DataError("XGBoost refused these parameters")
+        seen: list[float] = []
+        for step, value in enumerate(self._curves[key][: int(params["num_boost_round"])]):
+            seen.append(value)
+            if on_iteration is not None and on_iteration(step, value):
+                break
+        with self._lock:
+            self.rounds[key] = len(seen)
+        return LinearModel(manifest, np.zeros((2, 1)), params, {"logloss": seen})
+
+
+MANIFEST = ModelManifest(schema=build_schema(synthetic_table(), TaskType.BINARY), booster_file="w.json")
+
+
+def folds_for(keys: Sequence[float]) -> list[Fold]:
+    return [
+        ((np.full((2, 3), key, dtype=np.float32), np.zeros(2)), (np.zeros((1, 3)), np.zeros(1)))
+        for key in keys
+    ]
+
+
+# Fold 0 bottoms out at round 2 and then worsens; fold 1 keeps improving until round 6.
+# Alone, fold 0 would stop at round 2 + 3; on the mean (best at round 4) both go on to 4 + 3.
+CURVES = {
+    0.0: [0.9, 0.5, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
+    1.0: [0.9, 0.8, 0.6, 0.5, 0.3, 0.29, 0.28, 0.4, 0.5, 0.6, 0.7],
+}
+
+
+def test_folds_stop_together_on_the_mean_curve() -> None:
+    trainer = ScriptedCurveTrainer(CURVES)
+    reports: list[tuple[int, float]] = []
+
+    def report(step: int, value: float) -> bool:
+        reports.append((step, value))
+        return False
+
+    means = cross_validate(
+        trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100, "early_stopping_rounds": 3},
+        seed=1, maximize=False, report=report, threads=1,
+    )  # fmt: skip
+    expected = [(a + b) / 2 for a, b in zip(CURVES[0.0], CURVES[1.0], strict=True)][:8]
+    assert means["logloss"] == pytest.approx(expected)
+    best = int(np.argmin(expected))
+    assert best == 4
+    assert trainer.rounds == {0.0: best + 3 + 1, 1.0: best + 3 + 1}
+    assert reports == [(step, pytest.approx(value)) for step, value in enumerate(expected)]
+    # The trainer never stopped a fold on its own.
+    assert all(p["early_stopping_rounds"] == 0 for p in trainer.params)
+
+
+def test_pruning_on_the_mean_stops_every_fold() -> None:
+    trainer = ScriptedCurveTrainer(CURVES)
+    cross_validate(
+        trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100, "early_stopping_rounds": 50},
+        seed=1, maximize=False, report=lambda step, _: step == 1,
+    )  # fmt: skip
+    assert trainer.rounds == {0.0: 2, 1.0: 2}
+
+
+def test_without_patience_every_round_is_trained() -> None:
+    trainer = ScriptedCurveTrainer(CURVES)
+    means = cross_validate(
+        trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 9}, seed=1, maximize=False
+    )
+    assert len(means["logloss"]) == 9
+    assert trainer.rounds == {0.0: 9, 1.0: 9}
+
+
+def test_a_failing_fold_raises_without_leaving_the_others_waiting() -> None:
+    trainer = ScriptedCurveTrainer(CURVES, fail_on=1.0)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            cross_validate(
+                trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100}, seed=1, maximize=False
+            )
+        except DataError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert len(outcome) == 1
+    assert trainer.rounds[0.0] <= 1  # the healthy fold was released, not left to train on
+
+
+def test_one_fold_is_the_validation_split_with_early_stopping() -> None:
+    trainer = ScriptedCurveTrainer(CURVES)
+    means = cross_validate(
+        trainer, MANIFEST, folds_for([0.0]), {"num_boost_round": 100, "early_stopping_rounds": 3},
+        seed=1, maximize=False,
+    )  # fmt: skip
+    assert means["logloss"] == tuple(CURVES[0.0][:6])  # best at round 2, then 3 rounds of patience
