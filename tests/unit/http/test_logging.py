@@ -168,3 +168,26 @@ def test_a_domain_log_during_a_request_carries_its_request_id(json_logs: io.Stri
     (access,) = [line for line in lines if line["event"] == "request"]
     assert (access["request_id"], access["logger"]) == ("req-log", "predictor.access")
     assert API_KEY not in json_logs.getvalue()
+
+
+def test_our_events_go_to_whatever_stderr_is_when_they_are_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    saved_config = structlog.get_config()
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    try:
+        configure_logging(json=True, level="WARNING")
+        log = structlog.get_logger("predictor.test")
+        log.info("below the level")
+        log.warning("kept", rows=2)
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        structlog.configure(**saved_config)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert orjson.loads(line) | {"timestamp": None} == {
+        "event": "kept",
+        "rows": 2,
+        "level": "warning",
+        "logger": "predictor.test",
+        "timestamp": None,
+    }

@@ -123,9 +123,12 @@ def clean_message(text: str) -> str:
 
 
 def _array_interface(rows: np.ndarray) -> bytes:
+    """The ``__array_interface__`` JSON XGBoost reads, for a C-contiguous 2-D float32 matrix
+    (formatted directly: json.dumps cost ~20 µs of a one-row request)."""
     pointer, _ = rows.__array_interface__["data"]
-    return json.dumps(
-        {"data": [pointer, True], "shape": list(rows.shape), "typestr": "<f4", "strides": None, "version": 3}
+    height, width = rows.shape
+    return (
+        f'{{"data":[{pointer},true],"shape":[{height},{width}],"typestr":"<f4","strides":null,"version":3}}'
     ).encode()
 
 
