@@ -113,3 +113,39 @@ def test_the_app_refuses_to_start_with_only_blank_keys() -> None:
 def test_the_app_refuses_a_key_too_short_to_be_secret() -> None:
     with pytest.raises(ConfigurationError, match="shorter than 16"):
         create_app(with_keys(memory_container(), "short"))
+
+
+PREDICTION_ROUTES = [
+    ("post", "/predict"),
+    ("post", "/v1/predict"),
+    ("post", "/v1/explain"),
+    ("post", "/invocations"),
+    ("post", "/v2/models/{name}/infer"),
+    ("post", "/v2/models/{name}/versions/{version}/infer"),
+    ("get", "/v1/models/current"),
+    ("get", "/version"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PREDICTION_ROUTES)
+def test_every_keyed_route_declares_the_key_in_the_openapi_document(
+    client: TestClient, method: str, path: str
+) -> None:
+    operation = client.get("/openapi.json").json()["paths"][path][method]
+    assert operation["security"] == [{"ApiKey": []}]
+
+
+@pytest.mark.parametrize(("method", "path"), [r for r in PREDICTION_ROUTES if r[0] == "post"])
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "not-a-key-0123456789"}])
+def test_every_prediction_route_refuses_a_missing_or_unknown_key(
+    client: TestClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    url = path.replace("{name}", "demo").replace("{version}", "1")
+    response = client.post(url, json={"instances": [row()]}, headers=headers)
+    assert_problem(response, 401, "unauthorized")
+
+
+@pytest.mark.parametrize("path", ["/predict", "/invocations", "/v2/models/demo/infer"])
+def test_a_key_in_the_query_string_is_refused_on_the_prediction_routes(client: TestClient, path: str) -> None:
+    response = client.post(f"{path}?api_key=x", json={"instances": [row()]}, headers=AUTH)
+    assert_problem(response, 401, "unauthorized")

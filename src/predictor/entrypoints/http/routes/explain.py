@@ -9,14 +9,14 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
-from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.predict import parse_instances
 from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import INSTANCES_BODY, ExplainResponse, problems
-from predictor.entrypoints.http.security import ApiKeyDep
+from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
 
 routes = RouteTable(tags=["predict"])
 
@@ -26,9 +26,11 @@ routes = RouteTable(tags=["predict"])
     summary="Explain the served model's prediction for each row: feature contributions to the margin",
     response_model=ExplainResponse,
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra=INSTANCES_BODY,
+    openapi_extra={**INSTANCES_BODY, **KEY_REQUIRED},
 )
-async def explain(request: Request, container: ContainerDep, key_id: ApiKeyDep) -> Response:
+async def explain(request: Request) -> Response:
+    authenticate(request)
+    container = container_of(request)
     rows, _ = parse_instances(await request.body(), with_parameters=False)
     explanation = await call(container.explain_prediction(), len(rows), rows)
     version = explanation.model.version.version

@@ -16,13 +16,13 @@ from starlette.responses import PlainTextResponse, Response
 from predictor.domain.inputs import ModelInput
 from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http import mlflow_protocol
-from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.routes.health import ready
 from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import Readiness, problems
-from predictor.entrypoints.http.security import ApiKeyDep
+from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
 
@@ -67,9 +67,11 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
     "/invocations",
     summary="Predict rows sent in MLflow's scoring format (JSON or CSV)",
     responses=problems(400, 401, 413, 415, 500, 503),
-    openapi_extra=_OPENAPI_BODY,
+    openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},
 )
-async def invocations(request: Request, container: ContainerDep, key_id: ApiKeyDep) -> Response:
+async def invocations(request: Request) -> Response:
+    authenticate(request)
+    container = container_of(request)
     media = _media_type(request.headers.get("content-type"))
     batch, options = _read(media, await request.body())
     result = await call(container.make_prediction(), batch.size, batch, options, mlflow_protocol.PARAMS)

@@ -15,13 +15,13 @@ from starlette.responses import Response
 
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
-from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import INLINE_ROWS, decode_object, kind
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import INSTANCES_BODY, PredictResponse, problems
-from predictor.entrypoints.http.security import ApiKeyDep
+from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
 
 routes = RouteTable(tags=["predict"])
 
@@ -54,16 +54,18 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
     summary="Predict rows with the served model",
     response_model=PredictResponse,
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra=INSTANCES_BODY,
+    openapi_extra={**INSTANCES_BODY, **KEY_REQUIRED},
 )
 @routes.post(
     "/predict",
     summary="Predict rows with the served model (same as /v1/predict)",
     response_model=PredictResponse,
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra=INSTANCES_BODY,
+    openapi_extra={**INSTANCES_BODY, **KEY_REQUIRED},
 )
-async def predict(request: Request, container: ContainerDep, key_id: ApiKeyDep) -> Response:
+async def predict(request: Request) -> Response:
+    authenticate(request)
+    container = container_of(request)
     rows, parameters = parse_instances(await request.body())
     options = PredictionOptions.parse(parameters, "parameters")
     make_prediction = container.make_prediction()

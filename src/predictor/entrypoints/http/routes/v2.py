@@ -18,13 +18,13 @@ from predictor.container import Container
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
 from predictor.domain.lifecycle import ServedModel
 from predictor.entrypoints.http import inference_protocol
-from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call, decode_object, invalid
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import problems
-from predictor.entrypoints.http.security import ApiKeyDep
+from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 
 routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
 
@@ -89,17 +89,17 @@ _OPENAPI_BODY: dict[str, Any] = {
     _MODEL + "/infer",
     summary="Predict tensors",
     responses=problems(400, 401, 404, 413, 500, 503),
-    openapi_extra=_OPENAPI_BODY,
+    openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},
 )
 @routes.post(
     _VERSIONED + "/infer",
     summary="Predict tensors with this version",
     responses=problems(400, 401, 404, 413, 500, 503),
-    openapi_extra=_OPENAPI_BODY,
+    openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},
 )
-async def infer(
-    request: Request, container: ContainerDep, key_id: ApiKeyDep, name: str, version: str | None = None
-) -> Response:
+async def infer(request: Request, name: str, version: str | None = None) -> Response:
+    authenticate(request)
+    container = container_of(request)
     served = _served(container, name, version)
     if _BINARY_HEADER in request.headers:
         raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
