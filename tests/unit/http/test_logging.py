@@ -16,7 +16,7 @@ from predictor.domain.auth import key_id
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Matrix, Scores, ServableModel
 from predictor.entrypoints.http.app import create_app
-from predictor.entrypoints.http.routes.predict import INLINE_ROWS
+from predictor.entrypoints.http.protocol import INLINE_ROWS
 from predictor.entrypoints.logging import configure_logging
 from tests.unit.http.conftest import API_KEY, AUTH, FAST_RETRY, row, trained_container
 

@@ -206,8 +206,7 @@ class NativeBooster:
         """
         dense = np.ascontiguousarray(rows, dtype=np.float32)
         matrix = _Handle()
-        threads = self._threads or 0
-        config = json.dumps({"missing": float("nan"), "nthread": threads}).encode()
+        config = json.dumps({"missing": float("nan"), "nthread": self._threads}).encode()
         _check(self._lib.XGDMatrixCreateFromDense(_array_interface(dense), config, ctypes.byref(matrix)))
         try:
             types = (ctypes.c_char_p * len(feature_types))(*(t.encode() for t in feature_types))

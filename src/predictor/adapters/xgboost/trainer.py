@@ -30,12 +30,13 @@ _OBJECTIVES: Mapping[TaskType, tuple[str, str]] = {
 }
 
 
-class XGBoostTrainedModel(XGBoostModel, TrainedModel):
+class XGBoostTrainedModel(TrainedModel):
     """A booster fresh from training, cut to its best iteration, so that what is saved,
     served and evaluated are the same trees; with its parameters and validation history.
 
     It scores through the serving path (the booster's bytes loaded into libxgboost), so an
-    evaluation measures exactly what ``predictor serve`` will answer."""
+    evaluation measures exactly what ``predictor serve`` will answer. That load happens on
+    the first prediction: tuning trains a model per trial and fold and never scores them."""
 
     def __init__(
         self,
@@ -44,10 +45,26 @@ class XGBoostTrainedModel(XGBoostModel, TrainedModel):
         params: Mapping[str, Any] | None = None,
         history: Mapping[str, Sequence[float]] | None = None,
     ) -> None:
-        super().__init__(manifest, bytes(booster.save_raw("ubj")))
+        self._manifest = manifest
         self._booster = booster
         self._params = dict(params or {})
         self._history = {k: list(v) for k, v in (history or {}).items()}
+        self._served: XGBoostModel | None = None
+
+    @property
+    def manifest(self) -> ModelManifest:
+        return self._manifest
+
+    def _serving(self) -> XGBoostModel:
+        if self._served is None:
+            self._served = XGBoostModel(self._manifest, bytes(self._booster.save_raw("ubj")))
+        return self._served
+
+    def predict(self, matrix: Matrix) -> Scores:
+        return self._serving().predict(matrix)
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        return self._serving().contributions(matrix)
 
     @property
     def native(self) -> xgb.Booster:

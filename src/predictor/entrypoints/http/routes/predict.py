@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 import orjson
 from fastapi import Request
 from starlette.responses import Response
@@ -17,7 +16,7 @@ from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import INLINE_ROWS, decode_object, kind
+from predictor.entrypoints.http.protocol import call, decode_object, kind
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable
 from predictor.entrypoints.http.schemas import INSTANCES_BODY, PredictResponse, problems
@@ -68,11 +67,7 @@ async def predict(request: Request) -> Response:
     container = container_of(request)
     rows, parameters = parse_instances(await request.body())
     options = PredictionOptions.parse(parameters, "parameters")
-    make_prediction = container.make_prediction()
-    if len(rows) > INLINE_ROWS:
-        result = await anyio.to_thread.run_sync(make_prediction, rows, options)
-    else:
-        result = make_prediction(rows, options)
+    result = await call(container.make_prediction(), len(rows), rows, options)
     version = result.model.version.version
     request.state.model_version = version
     content = orjson.dumps(
