@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from predictor.container import Container
+from predictor.entrypoints.http.direct import DirectRoute, DirectRoutes
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
 from predictor.entrypoints.http.middleware import (
@@ -54,17 +55,22 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         redoc_url=None,
         openapi_url=None,
         lifespan=model_loading_lifespan(container, load_backoff or Backoff()),
+        # FastAPI's native OpenTelemetry asked the global providers on every request (~10 µs);
+        # the service has its own access log and metrics (docs/api.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     app.state.keyring = keyring
     app.state.admin_keyring = load_admin_keyring(container)
     install_error_handlers(app)
+    direct: list[DirectRoute] = []
     for module in (predict, explain, invocations, v2, models, health):
-        module.routes.add_to(app)
+        direct += module.routes.add_to(app)
     if settings.docs_enabled:
         docs_routes(require_key=settings.docs_require_key).add_to(app)
 
     # Added innermost first: each add_middleware wraps everything added before it.
+    app.add_middleware(DirectRoutes, routes=direct)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -162,6 +162,11 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101  # registered for HTTPException only
+    return http_error_response(request, exc)
+
+
+def http_error_response(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+    """The problem for an HTTP error a route raised (404, 405, 415 …)."""
     problem = _HTTP_PROBLEMS.get(exc.status_code)
     if problem is None:
         problem = ProblemType(exc.status_code, f"http-{exc.status_code}", "HTTP error")

@@ -23,6 +23,7 @@ routes = RouteTable(tags=["predict"])
 
 @routes.post(
     "/v1/explain",
+    direct=True,
     summary="Explain the served model's prediction for each row: feature contributions to the margin",
     response_model=ExplainResponse,
     responses=problems(400, 401, 413, 500, 503),

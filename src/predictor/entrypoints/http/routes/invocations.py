@@ -65,6 +65,7 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
 
 @routes.post(
     "/invocations",
+    direct=True,
     summary="Predict rows sent in MLflow's scoring format (JSON or CSV)",
     responses=problems(400, 401, 413, 415, 500, 503),
     openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},

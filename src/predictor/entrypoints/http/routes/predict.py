@@ -50,6 +50,7 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
 
 @routes.post(
     "/v1/predict",
+    direct=True,
     summary="Predict rows with the served model",
     response_model=PredictResponse,
     responses=problems(400, 401, 413, 500, 503),
@@ -57,6 +58,7 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
 )
 @routes.post(
     "/predict",
+    direct=True,
     summary="Predict rows with the served model (same as /v1/predict)",
     response_model=PredictResponse,
     responses=problems(400, 401, 413, 500, 503),

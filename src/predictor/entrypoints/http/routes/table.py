@@ -4,7 +4,8 @@ FastAPI prepares a route (parameter models, validators) when it is declared, and
 again for every router that includes it; an ``APIRouter`` included in the app meant every
 route was prepared twice (~2 ms each here, at start-up). A ``RouteTable`` only records the
 declarations, with the same arguments as ``APIRouter.get`` / ``post``; ``add_to`` declares them
-on the app, once.
+on the app, once. ``direct=True`` marks a prediction route that ``DirectRoutes`` answers without
+FastAPI's routing layer (``direct.py``); ``add_to`` returns those.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.params import Depends
+from fastapi.routing import APIRoute
+
+from predictor.entrypoints.http.direct import DirectRoute
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -26,11 +30,16 @@ class RouteTable:
     dependencies: Sequence[Depends] = ()
     include_in_schema: bool = True
     _routes: list[tuple[str, str, Callable[..., Any], dict[str, Any]]] = field(default_factory=list)
+    _direct: set[tuple[str, str]] = field(default_factory=set)
 
     def get(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
         return self._record("GET", path, options)
 
-    def post(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+    def post(self, path: str, *, direct: bool = False, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        """``direct=True``: the endpoint takes the request (and the path's parameters) only and
+        checks the API key itself; ``DirectRoutes`` answers it without FastAPI's routing layer."""
+        if direct:
+            self._direct.add(("POST", path))
         return self._record("POST", path, options)
 
     def _record(self, method: str, path: str, options: dict[str, Any]) -> Callable[[Endpoint], Endpoint]:
@@ -40,8 +49,13 @@ class RouteTable:
 
         return record
 
-    def add_to(self, app: FastAPI) -> None:
+    def add_to(self, app: FastAPI) -> list[DirectRoute]:
+        """Declare every route on ``app``; return the direct ones, as declared there."""
+        direct = []
         for method, path, endpoint, options in self._routes:
+            is_direct = (method, path) in self._direct
+            if is_direct and (self.dependencies or options.get("dependencies")):
+                raise TypeError(f"{path}: a direct route runs no FastAPI dependencies")
             app.add_api_route(
                 self.prefix + path,
                 endpoint,
@@ -53,3 +67,8 @@ class RouteTable:
                     "include_in_schema": self.include_in_schema and options.get("include_in_schema", True),
                 },
             )
+            if is_direct:
+                route = app.router.routes[-1]
+                assert isinstance(route, APIRoute)  # noqa: S101  # add_api_route appends one
+                direct.append(DirectRoute(method, route, endpoint))
+        return direct

@@ -87,12 +87,14 @@ _OPENAPI_BODY: dict[str, Any] = {
 
 @routes.post(
     _MODEL + "/infer",
+    direct=True,
     summary="Predict tensors",
     responses=problems(400, 401, 404, 413, 500, 503),
     openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},
 )
 @routes.post(
     _VERSIONED + "/infer",
+    direct=True,
     summary="Predict tensors with this version",
     responses=problems(400, 401, 404, 413, 500, 503),
     openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},

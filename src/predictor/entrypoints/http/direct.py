@@ -1,0 +1,98 @@
+"""The prediction routes, answered without FastAPI's routing and dependency layers.
+
+A one-row prediction spends most of its time outside the model: in FastAPI's per-request
+telemetry check, Starlette's error and exception middleware, the router trying each route's
+pattern, FastAPI's dependency solving for the ``Request`` argument and its endpoint wrapper
+(~25 % of a one-row ``/predict`` in process, docs/performance.md). The routes declared with
+``direct=True`` take the request only (and their path parameters) and check the API key in
+their own body, so nothing of that layer is needed: ``DirectRoutes`` calls their endpoint
+straight from the middleware stack, inside the request-id, CORS, body-limit and catch-all
+layers, and answers domain and HTTP errors from the same error table.
+
+The routes stay declared on the app as well: the OpenAPI document, 405 for another method and
+the trailing-slash redirect come from there. Only an exact method and path match is answered
+here; everything else goes on to FastAPI.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from predictor.domain.errors import PredictorError
+from predictor.entrypoints.http.errors import domain_error_response, http_error_response
+
+DirectEndpoint = Callable[..., Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectRoute:
+    """One method and path of a route declared with ``direct=True``, and its endpoint."""
+
+    method: str
+    route: Route  # the route as declared on the app: its path template names it in metrics
+    endpoint: DirectEndpoint
+
+    def __post_init__(self) -> None:
+        parameters = list(inspect.signature(self.endpoint).parameters)
+        if not parameters or parameters[0] != "request":
+            raise TypeError(f"a direct route's endpoint takes the request first: {self.route.path}")
+        missing = set(self.route.param_convertors) - set(parameters)
+        if missing:
+            raise TypeError(f"{self.route.path}: the endpoint takes no parameter {sorted(missing)}")
+
+
+class DirectRoutes:
+    """ASGI middleware: answers the direct routes, passes every other request on."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[DirectRoute]) -> None:
+        self.app = app
+        self._fixed = {(r.method, r.route.path): r for r in routes if not r.route.param_convertors}
+        self._templated = [r for r in routes if r.route.param_convertors]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = self._match(scope)
+            if found is not None:
+                direct, parameters = found
+                await self._answer(direct, parameters, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _match(self, scope: Scope) -> tuple[DirectRoute, dict[str, Any]] | None:
+        method, path = scope["method"], scope["path"]
+        direct = self._fixed.get((method, path))
+        if direct is not None:
+            return direct, {}
+        for direct in self._templated:
+            if direct.method != method:
+                continue
+            match = direct.route.path_regex.match(path)
+            if match is not None:
+                convertors = direct.route.param_convertors
+                return direct, {k: convertors[k].convert(v) for k, v in match.groupdict().items()}
+        return None
+
+    @staticmethod
+    async def _answer(
+        direct: DirectRoute, parameters: dict[str, Any], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        scope["route"] = direct.route
+        scope["endpoint"] = direct.endpoint
+        scope["path_params"] = parameters
+        request = Request(scope, receive)
+        try:
+            response = await direct.endpoint(request, **parameters)
+        except PredictorError as error:
+            response = domain_error_response(request, error)
+        except HTTPException as error:
+            response = http_error_response(request, error)
+        await response(scope, receive, send)
