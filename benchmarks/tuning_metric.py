@@ -1,0 +1,73 @@
+"""Which validation metric should tuning score trials on? Log loss (the default) against ROC AUC,
+with two trials at a time (the default) and one, on development splits of a bundled data set.
+
+    .venv/bin/python benchmarks/tuning_metric.py [--dataset breast-cancer] [--seeds 100-111]
+
+Each run is a 30-trial tuning run (5-fold cross-validation), tracked in memory, without plots;
+the table gives the untouched test split's ROC AUC per seed and the mean. The default seeds leave
+out 42, the split the training benchmark reports, so the choice is not made on it. Prints only;
+docs/training.md quotes the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from predictor.adapters.datasets import LocalDatasetSource
+from predictor.adapters.memory import InMemoryExperimentTracker, InMemoryModelRegistry
+from predictor.adapters.optuna.tuner import OptunaTuner
+from predictor.adapters.xgboost.trainer import XGBoostTrainer
+from predictor.domain.search import TuningBudget
+from predictor.domain.training import TrainingRequest, TrainModel
+
+VARIANTS: dict[str, tuple[dict[str, Any], int]] = {
+    "logloss, 2 at a time": ({}, 2),
+    "logloss, 1 at a time": ({}, 1),
+    "auc, 2 at a time": ({"eval_metric": "auc"}, 2),
+    "auc, 1 at a time": ({"eval_metric": "auc"}, 1),
+}
+
+
+def seed_range(text: str) -> list[int]:
+    low, _, high = text.partition("-")
+    return list(range(int(low), int(high or low) + 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="breast-cancer", choices=["breast-cancer", "wine"])
+    parser.add_argument("--seeds", type=seed_range, default=seed_range("100-111"), help="e.g. 100-111")
+    parser.add_argument("--trials", type=int, default=30)
+    args = parser.parse_args()
+    scores: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    print("| seed | " + " | ".join(VARIANTS) + " |")
+    print("| ---: |" + " ---: |" * len(VARIANTS))
+    for seed in args.seeds:
+        cells = []
+        for name, (params, parallel) in VARIANTS.items():
+            train = TrainModel(
+                LocalDatasetSource(),
+                XGBoostTrainer(),
+                InMemoryExperimentTracker(),
+                InMemoryModelRegistry(),
+                tuner=OptunaTuner(),
+            )
+            request = TrainingRequest(
+                dataset=args.dataset,
+                seed=seed,
+                params=params,
+                tuning=TuningBudget(trials=args.trials, parallel=parallel, threads=1),
+                plots=False,
+            )
+            started = time.perf_counter()
+            auc = train(request).metrics["roc_auc"]
+            scores[name].append(auc)
+            cells.append(f"{auc:.4f} ({time.perf_counter() - started:.1f} s)")
+        print(f"| {seed} | " + " | ".join(cells) + " |", flush=True)
+    print("| mean | " + " | ".join(f"**{sum(v) / len(v):.4f}**" for v in scores.values()) + " |")
+
+
+if __name__ == "__main__":
+    main()
