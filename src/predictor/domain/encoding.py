@@ -198,5 +198,6 @@ def plain_number_matrix(values: Sequence[Sequence[object]]) -> Matrix | None:
         return None
     if array.ndim != 2:
         return None
-    in_range = bool(np.isfinite(array).all()) and float(np.abs(array).max()) <= _FLOAT32_MAX
+    # One reduction checks both: NaN propagates through max() and compares False, as inf does.
+    in_range = float(np.abs(array).max()) <= _FLOAT32_MAX
     return array.astype(np.float32) if in_range else None
