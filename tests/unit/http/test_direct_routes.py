@@ -110,6 +110,10 @@ def test_a_direct_route_is_not_passed_on_and_other_requests_are() -> None:
         "POST /v2/models/demo/infer/",
         "POST /v2/models/demo/ready",
     ]
+    # Behind a root path (a proxy's prefix), matched on the path under it, as the router does.
+    mounted = TestClient(middleware, root_path="/api")
+    assert mounted.post("/api/v2/models/demo/infer").text == "direct demo /v2/models/{name}/infer"
+    assert mounted.post("/apiv2/models/demo/infer").text == "framework"
 
 
 def test_direct_requests_are_counted_by_route_template() -> None:

@@ -68,7 +68,7 @@ class DirectRoutes:
         await self.app(scope, receive, send)
 
     def _match(self, scope: Scope) -> tuple[DirectRoute, dict[str, Any]] | None:
-        method, path = scope["method"], scope["path"]
+        method, path = scope["method"], _route_path(scope)
         direct = self._fixed.get((method, path))
         if direct is not None:
             return direct, {}
@@ -96,3 +96,10 @@ class DirectRoutes:
         except HTTPException as error:
             response = http_error_response(request, error)
         await response(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the app's router matches: ``path`` under the app's ``root_path``, if any."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
