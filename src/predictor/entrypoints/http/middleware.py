@@ -13,7 +13,6 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from predictor.domain.errors import PayloadTooLarge
@@ -24,6 +23,9 @@ from predictor.entrypoints.http.errors import PAYLOAD_TOO_LARGE, internal_error_
 REQUEST_ID_HEADER = "X-Request-ID"
 MODEL_VERSION_HEADER = "X-Model-Version"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
+_MODEL_VERSION_KEY = MODEL_VERSION_HEADER.lower().encode("latin-1")
 
 # Loggers are taken per middleware instance, not per module: a module-level logger cached
 # under one logging configuration would ignore the next (tests reconfigure per app).
@@ -41,6 +43,14 @@ def _route(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
+
+
+def _header(scope: Scope, key: bytes) -> str | None:
+    """The first value of the request header ``key`` (lower-case bytes), as ``Headers.get``."""
+    for name, value in scope["headers"]:
+        if name == key:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def choose_request_id(presented: str | None) -> str:
@@ -69,7 +79,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = choose_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        request_id = choose_request_id(_header(scope, _REQUEST_ID_KEY))
         state = request_state(scope)
         state["request_id"] = request_id
         status = 500
@@ -78,11 +88,14 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
+                # Raw (name, value) pairs: the response's own names are lower-case bytes.
+                headers = message.setdefault("headers", [])
+                if not isinstance(headers, list):
+                    headers = message["headers"] = list(headers)
+                headers.append((_REQUEST_ID_KEY, request_id.encode("latin-1")))
                 served = self.slot.peek()
-                if served is not None and MODEL_VERSION_HEADER not in headers:
-                    headers[MODEL_VERSION_HEADER] = served.version.version
+                if served is not None and not any(name == _MODEL_VERSION_KEY for name, _ in headers):
+                    headers.append((_MODEL_VERSION_KEY, served.version.version.encode("latin-1")))
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
@@ -183,7 +196,7 @@ class CatchAllMiddleware:
 
 
 def _content_length(scope: Scope) -> int | None:
-    value = Headers(scope=scope).get("content-length")
+    value = _header(scope, b"content-length")
     if value is None:
         return None
     try:
