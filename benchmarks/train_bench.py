@@ -65,6 +65,17 @@ def trainer(root: Path) -> TrainModel:
     )
 
 
+def in_memory_trainer() -> TrainModel:
+    """The use case with tuning, tracked in memory (no MLflow store, no plots)."""
+    return TrainModel(
+        LocalDatasetSource(),
+        XGBoostTrainer(),
+        InMemoryExperimentTracker(),
+        InMemoryModelRegistry(),
+        tuner=OptunaTuner(),
+    )
+
+
 def timed(train: TrainModel, request: TrainingRequest) -> tuple[float, TrainingOutcome]:
     started = time.perf_counter()
     outcome = train(request)
@@ -132,13 +143,7 @@ def compare_folds(trials: int) -> list[str]:
         for seed in COMPARE_SEEDS:
             cells = []
             for folds in (1, CV_FOLDS):
-                train = TrainModel(
-                    LocalDatasetSource(),
-                    XGBoostTrainer(),
-                    InMemoryExperimentTracker(),
-                    InMemoryModelRegistry(),
-                    tuner=OptunaTuner(),
-                )
+                train = in_memory_trainer()
                 budget = TuningBudget(trials=trials, parallel=2, threads=1)
                 request = TrainingRequest(dataset=name, seed=seed, tuning=budget, cv_folds=folds, plots=False)
                 seconds, outcome = timed(train, request)

@@ -15,12 +15,9 @@ import argparse
 import time
 from typing import Any
 
-from predictor.adapters.datasets import LocalDatasetSource
-from predictor.adapters.memory import InMemoryExperimentTracker, InMemoryModelRegistry
-from predictor.adapters.optuna.tuner import OptunaTuner
-from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.search import TuningBudget
-from predictor.domain.training import TrainingRequest, TrainModel
+from predictor.domain.training import TrainingRequest
+from train_bench import in_memory_trainer  # the benchmarks' folder is the script's path
 
 VARIANTS: dict[str, tuple[dict[str, Any], int]] = {
     "logloss, 2 at a time": ({}, 2),
@@ -47,13 +44,7 @@ def main() -> None:
     for seed in args.seeds:
         cells = []
         for name, (params, parallel) in VARIANTS.items():
-            train = TrainModel(
-                LocalDatasetSource(),
-                XGBoostTrainer(),
-                InMemoryExperimentTracker(),
-                InMemoryModelRegistry(),
-                tuner=OptunaTuner(),
-            )
+            train = in_memory_trainer()
             request = TrainingRequest(
                 dataset=args.dataset,
                 seed=seed,
