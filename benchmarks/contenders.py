@@ -174,7 +174,8 @@ def _dataframe_split(columns: list[str]) -> Callable[[Rows], bytes]:
     return body
 
 
-def mlflow(bin_dir: Path, tracking_uri: str, model_uri: str, columns: list[str]) -> Contender:
+def mlflow(bin_dir: Path, tracking_uri: str, model_uri: str, columns: list[str], work: Path) -> Contender:
+    """``work``: its working directory, where MLflow's scoring server writes ``.metrics/``."""
     body = _dataframe_split(columns)
 
     env = {**_base_env(bin_dir), "MLFLOW_TRACKING_URI": tracking_uri}
@@ -198,6 +199,7 @@ def mlflow(bin_dir: Path, tracking_uri: str, model_uri: str, columns: list[str])
         predict_path="/invocations",
         body=body,
         note="defaults, --env-manager local",
+        cwd=work,
     )
 
 

@@ -226,7 +226,7 @@ def main() -> None:
         contenders.predictor(serving_bin, exported, 1),
         contenders.predictor(serving_bin, exported, 2),
         contenders.mlserver(mlserver_env, work / "mlserver-model", booster, MODEL),
-        contenders.mlflow(BIN, tracking_uri, f"models:/{MODEL}/1", names),
+        contenders.mlflow(BIN, tracking_uri, f"models:/{MODEL}/1", names, work),
     ]
     if args.only:
         line_up = [c for c in line_up if any(o.lower() in c.name.lower() for o in args.only)]
