@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from predictor.adapters.memory import RecordingMetricsSink
 from predictor.entrypoints.http.app import create_app
-from predictor.entrypoints.http.direct import DirectRoute, DirectRoutes
+from predictor.entrypoints.http.direct import DirectRoutes
 from predictor.entrypoints.http.loading import flush_metrics
 from predictor.entrypoints.http.routes.table import RouteTable
 from tests.unit.http.conftest import AUTH, FAST_RETRY, assert_problem, row, serve, trained_container
@@ -99,7 +99,7 @@ def test_a_direct_route_is_not_passed_on_and_other_requests_are() -> None:
     app = FastAPI()
     app.add_api_route("/v2/models/{name}/infer", endpoint, methods=["POST"])
     route = app.router.routes[-1]
-    middleware = DirectRoutes(framework, [DirectRoute("POST", route, endpoint)])  # type: ignore[arg-type]
+    middleware = DirectRoutes(framework, [route])  # type: ignore[list-item]
     client = TestClient(middleware)  # no lifespan: the framework stand-in answers HTTP only
     assert client.post("/v2/models/demo/infer").text == "direct demo /v2/models/{name}/infer"
     assert client.get("/v2/models/demo/infer").text == "framework"

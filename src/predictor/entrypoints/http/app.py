@@ -6,9 +6,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from predictor.container import Container
-from predictor.entrypoints.http.direct import DirectRoute, DirectRoutes
+from predictor.entrypoints.http.direct import DirectRoutes
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
 from predictor.entrypoints.http.middleware import (
@@ -63,7 +64,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.keyring = keyring
     app.state.admin_keyring = load_admin_keyring(container)
     install_error_handlers(app)
-    direct: list[DirectRoute] = []
+    direct: list[Route] = []
     for module in (predict, explain, invocations, v2, models, health):
         direct += module.routes.add_to(app)
     if settings.docs_enabled:

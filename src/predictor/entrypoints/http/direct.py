@@ -17,80 +17,77 @@ here; everything else goes on to FastAPI.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from predictor.domain.errors import PredictorError
 from predictor.entrypoints.http.errors import domain_error_response, http_error_response
 
-DirectEndpoint = Callable[..., Awaitable[Response]]
 
-
-@dataclass(frozen=True, slots=True)
-class DirectRoute:
-    """One method and path of a route declared with ``direct=True``, and its endpoint."""
-
-    method: str
-    route: Route  # the route as declared on the app: its path template names it in metrics
-    endpoint: DirectEndpoint
-
-    def __post_init__(self) -> None:
-        parameters = list(inspect.signature(self.endpoint).parameters)
-        if not parameters or parameters[0] != "request":
-            raise TypeError(f"a direct route's endpoint takes the request first: {self.route.path}")
-        missing = set(self.route.param_convertors) - set(parameters)
-        if missing:
-            raise TypeError(f"{self.route.path}: the endpoint takes no parameter {sorted(missing)}")
+def checked_direct(route: Route) -> Route:
+    """``route``, once it is clear ``DirectRoutes`` can call its endpoint as FastAPI would: the
+    request first, then the path's parameters by name."""
+    parameters = list(inspect.signature(route.endpoint).parameters)
+    if not parameters or parameters[0] != "request":
+        raise TypeError(f"a direct route's endpoint takes the request first: {route.path}")
+    missing = set(route.param_convertors) - set(parameters)
+    if missing:
+        raise TypeError(f"{route.path}: the endpoint takes no parameter {sorted(missing)}")
+    return route
 
 
 class DirectRoutes:
-    """ASGI middleware: answers the direct routes, passes every other request on."""
+    """ASGI middleware: answers the direct routes (as declared on the app), passes every other
+    request on."""
 
-    def __init__(self, app: ASGIApp, routes: Sequence[DirectRoute]) -> None:
+    def __init__(self, app: ASGIApp, routes: Sequence[Route]) -> None:
         self.app = app
-        self._fixed = {(r.method, r.route.path): r for r in routes if not r.route.param_convertors}
-        self._templated = [r for r in routes if r.route.param_convertors]
+        self._fixed = {
+            (method, route.path): route
+            for route in routes
+            if not route.param_convertors
+            for method in route.methods or ()
+        }
+        self._templated = [route for route in routes if route.param_convertors]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             found = self._match(scope)
             if found is not None:
-                direct, parameters = found
-                await self._answer(direct, parameters, scope, receive, send)
+                route, parameters = found
+                await self._answer(route, parameters, scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    def _match(self, scope: Scope) -> tuple[DirectRoute, dict[str, Any]] | None:
+    def _match(self, scope: Scope) -> tuple[Route, dict[str, Any]] | None:
         method, path = scope["method"], _route_path(scope)
-        direct = self._fixed.get((method, path))
-        if direct is not None:
-            return direct, {}
-        for direct in self._templated:
-            if direct.method != method:
+        route = self._fixed.get((method, path))
+        if route is not None:
+            return route, {}
+        for route in self._templated:
+            if method not in (route.methods or ()):
                 continue
-            match = direct.route.path_regex.match(path)
+            match = route.path_regex.match(path)
             if match is not None:
-                convertors = direct.route.param_convertors
-                return direct, {k: convertors[k].convert(v) for k, v in match.groupdict().items()}
+                convertors = route.param_convertors
+                return route, {k: convertors[k].convert(v) for k, v in match.groupdict().items()}
         return None
 
     @staticmethod
     async def _answer(
-        direct: DirectRoute, parameters: dict[str, Any], scope: Scope, receive: Receive, send: Send
+        route: Route, parameters: dict[str, Any], scope: Scope, receive: Receive, send: Send
     ) -> None:
-        scope["route"] = direct.route
-        scope["endpoint"] = direct.endpoint
+        scope["route"] = route  # its path template names the request in metrics
+        scope["endpoint"] = route.endpoint
         scope["path_params"] = parameters
         request = Request(scope, receive)
         try:
-            response = await direct.endpoint(request, **parameters)
+            response = await route.endpoint(request, **parameters)
         except PredictorError as error:
             response = domain_error_response(request, error)
         except HTTPException as error:

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 from fastapi import FastAPI
 from fastapi.params import Depends
 from fastapi.routing import APIRoute
+from starlette.routing import Route
 
-from predictor.entrypoints.http.direct import DirectRoute
+from predictor.entrypoints.http.direct import checked_direct
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -29,31 +30,30 @@ class RouteTable:
     tags: Sequence[str] = ()
     dependencies: Sequence[Depends] = ()
     include_in_schema: bool = True
-    _routes: list[tuple[str, str, Callable[..., Any], dict[str, Any]]] = field(default_factory=list)
-    _direct: set[tuple[str, str]] = field(default_factory=set)
+    # (method, path, endpoint, direct, options)
+    _routes: list[tuple[str, str, Callable[..., Any], bool, dict[str, Any]]] = field(default_factory=list)
 
     def get(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
-        return self._record("GET", path, options)
+        return self._record("GET", path, False, options)
 
     def post(self, path: str, *, direct: bool = False, **options: Any) -> Callable[[Endpoint], Endpoint]:
         """``direct=True``: the endpoint takes the request (and the path's parameters) only and
         checks the API key itself; ``DirectRoutes`` answers it without FastAPI's routing layer."""
-        if direct:
-            self._direct.add(("POST", path))
-        return self._record("POST", path, options)
+        return self._record("POST", path, direct, options)
 
-    def _record(self, method: str, path: str, options: dict[str, Any]) -> Callable[[Endpoint], Endpoint]:
+    def _record(
+        self, method: str, path: str, direct: bool, options: dict[str, Any]
+    ) -> Callable[[Endpoint], Endpoint]:
         def record(endpoint: Endpoint) -> Endpoint:
-            self._routes.append((method, path, endpoint, options))
+            self._routes.append((method, path, endpoint, direct, options))
             return endpoint
 
         return record
 
-    def add_to(self, app: FastAPI) -> list[DirectRoute]:
+    def add_to(self, app: FastAPI) -> list[Route]:
         """Declare every route on ``app``; return the direct ones, as declared there."""
-        direct = []
-        for method, path, endpoint, options in self._routes:
-            is_direct = (method, path) in self._direct
+        declared = []
+        for method, path, endpoint, is_direct, options in self._routes:
             if is_direct and (self.dependencies or options.get("dependencies")):
                 raise TypeError(f"{path}: a direct route runs no FastAPI dependencies")
             app.add_api_route(
@@ -70,5 +70,5 @@ class RouteTable:
             if is_direct:
                 route = app.router.routes[-1]
                 assert isinstance(route, APIRoute)  # noqa: S101  # add_api_route appends one
-                direct.append(DirectRoute(method, route, endpoint))
-        return direct
+                declared.append(checked_direct(route))
+        return declared
