@@ -54,6 +54,27 @@ def test_the_app_declares_every_protocols_routes() -> None:
     assert {"/health/live", "/health/ready", "/v1/models/current", "/openapi.json"} <= paths
 
 
+def test_the_serving_app_leaves_the_documentation_to_the_first_openapi_request() -> None:
+    app = create_app(trained_container())
+    declared = [r for r in app.routes if isinstance(r, APIRoute)]
+    # No response model, problem response or body schema is built at start-up ...
+    assert [r.path for r in declared if r.response_field is not None or r.response_fields] == []
+    document = app.openapi()
+    # ... the document has them all, and is kept once built.
+    models = set(document["components"]["schemas"])
+    assert {"PredictResponse", "ExplainResponse", "Problem", "Readiness"} <= models
+    predict = document["paths"]["/predict"]["post"]
+    assert predict["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PredictResponse"
+    }
+    assert predict["responses"]["503"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
+    assert "instances" in predict["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert predict["security"] == [{"ApiKey": []}]
+    assert app.openapi() is document
+
+
 def test_the_collector_is_paused_inside_and_restored_after() -> None:
     assert gc.isenabled()
     with collector_paused():

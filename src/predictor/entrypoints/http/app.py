@@ -19,6 +19,7 @@ from predictor.entrypoints.http.middleware import (
     CatchAllMiddleware,
     RequestContextMiddleware,
 )
+from predictor.entrypoints.http.openapi import DocumentedApp
 from predictor.entrypoints.http.routes import explain, health, invocations, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_routes
 from predictor.entrypoints.http.security import API_KEY_HEADER, load_admin_keyring, load_keyring
@@ -48,7 +49,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     settings = container.settings()
     keyring = load_keyring(container)
     container.model_ref()
-    app = FastAPI(
+    app = DocumentedApp(
         title="predictor",
         version=_package_version(),
         description=DESCRIPTION,
@@ -64,9 +65,11 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.keyring = keyring
     app.state.admin_keyring = load_admin_keyring(container)
     install_error_handlers(app)
+    tables = [module.routes for module in (predict, explain, invocations, v2, models, health)]
+    app.documented = tables
     direct: list[Route] = []
-    for module in (predict, explain, invocations, v2, models, health):
-        direct += module.routes.add_to(app)
+    for table in tables:
+        direct += table.add_to(app)
     if settings.docs_enabled:
         docs_routes(require_key=settings.docs_require_key).add_to(app)
 

@@ -1,4 +1,5 @@
-"""Pydantic models of the HTTP bodies, for the OpenAPI document.
+"""Pydantic models of the HTTP bodies, for the OpenAPI document only: imported when the
+document is first asked for (``openapi.py``), never by the serving path.
 
 Request bodies are not parsed through these on the hot path: ``/predict`` reads its body
 with orjson and checks the envelope by hand (see ``routes/predict.py``), and the domain's
@@ -145,21 +146,3 @@ class ReloadOutcome(BaseModel):
     alias: str | None
     version: str | None = Field(description="The version serving after the reload.")
     previous: str | None = Field(description="The version serving before, when swapped.")
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries documenting the problem bodies a route can answer with."""
-    return {
-        status: {"model": Problem, "description": "A problem (application/problem+json)"}
-        for status in statuses
-    }
-
-
-# The request body of /predict and /v1/explain, for the OpenAPI document: the routes read the
-# raw body themselves (no pydantic model per row), so FastAPI cannot infer it.
-INSTANCES_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": PredictRequest.model_json_schema()}},
-    }
-}

@@ -14,8 +14,7 @@ from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.predict import parse_instances
-from predictor.entrypoints.http.routes.table import RouteTable
-from predictor.entrypoints.http.schemas import INSTANCES_BODY, ExplainResponse, problems
+from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
 
 routes = RouteTable(tags=["predict"])
@@ -25,9 +24,10 @@ routes = RouteTable(tags=["predict"])
     "/v1/explain",
     direct=True,
     summary="Explain the served model's prediction for each row: feature contributions to the margin",
-    response_model=ExplainResponse,
+    response_model="ExplainResponse",
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra={**INSTANCES_BODY, **KEY_REQUIRED},
+    request_body="PredictRequest",
+    openapi_extra=KEY_REQUIRED,
 )
 async def explain(request: Request) -> Response:
     authenticate(request)

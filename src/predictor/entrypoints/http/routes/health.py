@@ -7,13 +7,12 @@ from starlette.responses import Response
 from predictor.domain.errors import ModelUnavailable
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
-from predictor.entrypoints.http.routes.table import RouteTable
-from predictor.entrypoints.http.schemas import Liveness, Readiness, problems
+from predictor.entrypoints.http.routes.table import RouteTable, problems
 
 routes = RouteTable(prefix="/health", tags=["health"])
 
 
-@routes.get("/live", summary="The process is up", response_model=Liveness)
+@routes.get("/live", summary="The process is up", response_model="Liveness")
 async def live() -> Response:
     return OrjsonResponse({"status": "alive"})
 
@@ -21,7 +20,7 @@ async def live() -> Response:
 @routes.get(
     "/ready",
     summary="A model is loaded and passed its smoke prediction",
-    response_model=Readiness,
+    response_model="Readiness",
     responses=problems(503),
 )
 async def ready(container: ContainerDep) -> Response:

@@ -20,8 +20,7 @@ from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.routes.health import ready
-from predictor.entrypoints.http.routes.table import RouteTable
-from predictor.entrypoints.http.schemas import Readiness, problems
+from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
@@ -85,7 +84,7 @@ async def invocations(request: Request) -> Response:
 @routes.get(
     "/ping",
     summary="Ready: a model is loaded (as /health/ready)",
-    response_model=Readiness,
+    response_model="Readiness",
     responses=problems(503),
 )
 async def ping(container: ContainerDep) -> Response:

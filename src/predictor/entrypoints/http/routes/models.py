@@ -12,8 +12,7 @@ from predictor.domain.model import ModelVersion
 from predictor.domain.reload import RefreshOutcome, RefreshStatus
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
-from predictor.entrypoints.http.routes.table import RouteTable
-from predictor.entrypoints.http.schemas import CurrentModel, ModelVersions, ReloadOutcome, problems
+from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import AdminKeyDep, ApiKeyDep
 
 routes = RouteTable(prefix="/v1/models", tags=["models"])
@@ -22,7 +21,7 @@ routes = RouteTable(prefix="/v1/models", tags=["models"])
 @routes.get(
     "/current",
     summary="The served model: version, feature schema, training metrics",
-    response_model=CurrentModel,
+    response_model="CurrentModel",
     responses=problems(401, 503),
 )
 async def current_model(container: ContainerDep, key_id: ApiKeyDep) -> Response:
@@ -54,7 +53,7 @@ def _version(version: ModelVersion) -> dict[str, object]:
 @routes.get(
     "",
     summary="The served model's versions and aliases, from the registry",
-    response_model=ModelVersions,
+    response_model="ModelVersions",
     responses=problems(401, 404, 503),
 )
 async def model_versions(container: ContainerDep, key_id: ApiKeyDep) -> Response:
@@ -88,7 +87,7 @@ def _raise_unless_served(outcome: RefreshOutcome) -> None:
 @routes.post(
     "/reload",
     summary="Look at the alias now and swap in the version it names, once checked (admin key)",
-    response_model=ReloadOutcome,
+    response_model="ReloadOutcome",
     responses=problems(401, 403, 404, 409, 503),
 )
 async def reload_model(container: ContainerDep, key_id: AdminKeyDep) -> Response:

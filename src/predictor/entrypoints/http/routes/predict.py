@@ -18,8 +18,7 @@ from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call, decode_object, kind
 from predictor.entrypoints.http.responses import model_info
-from predictor.entrypoints.http.routes.table import RouteTable
-from predictor.entrypoints.http.schemas import INSTANCES_BODY, PredictResponse, problems
+from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
 
 routes = RouteTable(tags=["predict"])
@@ -52,17 +51,19 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
     "/v1/predict",
     direct=True,
     summary="Predict rows with the served model",
-    response_model=PredictResponse,
+    response_model="PredictResponse",
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra={**INSTANCES_BODY, **KEY_REQUIRED},
+    request_body="PredictRequest",
+    openapi_extra=KEY_REQUIRED,
 )
 @routes.post(
     "/predict",
     direct=True,
     summary="Predict rows with the served model (same as /v1/predict)",
-    response_model=PredictResponse,
+    response_model="PredictResponse",
     responses=problems(400, 401, 413, 500, 503),
-    openapi_extra={**INSTANCES_BODY, **KEY_REQUIRED},
+    request_body="PredictRequest",
+    openapi_extra=KEY_REQUIRED,
 )
 async def predict(request: Request) -> Response:
     authenticate(request)

@@ -6,12 +6,20 @@ route was prepared twice (~2 ms each here, at start-up). A ``RouteTable`` only r
 declarations, with the same arguments as ``APIRouter.get`` / ``post``; ``add_to`` declares them
 on the app, once. ``direct=True`` marks a prediction route that ``DirectRoutes`` answers without
 FastAPI's routing layer (``direct.py``); ``add_to`` returns those.
+
+Documentation is declared apart from serving. Every endpoint returns its own ``Response``, so
+``response_model``, ``responses``, ``openapi_extra`` and ``request_body`` only shape the OpenAPI
+document; they name models of ``schemas.py`` by name (``response_model="PredictResponse"``,
+``problems(400, 503)``). ``add_to(app)`` leaves them out: the serving app builds no pydantic
+model or response field for them at start-up. ``add_to(app, models=schemas)`` resolves the
+names and declares them, for the app that renders the document (``openapi.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -22,6 +30,41 @@ from starlette.routing import Route
 from predictor.entrypoints.http.direct import checked_direct
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+# Options that only shape the OpenAPI document.
+DOCUMENTATION = frozenset({"response_model", "responses", "openapi_extra", "request_body"})
+PROBLEM_MODEL = "Problem"
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting the problem bodies a route can answer with."""
+    return {
+        status: {"model": PROBLEM_MODEL, "description": "A problem (application/problem+json)"}
+        for status in statuses
+    }
+
+
+def _model(models: ModuleType, model: Any) -> Any:
+    """A model named by a string, looked up in ``models``; anything else as it is."""
+    return getattr(models, model) if isinstance(model, str) else model
+
+
+def _documented(options: dict[str, Any], models: ModuleType) -> dict[str, Any]:
+    declared = {k: v for k, v in options.items() if k not in DOCUMENTATION}
+    if "response_model" in options:
+        declared["response_model"] = _model(models, options["response_model"])
+    if "responses" in options:
+        declared["responses"] = {
+            status: {**entry, "model": _model(models, entry["model"])} if "model" in entry else entry
+            for status, entry in options["responses"].items()
+        }
+    extra = dict(options.get("openapi_extra", {}))
+    if "request_body" in options:
+        schema = _model(models, options["request_body"]).model_json_schema()
+        extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    if extra:
+        declared["openapi_extra"] = extra
+    return declared
 
 
 @dataclass
@@ -50,18 +93,25 @@ class RouteTable:
 
         return record
 
-    def add_to(self, app: FastAPI) -> list[Route]:
-        """Declare every route on ``app``; return the direct ones, as declared there."""
+    def add_to(self, app: FastAPI, models: ModuleType | None = None) -> list[Route]:
+        """Declare every route on ``app``; return the direct ones, as declared there. Without
+        ``models``, without their documentation; with, documented (names looked up there)."""
         declared = []
         for method, path, endpoint, is_direct, options in self._routes:
             if is_direct and (self.dependencies or options.get("dependencies")):
                 raise TypeError(f"{path}: a direct route runs no FastAPI dependencies")
+            if models is None:
+                bare = {k: v for k, v in options.items() if k not in DOCUMENTATION}
+                # None, not left out: FastAPI would otherwise infer a model from the annotation.
+                chosen = {**bare, "response_model": None}
+            else:
+                chosen = _documented(options, models)
             app.add_api_route(
                 self.prefix + path,
                 endpoint,
                 methods=[method],
                 **{
-                    **options,
+                    **chosen,
                     "tags": [*self.tags, *options.get("tags", ())],
                     "dependencies": [*self.dependencies, *options.get("dependencies", ())],
                     "include_in_schema": self.include_in_schema and options.get("include_in_schema", True),

@@ -22,8 +22,7 @@ from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call, decode_object, invalid
 from predictor.entrypoints.http.responses import OrjsonResponse
-from predictor.entrypoints.http.routes.table import RouteTable
-from predictor.entrypoints.http.schemas import problems
+from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 
 routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
