@@ -92,7 +92,9 @@ def serving_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     env_dir = tmp_path_factory.mktemp("serving") / "venv"
     environment = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(env_dir), "UV_PYTHON_DOWNLOADS": "never"}
     subprocess.run(
-        [_uv(), *SERVING_INSTALL, "--python", sys.executable, "-q"],
+        # --reinstall-package: uv's cache keys a local project's build on pyproject.toml, not on
+        # src/, and would install the last build of predictor it made (a clean clone has none).
+        [_uv(), *SERVING_INSTALL, "--reinstall-package", "predictor", "--python", sys.executable, "-q"],
         cwd=ROOT,
         env=environment,
         check=True,
