@@ -95,8 +95,15 @@ def goals(results: list[dict[str, Any]]) -> list[Goal]:
             )
         )
     if lean:
-        cold = min(lean["cold_start_s"])
-        out.append(Goal(f"cold start on an exported model: {cold:.2f} s (goal <= 0.6 s)", cold <= 0.6))
+        cold = statistics.median(lean["cold_start_s"])
+        launches = len(lean["cold_start_s"])
+        out.append(
+            Goal(
+                f"cold start on an exported model: {cold:.2f} s, median of {launches} launches "
+                "(goal <= 0.6 s)",
+                cold <= 0.6,
+            )
+        )
         rss = min(lean["rss_ready_mib"])
         out.append(Goal(f"RSS at ready: {rss:.0f} MiB (goal <= 120 MiB)", rss <= 120))
     return out
@@ -119,7 +126,8 @@ def _table(results: list[dict[str, Any]]) -> list[str]:
             p99 = " / ".join(f"{run['p99_ms']:.1f}" for run in runs)
             errors = sum(run["errors"] for run in runs)
             cells.append(f"{rps} req/s<br>p99 {p99} ms" + (f"<br>**{errors} errors**" if errors else ""))
-        cold = " / ".join(f"{s:.2f}" for s in r["cold_start_s"])
+        starts = r["cold_start_s"]
+        cold = f"{statistics.median(starts):.2f} ({min(starts):.2f}–{max(starts):.2f})"
         rss = f"{statistics.mean(r['rss_ready_mib']):.0f} / {statistics.mean(r['rss_loaded_mib']):.0f} MiB"
         lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {cold} s | {rss} |")
     return lines
@@ -160,7 +168,8 @@ def write(out: Path, run: dict[str, Any], met: list[Goal]) -> None:
         f"- {versions}",
         f"- command: `.venv/bin/{run['command']}`",
         f"- date: {run['date']}; {run['seconds']:.0f} s per wrk run, "
-        f"each case {run['repeats']}x (values separated by /)",
+        f"each case {run['repeats']}x (values separated by /); cold start: median (min–max) of "
+        f"{len(results[0]['cold_start_s'])} launches before any load",
         "- model: 200 trees, depth 6, UCI Breast Cancer (30 features); predictor serves the exported model",
         "  (`predictor serve --model-dir`), MLflow the registered version, MLServer the same `model.ubj`",
         "",
