@@ -19,7 +19,6 @@ quotes the result.
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -38,7 +37,7 @@ from predictor.domain.search import TuningBudget
 from predictor.domain.training import TrainingRequest
 from predictor.domain.tuning import CV_FOLDS, tuning_folds
 from train_bench import in_memory_trainer  # the benchmarks' folder is the script's path
-from tuning_metric import seed_range
+from tuning_metric import print_header, print_means, study_arguments
 
 VARIANTS = ("refit", "rounds x k/(k-1)", "fold models", "five seeds")
 
@@ -89,14 +88,9 @@ def variants(dataset: str, seed: int, trials: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="breast-cancer", choices=["breast-cancer", "wine"])
-    parser.add_argument("--seeds", type=seed_range, default=seed_range("100-123"), help="e.g. 100-123")
-    parser.add_argument("--trials", type=int, default=30)
-    args = parser.parse_args()
+    args = study_arguments(__doc__.splitlines()[0], "100-123")
     scores: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    print("| seed | " + " | ".join(VARIANTS) + " |")
-    print("| ---: |" + " ---: |" * len(VARIANTS))
+    print_header(VARIANTS)
     for seed in args.seeds:
         started = time.perf_counter()
         found = variants(args.dataset, seed, args.trials)
@@ -104,15 +98,11 @@ def main() -> None:
             scores[name].append(found[name])
         cells = " | ".join(f"{found[name]:.4f}" for name in VARIANTS)
         print(f"| {seed} | {cells} | ({time.perf_counter() - started:.0f} s)", flush=True)
-    print("| mean | " + " | ".join(f"**{sum(v) / len(v):.4f}**" for v in scores.values()) + " |")
-    wins = {
-        name: sum(a > b for a, b in zip(scores[name], scores["refit"], strict=True)) for name in VARIANTS[1:]
-    }
-    losses = {
-        name: sum(a < b for a, b in zip(scores[name], scores["refit"], strict=True)) for name in VARIANTS[1:]
-    }
+    print_means(scores)
     for name in VARIANTS[1:]:
-        print(f"{name}: better than the refit on {wins[name]} seeds, worse on {losses[name]}")
+        pairs = list(zip(scores[name], scores["refit"], strict=True))
+        better, worse = sum(a > b for a, b in pairs), sum(a < b for a, b in pairs)
+        print(f"{name}: better than the refit on {better} seeds, worse on {worse}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from predictor.domain.search import TuningBudget
@@ -32,15 +33,28 @@ def seed_range(text: str) -> list[int]:
     return list(range(int(low), int(high or low) + 1))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def study_arguments(description: str, seeds: str) -> argparse.Namespace:
+    """The options of a study over development splits: --dataset, --seeds and --trials."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dataset", default="breast-cancer", choices=["breast-cancer", "wine"])
-    parser.add_argument("--seeds", type=seed_range, default=seed_range("100-111"), help="e.g. 100-111")
+    parser.add_argument("--seeds", type=seed_range, default=seed_range(seeds), help=f"e.g. {seeds}")
     parser.add_argument("--trials", type=int, default=30)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def print_header(columns: Sequence[str]) -> None:
+    print("| seed | " + " | ".join(columns) + " |")
+    print("| ---: |" + " ---: |" * len(columns))
+
+
+def print_means(scores: Mapping[str, Sequence[float]]) -> None:
+    print("| mean | " + " | ".join(f"**{sum(v) / len(v):.4f}**" for v in scores.values()) + " |")
+
+
+def main() -> None:
+    args = study_arguments(__doc__.splitlines()[0], "100-111")
     scores: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    print("| seed | " + " | ".join(VARIANTS) + " |")
-    print("| ---: |" + " ---: |" * len(VARIANTS))
+    print_header(list(VARIANTS))
     for seed in args.seeds:
         cells = []
         for name, (params, parallel) in VARIANTS.items():
@@ -57,7 +71,7 @@ def main() -> None:
             scores[name].append(auc)
             cells.append(f"{auc:.4f} ({time.perf_counter() - started:.1f} s)")
         print(f"| {seed} | " + " | ".join(cells) + " |", flush=True)
-    print("| mean | " + " | ".join(f"**{sum(v) / len(v):.4f}**" for v in scores.values()) + " |")
+    print_means(scores)
 
 
 if __name__ == "__main__":
