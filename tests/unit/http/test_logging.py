@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import orjson
@@ -191,3 +193,19 @@ def test_our_events_go_to_whatever_stderr_is_when_they_are_logged(capsys: pytest
         "logger": "predictor.test",
         "timestamp": None,
     }
+
+
+def test_uvicorn_builds_no_access_record_of_its_own() -> None:
+    # uvicorn logs its access line whenever this logger has a handler, even a NullHandler. In a
+    # process of its own: pytest hangs its capture handlers on non-propagating loggers.
+    probe = """
+import io, logging
+from predictor.entrypoints.logging import configure_logging
+configure_logging(json=True, level="DEBUG", stream=(out := io.StringIO()))
+access = logging.getLogger("uvicorn.access")
+access.warning('127.0.0.1 - "GET /?api_key=leaked HTTP/1.1" 200')
+print(access.hasHandlers(), repr(out.getvalue()))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "''"]
+    assert done.stderr == ""  # not even the last-resort handler
