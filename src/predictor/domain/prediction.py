@@ -15,7 +15,7 @@ from predictor.domain.inputs import Columns, FeatureMatrix, ModelInput, Records,
 from predictor.domain.lifecycle import ModelSlot, ServedModel
 from predictor.domain.model import Prediction
 from predictor.domain.options import DEFAULT_THRESHOLD, Output, PredictionOptions
-from predictor.domain.ports import Scores
+from predictor.domain.ports import Matrix, Scores
 from predictor.domain.schema import Target, TaskType
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,27 @@ def encode_for(served: ServedModel, batch: ModelInput, max_rows: int) -> Encoded
     return encoded
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """Rows checked and encoded for the model serving when they arrived, not yet scored."""
+
+    model: ServedModel
+    matrix: Matrix
+    options: PredictionOptions
+    unseen_categories: int = 0
+
+    def scored(self, scores: Scores) -> PredictionResult:
+        """The result, given ``self.model.model.predict(self.matrix)``."""
+        return PredictionResult(scores, self.model, self.options, self.unseen_categories)
+
+
 class MakePrediction:
-    """Validate rows against the served model's schema and predict them."""
+    """Validate rows against the served model's schema and predict them.
+
+    ``prepare`` and ``PreparedBatch.scored`` are the two halves of a call, for a caller that
+    scores several prepared batches with one model call (the HTTP service does, per turn of
+    its event loop).
+    """
 
     def __init__(self, slot: ModelSlot, max_rows: int, threshold: float = DEFAULT_THRESHOLD) -> None:
         self._slot = slot
@@ -126,12 +145,18 @@ class MakePrediction:
         """``rows``: a ``ModelInput``, or rows as objects by feature name (``Records``).
         Raises ``InvalidInput`` (options under ``where`` included), ``PayloadTooLarge``,
         ``ModelUnavailable``."""
+        prepared = self.prepare(rows, options, where)
+        return prepared.scored(prepared.model.model.predict(prepared.matrix))
+
+    def prepare(
+        self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
+    ) -> PreparedBatch:
+        """Everything of ``__call__`` but the model call, with the same errors."""
         served = self._slot.current()
         options = options or PredictionOptions()
         options.check(served.model.manifest.schema.target.task, where)
         batch = rows if isinstance(rows, Records | Table | Columns | FeatureMatrix) else Records(rows)
         encoded = encode_for(served, batch, self._max_rows)
-        scores = served.model.predict(encoded.matrix)
         if options.threshold is None:
             options = PredictionOptions(options.output, self._threshold)
-        return PredictionResult(scores, served, options, encoded.unseen_categories)
+        return PreparedBatch(served, encoded.matrix, options, encoded.unseen_categories)

@@ -1,5 +1,6 @@
 """What every prediction protocol shares: reading a JSON body, and calling a use case on the
-event loop for small batches or on a worker thread for big ones."""
+event loop for small batches or on a worker thread for big ones; a small batch's model call is
+shared with the other requests of the same turn of the event loop (``batching.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import anyio.to_thread
 import orjson
 
 from predictor.domain.errors import FieldError, InvalidInput
+from predictor.domain.options import PredictionOptions
+from predictor.domain.prediction import MakePrediction, PredictionResult
+from predictor.entrypoints.http.batching import SharedModelCalls
 
 # Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
 # bigger batches go to a thread so they do not hold up other requests.
@@ -54,3 +58,19 @@ async def call(function: Callable[..., T], rows: int | None, *args: object) -> T
     if rows is not None and rows > INLINE_ROWS:
         return await anyio.to_thread.run_sync(function, *args)
     return function(*args)
+
+
+async def predict_rows(
+    make_prediction: MakePrediction,
+    calls: SharedModelCalls,
+    rows: int | None,
+    batch: object,
+    options: PredictionOptions | None,
+    where: str = "parameters",
+) -> PredictionResult:
+    """``make_prediction(batch, options, where)``: on a worker thread past ``INLINE_ROWS`` rows;
+    otherwise prepared on the event loop, its model call shared through ``calls``."""
+    if rows is not None and rows > INLINE_ROWS:
+        return await anyio.to_thread.run_sync(make_prediction, batch, options, where)
+    prepared = make_prediction.prepare(batch, options, where)
+    return prepared.scored(await calls.scores(prepared.model.model, prepared.matrix))

@@ -14,9 +14,9 @@ from starlette.responses import Response
 
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
-from predictor.entrypoints.http.dependencies import container_of
+from predictor.entrypoints.http.dependencies import container_of, model_calls_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import call, decode_object, kind
+from predictor.entrypoints.http.protocol import decode_object, kind, predict_rows
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
@@ -70,7 +70,8 @@ async def predict(request: Request) -> Response:
     container = container_of(request)
     rows, parameters = parse_instances(await request.body())
     options = PredictionOptions.parse(parameters, "parameters")
-    result = await call(container.make_prediction(), len(rows), rows, options)
+    calls = model_calls_of(request)
+    result = await predict_rows(container.make_prediction(), calls, len(rows), rows, options)
     version = result.model.version.version
     request.state.model_version = version
     content = orjson.dumps(
