@@ -44,7 +44,7 @@ class SharedModelCalls:
     def __init__(self, max_rows: int = MAX_ROWS) -> None:
         self._max_rows = max_rows
         self._open: dict[int, _Pending] = {}
-        self.requests = 0  # requests scored so far, and in how many model calls
+        self.requests = 0  # requests that came for scores so far, and the model calls made
         self.calls = 0
 
     async def scores(self, model: ServableModel, matrix: Matrix) -> Scores:

@@ -95,7 +95,8 @@ class RouteTable:
 
     def add_to(self, app: FastAPI, models: ModuleType | None = None) -> list[Route]:
         """Declare every route on ``app``; return the direct ones, as declared there. Without
-        ``models``, without their documentation; with, documented (names looked up there)."""
+        ``models``, without their documentation; with, documented (names looked up there), for
+        rendering the document only (no direct routes are returned)."""
         declared = []
         for method, path, endpoint, is_direct, options in self._routes:
             if is_direct and (self.dependencies or options.get("dependencies")):
@@ -117,7 +118,7 @@ class RouteTable:
                     "include_in_schema": self.include_in_schema and options.get("include_in_schema", True),
                 },
             )
-            if is_direct:
+            if is_direct and models is None:  # the renderer app answers no request
                 route = app.router.routes[-1]
                 assert isinstance(route, APIRoute)  # noqa: S101  # add_api_route appends one
                 declared.append(checked_direct(route))
