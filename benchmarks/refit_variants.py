@@ -24,12 +24,12 @@ import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 from predictor.adapters.datasets import LocalDatasetSource
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.data_checks import check_table
 from predictor.domain.manifest import ModelManifest
+from predictor.domain.metrics import evaluate
 from predictor.domain.ports import Matrix, Scores
 from predictor.domain.preparation import PreparedData, prepare_data
 from predictor.domain.preprocessing import PreprocessingSettings
@@ -40,11 +40,6 @@ from train_bench import in_memory_trainer  # the benchmarks' folder is the scrip
 from tuning_metric import print_header, print_means, study_arguments
 
 VARIANTS = ("refit", "rounds x k/(k-1)", "fold models", "five seeds")
-
-
-def positive(scores: Scores) -> np.ndarray:
-    values = np.asarray(scores)
-    return values[:, 1] if values.ndim == 2 else values
 
 
 def variants(dataset: str, seed: int, trials: int) -> dict[str, float]:
@@ -69,12 +64,13 @@ def variants(dataset: str, seed: int, trials: int) -> dict[str, float]:
 
     def fit(rows: tuple[Matrix, Scores], boost: int, fit_seed: int) -> np.ndarray:
         params = {**best, "num_boost_round": boost, "early_stopping_rounds": 0}
-        return positive(
+        return np.asarray(
             trainer.fit(draft, rows, data.part(data.valid), params, fit_seed).predict(test_matrix)
         )
 
     def auc(predictions: Sequence[np.ndarray]) -> float:
-        return float(roc_auc_score(test_truth, np.mean(predictions, axis=0)))
+        target = data.schema.target  # the mean probabilities, scored as the training run scores
+        return evaluate(target.task, test_truth, np.mean(predictions, axis=0), len(target.labels))["roc_auc"]
 
     folds = tuning_folds(data, CV_FOLDS, seed)
     longer = CV_FOLDS / (CV_FOLDS - 1)

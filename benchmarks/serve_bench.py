@@ -118,9 +118,9 @@ def cold_starts(contender: contenders.Contender, log_dir: Path, launches: int) -
     """Launch to the first 200, ``launches`` times in a row, stopping the server in between."""
     found = []
     for launch in range(launches):
-        port = free_port() if "MLServer" not in contender.name else _three_free_ports()
-        log = log_dir / f"{contender.name.replace(' ', '_')}-cold-{launch}.log"
-        running = contenders.start(contender, port, log)
+        running = contenders.start(
+            contender, _port_for(contender), _log(log_dir, contender, f"cold-{launch}")
+        )
         found.append(running.cold_start_s)
         running.stop()
     return found
@@ -155,10 +155,7 @@ def measure(
     log_dir.mkdir(exist_ok=True)
     out["cold_start_s"] = cold_starts(contender, log_dir, launches)
     for attempt in range(repeats):
-        port = free_port() if "MLServer" not in contender.name else _three_free_ports()
-        running = contenders.start(
-            contender, port, log_dir / f"{contender.name.replace(' ', '_')}-{attempt}.log"
-        )
+        running = contenders.start(contender, _port_for(contender), _log(log_dir, contender, str(attempt)))
         try:
             time.sleep(0.5)
             out["rss_ready_mib"].append(running.rss_mib())  # type: ignore[union-attr]
@@ -180,6 +177,15 @@ def measure(
         finally:
             running.stop()
     return out
+
+
+def _port_for(contender: contenders.Contender) -> int:
+    """A free port; for MLServer, the first of three in a row (HTTP, gRPC, metrics)."""
+    return _three_free_ports() if "MLServer" in contender.name else free_port()
+
+
+def _log(log_dir: Path, contender: contenders.Contender, run: str) -> Path:
+    return log_dir / f"{contender.name.replace(' ', '_')}-{run}.log"
 
 
 def _three_free_ports() -> int:

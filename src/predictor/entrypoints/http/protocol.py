@@ -10,11 +10,12 @@ from typing import TypeVar
 
 import anyio.to_thread
 import orjson
+from starlette.requests import Request
 
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
-from predictor.domain.prediction import MakePrediction, PredictionResult
-from predictor.entrypoints.http.batching import SharedModelCalls
+from predictor.domain.prediction import PredictionResult
+from predictor.entrypoints.http.dependencies import container_of, model_calls_of
 
 # Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
 # bigger batches go to a thread so they do not hold up other requests.
@@ -53,24 +54,29 @@ def decode_object(body: bytes, hint: str) -> dict[str, object]:
     return document
 
 
+def _on_a_thread(rows: int | None) -> bool:
+    return rows is not None and rows > INLINE_ROWS
+
+
 async def call(function: Callable[..., T], rows: int | None, *args: object) -> T:
     """``function(*args)``, on a worker thread when the batch has more than ``INLINE_ROWS`` rows."""
-    if rows is not None and rows > INLINE_ROWS:
+    if _on_a_thread(rows):
         return await anyio.to_thread.run_sync(function, *args)
     return function(*args)
 
 
 async def predict_rows(
-    make_prediction: MakePrediction,
-    calls: SharedModelCalls,
+    request: Request,
     rows: int | None,
     batch: object,
     options: PredictionOptions | None,
     where: str = "parameters",
 ) -> PredictionResult:
-    """``make_prediction(batch, options, where)``: on a worker thread past ``INLINE_ROWS`` rows;
-    otherwise prepared on the event loop, its model call shared through ``calls``."""
-    if rows is not None and rows > INLINE_ROWS:
+    """The served model's ``MakePrediction(batch, options, where)``: on a worker thread past
+    ``INLINE_ROWS`` rows; otherwise prepared on the event loop, its model call shared with the
+    other requests of this turn (the app's ``SharedModelCalls``)."""
+    make_prediction = container_of(request).make_prediction()
+    if _on_a_thread(rows):
         return await anyio.to_thread.run_sync(make_prediction, batch, options, where)
     prepared = make_prediction.prepare(batch, options, where)
-    return prepared.scored(await calls.scores(prepared.model.model, prepared.matrix))
+    return prepared.scored(await model_calls_of(request).scores(prepared.model.model, prepared.matrix))

@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from predictor.domain.inputs import ModelInput
 from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http import mlflow_protocol
-from predictor.entrypoints.http.dependencies import ContainerDep, container_of, model_calls_of
+from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import predict_rows
 from predictor.entrypoints.http.routes.health import ready
@@ -71,13 +71,9 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
 )
 async def invocations(request: Request) -> Response:
     authenticate(request)
-    container = container_of(request)
     media = _media_type(request.headers.get("content-type"))
     batch, options = _read(media, await request.body())
-    calls = model_calls_of(request)
-    result = await predict_rows(
-        container.make_prediction(), calls, batch.size, batch, options, mlflow_protocol.PARAMS
-    )
+    result = await predict_rows(request, batch.size, batch, options, mlflow_protocol.PARAMS)
     version = result.model.version.version
     request.state.model_version = version
     content = orjson.dumps({"predictions": mlflow_protocol.predictions(result)})

@@ -14,7 +14,6 @@ from starlette.responses import Response
 
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
-from predictor.entrypoints.http.dependencies import container_of, model_calls_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import decode_object, kind, predict_rows
 from predictor.entrypoints.http.responses import model_info
@@ -67,11 +66,9 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
 )
 async def predict(request: Request) -> Response:
     authenticate(request)
-    container = container_of(request)
     rows, parameters = parse_instances(await request.body())
     options = PredictionOptions.parse(parameters, "parameters")
-    calls = model_calls_of(request)
-    result = await predict_rows(container.make_prediction(), calls, len(rows), rows, options)
+    result = await predict_rows(request, len(rows), rows, options)
     version = result.model.version.version
     request.state.model_version = version
     content = orjson.dumps(

@@ -18,7 +18,7 @@ from predictor.container import Container
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
 from predictor.domain.lifecycle import ServedModel
 from predictor.entrypoints.http import inference_protocol
-from predictor.entrypoints.http.dependencies import ContainerDep, container_of, model_calls_of
+from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import decode_object, invalid, predict_rows
 from predictor.entrypoints.http.responses import OrjsonResponse
@@ -106,9 +106,7 @@ async def infer(request: Request, name: str, version: str | None = None) -> Resp
         raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
     document = decode_object(await request.body(), HINT)
     parsed = inference_protocol.read_infer_request(document, served.model.manifest.schema)
-    calls = model_calls_of(request)
-    batch, options = parsed.batch, parsed.options
-    result = await predict_rows(container.make_prediction(), calls, batch.size, batch, options)
+    result = await predict_rows(request, parsed.batch.size, parsed.batch, parsed.options)
     answered = result.model.version.version
     request.state.model_version = answered
     content = orjson.dumps(
