@@ -65,14 +65,14 @@ def trainer(root: Path) -> TrainModel:
     )
 
 
-def in_memory_trainer() -> TrainModel:
+def in_memory_trainer(tuner: OptunaTuner | None = None) -> TrainModel:
     """The use case with tuning, tracked in memory (no MLflow store, no plots)."""
     return TrainModel(
         LocalDatasetSource(),
         XGBoostTrainer(),
         InMemoryExperimentTracker(),
         InMemoryModelRegistry(),
-        tuner=OptunaTuner(),
+        tuner=tuner or OptunaTuner(),
     )
 
 

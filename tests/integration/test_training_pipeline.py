@@ -26,7 +26,7 @@ from predictor.adapters.memory import (
 )
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
-from predictor.adapters.optuna.tuner import OptunaTuner
+from predictor.adapters.optuna.tuner import PRUNER_PATIENCE_ROUNDS, OptunaTuner
 from predictor.adapters.plots import MatplotlibReportRenderer
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
@@ -201,8 +201,12 @@ def test_cross_validated_trials_are_pruned_on_their_mean_curve(tmp_path: Path) -
     trials = tracker.children(tracker.runs[0])
     pruned = [t for t in trials if t.tags["predictor.trial.state"] == "pruned"]
     assert pruned
-    # The pruner saw the mean curve after its 30 warm-up rounds, and stopped every fold at once.
-    assert all(30 < len(t.histories["valid_logloss"]) < 1000 for t in pruned)
+    # The pruner saw the mean curve after its 30 warm-up rounds, and stopped every fold at once,
+    # only once that curve had not improved for the patience.
+    for trial in pruned:
+        curve = trial.histories["valid_logloss"]
+        assert 30 < len(curve) < 1000
+        assert min(curve[-PRUNER_PATIENCE_ROUNDS - 1 :]) > min(curve[: -PRUNER_PATIENCE_ROUNDS - 1])
 
 
 def test_if_better_compares_with_production_on_the_same_rows(store: str, tmp_path: Path) -> None:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import threading
 import time
 
+import optuna
 import pytest
 
-from predictor.adapters.optuna.tuner import OptunaTuner
+from predictor.adapters.optuna.tuner import (
+    PRUNER_PATIENCE_ROUNDS,
+    PRUNER_STARTUP_TRIALS,
+    PRUNER_WARMUP_ROUNDS,
+    OptunaTuner,
+    patient_median_pruner,
+)
 from predictor.domain.errors import DataError
 from predictor.domain.search import FloatParam, IntParam, TrialHandle, TrialRecord, TrialState, TuningBudget
 
@@ -15,11 +22,12 @@ SPACE = (IntParam("depth", 1, 8), FloatParam("rate", 0.01, 1.0, log=True))
 
 
 def curve_objective(trial: TrialHandle) -> float:
-    """A loss curve over 60 rounds whose floor depends on the parameters (best near depth 5, rate 0.1)."""
+    """A loss curve over 60 rounds whose floor depends on the parameters (best near depth 5, rate
+    0.1): it falls for 16 rounds, then rises slowly, as a boosting curve does once it overfits."""
     floor = abs(trial.params["depth"] - 5) * 0.1 + abs(trial.params["rate"] - 0.1)
     best = float("inf")
     for step in range(60):
-        value = floor + 1.0 / (step + 1)
+        value = floor + 1.0 / (min(step, 15) + 1) + 0.001 * max(step - 15, 0)
         best = min(best, value)
         if trial.report(step, value):
             break
@@ -49,6 +57,38 @@ def test_bad_trials_are_pruned_and_the_search_improves() -> None:
     assert TrialState.COMPLETE in states
     complete = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
     assert min(complete) < 0.2
+
+
+def falling(rounds: int, rate: float, floor: float) -> list[float]:
+    """A validation curve that keeps improving, faster with a larger learning rate."""
+    return [floor + (0.7 - floor) * (1 - rate) ** step for step in range(rounds)]
+
+
+def pruned_at(study: optuna.Study, curve: list[float]) -> int | None:
+    trial = study.ask()
+    for step, value in enumerate(curve):
+        trial.report(value, step)
+        if trial.should_prune():
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            return step
+    study.tell(trial, min(curve))
+    return None
+
+
+def test_a_slow_learner_still_improving_is_not_pruned_but_one_past_its_best_is() -> None:
+    study = optuna.create_study(direction="minimize", pruner=patient_median_pruner())
+    for _ in range(PRUNER_STARTUP_TRIALS):  # fast learners: near 0.08 within 60 rounds
+        assert pruned_at(study, falling(200, rate=0.15, floor=0.08)) is None
+    # At round 60 a small learning rate is far behind the median (a plain median pruner stops
+    # it there), but every round still improves it, and it ends better than the fast ones.
+    slow = falling(1000, rate=0.01, floor=0.06)
+    assert slow[60] > 2 * falling(200, rate=0.15, floor=0.08)[60]
+    assert pruned_at(study, slow) is None
+    # A trial past its best, and worse than the median there, is pruned once it has not
+    # improved for the patience.
+    overfits = falling(40, rate=0.15, floor=0.2) + [0.25] * 60
+    assert pruned_at(study, overfits) == 40 + PRUNER_PATIENCE_ROUNDS
+    assert 40 + PRUNER_PATIENCE_ROUNDS > PRUNER_WARMUP_ROUNDS
 
 
 def test_trials_run_in_parallel_threads() -> None:
