@@ -79,10 +79,10 @@ def test_a_slow_learner_still_improving_is_not_pruned_but_one_past_its_best_is()
     study = optuna.create_study(direction="minimize", pruner=patient_median_pruner())
     for _ in range(PRUNER_STARTUP_TRIALS):  # fast learners: near 0.08 within 60 rounds
         assert pruned_at(study, falling(200, rate=0.15, floor=0.08)) is None
-    # At round 60 a small learning rate is far behind the median (a plain median pruner stops
-    # it there), but every round still improves it, and it ends better than the fast ones.
+    # After the warm-up a small learning rate is far behind the median (a plain median pruner
+    # stops it right there), but every round still improves it, and it ends better than the fast.
     slow = falling(1000, rate=0.01, floor=0.06)
-    assert slow[60] > 2 * falling(200, rate=0.15, floor=0.08)[60]
+    assert slow[PRUNER_WARMUP_ROUNDS] > 2 * falling(200, rate=0.15, floor=0.08)[PRUNER_WARMUP_ROUNDS]
     assert pruned_at(study, slow) is None
     # A trial past its best, and worse than the median there, is pruned once it has not
     # improved for the patience.
