@@ -2,7 +2,7 @@
 best cross-validated score each search finds, on the bundled data sets and the training
 benchmark's seeds.
 
-    .venv/bin/python benchmarks/parallel_trials.py [--seeds 1,7,13,42]
+    .venv/bin/python benchmarks/parallel_trials.py [--seeds 1,7,13,42]  (the training benchmark's)
 
 Each run is a 30-trial tuning run (5-fold cross-validation, one XGBoost thread per model,
 tracked in memory, no plots). The same seed and number of parallel trials always give the same
@@ -18,14 +18,15 @@ import time
 
 from predictor.domain.search import TuningBudget, is_maximized
 from predictor.domain.training import TrainingRequest
-from train_bench import DATASETS, in_memory_trainer  # the benchmarks' folder is the script's path
+from train_bench import COMPARE_SEEDS, DATASETS, in_memory_trainer  # benchmarks/ is on the path
 
 LAYOUTS = (2, 1)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="1,7,13,42", help="comma-separated, e.g. 1,7,13,42")
+    default = ",".join(map(str, COMPARE_SEEDS))
+    parser.add_argument("--seeds", default=default, help=f"comma-separated, e.g. {default}")
     parser.add_argument("--trials", type=int, default=30)
     args = parser.parse_args()
     wins = dict.fromkeys(LAYOUTS, 0)

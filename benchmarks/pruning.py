@@ -21,7 +21,7 @@ from predictor.adapters.optuna.tuner import OptunaTuner, median_pruner, patient_
 from predictor.domain.search import TrialState, TuningBudget
 from predictor.domain.training import TrainingRequest
 from train_bench import in_memory_trainer  # the benchmarks' folder is the script's path
-from tuning_metric import print_header, print_means, study_arguments
+from tuning_metric import print_header, print_means, print_wins, study_arguments
 
 VARIANTS: dict[str, Callable[[], optuna.pruners.BasePruner]] = {
     "median": median_pruner,
@@ -61,11 +61,8 @@ def main() -> None:
     print_means(losses)
     print_means(seconds)
     first, second = VARIANTS
-    for measure, values, sign in (("test ROC AUC", aucs, 1), ("best CV score", losses, -1)):
-        pairs = list(zip(values[second], values[first], strict=True))
-        better = sum(sign * (a - b) > 0 for a, b in pairs)
-        worse = sum(sign * (a - b) < 0 for a, b in pairs)
-        print(f"{second}: {measure} better than {first} on {better} seeds, worse on {worse}")
+    print_wins(f"{second}, test ROC AUC", aucs[second], first, aucs[first])
+    print_wins(f"{second}, best CV score", losses[second], first, losses[first], lower_is_better=True)
 
 
 if __name__ == "__main__":

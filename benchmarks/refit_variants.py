@@ -37,7 +37,7 @@ from predictor.domain.search import TuningBudget
 from predictor.domain.training import TrainingRequest
 from predictor.domain.tuning import CV_FOLDS, tuning_folds
 from train_bench import in_memory_trainer  # the benchmarks' folder is the script's path
-from tuning_metric import print_header, print_means, study_arguments
+from tuning_metric import print_header, print_means, print_wins, study_arguments
 
 VARIANTS = ("refit", "rounds x k/(k-1)", "fold models", "five seeds")
 
@@ -96,9 +96,7 @@ def main() -> None:
         print(f"| {seed} | {cells} | ({time.perf_counter() - started:.0f} s)", flush=True)
     print_means(scores)
     for name in VARIANTS[1:]:
-        pairs = list(zip(scores[name], scores["refit"], strict=True))
-        better, worse = sum(a > b for a, b in pairs), sum(a < b for a, b in pairs)
-        print(f"{name}: better than the refit on {better} seeds, worse on {worse}")
+        print_wins(name, scores[name], "the refit", scores["refit"])
 
 
 if __name__ == "__main__":

@@ -51,6 +51,16 @@ def print_means(scores: Mapping[str, Sequence[float]]) -> None:
     print("| mean | " + " | ".join(f"**{sum(v) / len(v):.4f}**" for v in scores.values()) + " |")
 
 
+def print_wins(
+    name: str, scores: Sequence[float], baseline: str, base: Sequence[float], lower_is_better: bool = False
+) -> None:
+    """On how many seeds ``scores`` beat ``base``, and on how many they lost (ties are neither)."""
+    sign = -1 if lower_is_better else 1
+    gains = [sign * (a - b) for a, b in zip(scores, base, strict=True)]
+    better, worse = sum(g > 0 for g in gains), sum(g < 0 for g in gains)
+    print(f"{name}: better than {baseline} on {better} seeds, worse on {worse}")
+
+
 def main() -> None:
     args = study_arguments(__doc__.splitlines()[0], "100-111")
     scores: dict[str, list[float]] = {name: [] for name in VARIANTS}

@@ -48,11 +48,12 @@ class SharedModelCalls:
         self.calls = 0
 
     async def scores(self, model: ServableModel, matrix: Matrix) -> Scores:
+        loop = asyncio.get_running_loop()
         pending = self._open.get(id(model))
         if pending is None or pending.rows + len(matrix) > self._max_rows:
             pending = self._open[id(model)] = _Pending(model)
-            asyncio.get_running_loop().call_soon(self._score, pending)
-        future: asyncio.Future[Scores] = asyncio.get_running_loop().create_future()
+            loop.call_soon(self._score, pending)
+        future: asyncio.Future[Scores] = loop.create_future()
         self.requests += 1
         pending.matrices.append(matrix)
         pending.futures.append(future)
