@@ -23,17 +23,22 @@ from train_bench import COMPARE_SEEDS, DATASETS, in_memory_trainer  # benchmarks
 LAYOUTS = (2, 1)
 
 
+def seed_list(text: str) -> list[int]:
+    """``1,7,13,42`` -> [1, 7, 13, 42] (argparse reports a bad value as invalid)."""
+    return [int(s) for s in text.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = ",".join(map(str, COMPARE_SEEDS))
-    parser.add_argument("--seeds", default=default, help=f"comma-separated, e.g. {default}")
+    parser.add_argument("--seeds", type=seed_list, default=seed_list(default), help=f"e.g. {default}")
     parser.add_argument("--trials", type=int, default=30)
     args = parser.parse_args()
     wins = dict.fromkeys(LAYOUTS, 0)
     print("| data set | seed | " + " | ".join(f"{p} at a time: best CV score (time)" for p in LAYOUTS) + " |")
     print("| --- | ---: |" + " ---: |" * len(LAYOUTS))
     for dataset in DATASETS:
-        for seed in (int(s) for s in args.seeds.split(",")):
+        for seed in args.seeds:
             found: dict[int, float] = {}
             cells = []
             for parallel in LAYOUTS:
