@@ -1,4 +1,4 @@
-"""How many trials at a time? Two (ten fold threads on two cores) against one (five), by the
+"""How many trials at a time? Two (a thread each, on two cores) against one, by the
 best cross-validated score each search finds, on the bundled data sets and the training
 benchmark's seeds.
 

@@ -3,7 +3,6 @@ together on the mean validation curve."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from predictor.adapters.memory import LinearModel, synthetic_table
 from predictor.domain.cross_validation import Fold, cross_validate, fold_indices, mean_curves
 from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import IterationCallback, Matrix, ModelTrainer, Scores
+from predictor.domain.ports import Boosting, Matrix, ModelTrainer, Scores
 from predictor.domain.schema import TaskType
 from predictor.domain.tabular import build_schema
 
@@ -69,14 +68,13 @@ def test_the_mean_curve_ends_with_the_shortest_fold_and_keeps_shared_metrics() -
 
 class ScriptedCurveTrainer(ModelTrainer):
     """Replays a fixed validation curve per fold (told apart by the first training row's
-    first feature), reporting each round and stopping when told to, as XGBoost does."""
+    first feature), one round per step, for at most ``num_boost_round`` rounds."""
 
     def __init__(self, curves: Mapping[float, Sequence[float]], fail_on: float | None = None) -> None:
         self._curves = curves
         self._fail_on = fail_on
         self.rounds: dict[float, int] = {}
         self.params: list[Mapping[str, Any]] = []
-        self._lock = threading.Lock()
 
     def fit(
         self,
@@ -85,22 +83,39 @@ class ScriptedCurveTrainer(ModelTrainer):
         valid: tuple[Matrix, Scores],
         params: Mapping[str, Any],
         seed: int,
-        on_iteration: IterationCallback | None = None,
         threads: int | None = None,
     ) -> LinearModel:
+        raise AssertionError("cross-validation steps its folds; it never fits a whole model")
+
+    def start(
+        self,
+        manifest: ModelManifest,
+        train: tuple[Matrix, Scores],
+        valid: tuple[Matrix, Scores],
+        params: Mapping[str, Any],
+        seed: int,
+        threads: int | None = None,
+    ) -> Boosting:
         key = float(train[0][0, 0])
-        with self._lock:
-            self.params.append(dict(params))
-        if key == self._fail_on:
+        self.params.append(dict(params))
+        self.rounds[key] = 0
+        return ScriptedRounds(self, key, self._curves[key][: int(params["num_boost_round"])])
+
+
+class ScriptedRounds(Boosting):
+    def __init__(self, trainer: ScriptedCurveTrainer, key: float, curve: Sequence[float]) -> None:
+        self._trainer = trainer
+        self._key = key
+        self._curve = curve
+
+    def next_round(self) -> Mapping[str, float] | None:
+        if self._key == self._trainer._fail_on:
             raise DataError("XGBoost refused these parameters")
-        seen: list[float] = []
-        for step, value in enumerate(self._curves[key][: int(params["num_boost_round"])]):
-            seen.append(value)
-            if on_iteration is not None and on_iteration(step, value):
-                break
-        with self._lock:
-            self.rounds[key] = len(seen)
-        return LinearModel(manifest, np.zeros((2, 1)), params, {"logloss": seen})
+        done = self._trainer.rounds[self._key]
+        if done >= len(self._curve):
+            return None
+        self._trainer.rounds[self._key] = done + 1
+        return {"logloss": self._curve[done]}
 
 
 MANIFEST = ModelManifest(schema=build_schema(synthetic_table(), TaskType.BINARY), booster_file="w.json")
@@ -139,8 +154,8 @@ def test_folds_stop_together_on_the_mean_curve() -> None:
     assert best == 4
     assert trainer.rounds == {0.0: best + 3 + 1, 1.0: best + 3 + 1}
     assert reports == [(step, pytest.approx(value)) for step, value in enumerate(expected)]
-    # The trainer never stopped a fold on its own.
-    assert all(p["early_stopping_rounds"] == 0 for p in trainer.params)
+    # The folds stop on the mean curve only; the trainer is not asked to stop early on its own.
+    assert all("early_stopping_rounds" not in p for p in trainer.params)
 
 
 def test_pruning_on_the_mean_stops_every_fold() -> None:
@@ -161,24 +176,13 @@ def test_without_patience_every_round_is_trained() -> None:
     assert trainer.rounds == {0.0: 9, 1.0: 9}
 
 
-def test_a_failing_fold_raises_without_leaving_the_others_waiting() -> None:
+def test_a_failing_fold_raises_and_no_fold_trains_on() -> None:
     trainer = ScriptedCurveTrainer(CURVES, fail_on=1.0)
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            cross_validate(
-                trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100}, seed=1, maximize=False
-            )
-        except DataError as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(timeout=10)
-    assert not worker.is_alive()
-    assert len(outcome) == 1
-    assert trainer.rounds[0.0] <= 1  # the healthy fold was released, not left to train on
+    with pytest.raises(DataError, match="refused"):
+        cross_validate(
+            trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100}, seed=1, maximize=False
+        )
+    assert trainer.rounds[0.0] <= 1  # the healthy fold stopped with it
 
 
 def test_one_fold_is_the_validation_split_with_early_stopping() -> None:

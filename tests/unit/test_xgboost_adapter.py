@@ -12,27 +12,27 @@ import pytest
 from predictor.adapters.memory import synthetic_table
 from predictor.adapters.xgboost.runtime import SMALL_BATCH_ROWS, XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainedModel, XGBoostTrainer
-from predictor.domain.errors import InvalidModel
+from predictor.domain.errors import DataError, InvalidModel
 from predictor.domain.manifest import MANIFEST_FILE, ModelManifest
-from predictor.domain.ports import Matrix
+from predictor.domain.ports import Matrix, Scores
 from predictor.domain.schema import TaskType
 from predictor.domain.training import build_schema, encode_columns, encode_target, split_indices
 
 
-def fit(task: TaskType = TaskType.BINARY, **params: object) -> tuple[XGBoostTrainedModel, Matrix]:
+def parts(task: TaskType) -> tuple[ModelManifest, Matrix, tuple[Matrix, Scores], tuple[Matrix, Scores]]:
+    """The manifest, every row, the training rows and the validation rows of a synthetic table."""
     table = synthetic_table(rows=300, seed=11, task=task)
     schema = build_schema(table, task=task)
     truth = encode_target(schema, table.columns[table.target])
     matrix = encode_columns(schema, table.columns)
     train, valid, _ = split_indices(truth, task, (0.2, 0.2), seed=2)
-    model = XGBoostTrainer(nthread=1).fit(
-        ModelManifest(schema=schema, booster_file="unset"),
-        (matrix[train], truth[train]),
-        (matrix[valid], truth[valid]),
-        params,
-        seed=2,
-    )
-    return model, matrix
+    manifest = ModelManifest(schema=schema, booster_file="unset")
+    return manifest, matrix, (matrix[train], truth[train]), (matrix[valid], truth[valid])
+
+
+def fit(task: TaskType = TaskType.BINARY, **params: object) -> tuple[XGBoostTrainedModel, Matrix]:
+    manifest, matrix, train, valid = parts(task)
+    return XGBoostTrainer(nthread=1).fit(manifest, train, valid, params, seed=2), matrix
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,38 @@ def test_user_params_override_the_defaults() -> None:
     assert model.native.num_boosted_rounds() == 3
     depths = [json.loads(tree) for tree in model.native.get_dump(dump_format="json")]
     assert all("children" not in child for tree in depths for child in tree["children"])
+
+
+@pytest.mark.parametrize("task", list(TaskType))
+def test_rounds_stepped_one_at_a_time_are_the_rounds_fit_trains(task: TaskType) -> None:
+    params = {
+        "num_boost_round": 12,
+        "subsample": 0.7,
+        "colsample_bytree": 0.5,
+        "eval_metric": ["mae", "rmse"],
+    }
+    if task.is_classification:
+        params["eval_metric"] = ["error" if task is TaskType.BINARY else "merror", "auc"]
+    manifest, _, train, valid = parts(task)
+    whole = XGBoostTrainer(nthread=1).fit(
+        manifest, train, valid, {**params, "early_stopping_rounds": 0}, seed=2
+    )
+    rounds = XGBoostTrainer(nthread=1).start(manifest, train, valid, params, seed=2)
+    stepped = list(iter(rounds.next_round, None))
+    assert len(stepped) == 12  # num_boost_round, then no more
+    assert rounds.next_round() is None
+    names = list(whole.history)
+    assert [list(scores) for scores in stepped] == [names] * 12  # the early-stopping metric last
+    assert {name: [scores[name] for scores in stepped] for name in names} == whole.history
+
+
+def test_a_round_xgboost_refuses_is_a_data_error() -> None:
+    manifest, _, train, valid = parts(TaskType.BINARY)
+    rounds = XGBoostTrainer(nthread=1).start(manifest, train, valid, {"max_depth": -1}, seed=2)
+    with pytest.raises(
+        DataError, match=r"XGBoost could not train on this data with these parameters: .*max_depth"
+    ):
+        rounds.next_round()
 
 
 def test_small_and_large_batches_score_alike() -> None:

@@ -5,18 +5,19 @@ merit. Cross-validation scores every parameter set on every training and validat
 instead: each fold trains on the other folds and is scored on its own. The test rows are never
 part of a fold.
 
-The folds of one trial train side by side on threads and wait for each other after every
-boosting round; the mean validation score of that round then decides, for every fold at once,
-whether to go on — early stopping and pruning watch the mean curve, as ``xgboost.cv`` does,
-and the best round of the mean curve is how long the refitted model boosts.
+The folds of one trial are stepped together, one boosting round each in fold order, on the
+trial's thread (as ``xgboost.cv`` steps its folds); the mean validation score of that round then
+decides, for every fold at once, whether to go on — early stopping and pruning watch the mean
+curve, and the best round of the mean curve is how long the refitted model boosts. Parallelism
+comes from running trials side by side, not folds: a round on a few hundred rows is too short
+to share between threads without the threads waiting on each other.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -66,46 +67,22 @@ def mean_curves(curves: Sequence[Curves]) -> dict[str, tuple[float, ...]]:
     return means
 
 
-class _Lockstep:
-    """Holds the folds of one trial together: after each round the last fold to arrive
-    averages the round's scores, reports the mean and decides whether every fold stops."""
+class _EarlyStopping:
+    """XGBoost's own early-stopping rule, applied to the mean curve: stop once the best round
+    is ``patience`` rounds behind (0: never)."""
 
-    def __init__(self, folds: int, patience: int, maximize: bool, report: IterationCallback | None) -> None:
-        self._scores = [math.nan] * folds
-        self._step = 0
-        self._barrier = threading.Barrier(folds, action=self._decide)
+    def __init__(self, patience: int, maximize: bool) -> None:
         self._patience = patience
         self._maximize = maximize
-        self._report = report
         self._best: tuple[int, float] | None = None
-        self._stop = False
 
-    def callback(self, fold: int) -> IterationCallback:
-        def on_iteration(step: int, value: float) -> bool:
-            self._scores[fold] = value
-            self._step = step
-            try:
-                self._barrier.wait()
-            except threading.BrokenBarrierError:  # another fold ended or failed: stop too
-                return True
-            return self._stop
-
-        return on_iteration
-
-    def release(self) -> None:
-        """A fold has ended: nobody may wait for it any more."""
-        self._barrier.abort()
-
-    def _decide(self) -> None:
-        step, mean = self._step, float(np.mean(self._scores))
-        if self._report is not None and self._report(step, mean):
-            self._stop = True  # pruned
-        elif math.isfinite(mean):
-            # XGBoost's own early stopping rule, applied to the mean curve.
-            if self._best is None or (mean > self._best[1] if self._maximize else mean < self._best[1]):
-                self._best = (step, mean)
-            elif self._patience and step - self._best[0] >= self._patience:
-                self._stop = True
+    def stops(self, step: int, mean: float) -> bool:
+        if not math.isfinite(mean):
+            return False
+        if self._best is None or (mean > self._best[1] if self._maximize else mean < self._best[1]):
+            self._best = (step, mean)
+            return False
+        return bool(self._patience) and step - self._best[0] >= self._patience
 
 
 def cross_validate(
@@ -125,23 +102,21 @@ def cross_validate(
     Each fold trains with ``threads`` threads; the first error of any fold is raised.
     """
     options = dict(params)
-    patience = int(options.pop("early_stopping_rounds", 0))
-    # The trainer must not stop a fold on its own: the lockstep stops them all on the mean.
-    options["early_stopping_rounds"] = 0
-    lockstep = _Lockstep(len(folds), patience, maximize, report)
-
-    def fit(k: int) -> Curves:
-        train, valid = folds[k]
-        try:
-            model = trainer.fit(
-                manifest, train, valid, options, seed, on_iteration=lockstep.callback(k), threads=threads
-            )
-        finally:
-            lockstep.release()
-        return model.history
-
-    if len(folds) == 1:
-        return mean_curves([fit(0)])
-    with ThreadPoolExecutor(max_workers=len(folds), thread_name_prefix="fold") as pool:
-        futures = [pool.submit(fit, k) for k in range(len(folds))]
-        return mean_curves([future.result() for future in futures])
+    stopping = _EarlyStopping(int(options.pop("early_stopping_rounds", 0)), maximize)
+    runs = [trainer.start(manifest, train, valid, options, seed, threads) for train, valid in folds]
+    curves: list[dict[str, list[float]]] = [{} for _ in runs]
+    for step in itertools.count():
+        scores = [run.next_round() for run in runs]
+        if any(score is None for score in scores):
+            break
+        last = []  # the early-stopping metric's score of each fold
+        for curve, score in zip(curves, scores, strict=True):
+            for name, value in (score or {}).items():
+                curve.setdefault(name, []).append(value)
+            last.append(list(score.values())[-1] if score else math.nan)
+        mean = float(np.mean(last))
+        if report is not None and report(step, mean):
+            break  # pruned
+        if stopping.stops(step, mean):
+            break
+    return mean_curves(curves)

@@ -99,6 +99,17 @@ class TrainedModel(ServableModel, Protocol):
 IterationCallback = Callable[[int, float], bool]
 
 
+class Boosting(Protocol):
+    """A model being trained one round at a time, so that cross-validation can step its folds
+    together and stop them all on the mean curve (as ``xgboost.cv`` steps its folds)."""
+
+    def next_round(self) -> Mapping[str, float] | None:
+        """Train one more round and return the validation score after it, by metric name (the
+        early-stopping metric last); ``None`` once ``num_boost_round`` rounds are trained.
+        Raises ``DataError`` when the data or parameters cannot be trained on."""
+        ...
+
+
 class ModelTrainer(Protocol):
     """Fits a model on encoded training rows, stopping early on the validation rows.
 
@@ -113,9 +124,24 @@ class ModelTrainer(Protocol):
         valid: tuple[Matrix, Scores],
         params: Mapping[str, Any],
         seed: int,
-        on_iteration: IterationCallback | None = None,
         threads: int | None = None,
     ) -> TrainedModel: ...
+
+    def start(
+        self,
+        manifest: ModelManifest,
+        train: tuple[Matrix, Scores],
+        valid: tuple[Matrix, Scores],
+        params: Mapping[str, Any],
+        seed: int,
+        threads: int | None = None,
+    ) -> Boosting:
+        """Begin training round by round, with no early stopping of its own. Alone, its rounds
+        are those ``fit`` trains with the same arguments and ``early_stopping_rounds`` 0; models
+        stepped in turn on one thread may share a random stream (XGBoost's is per thread), so
+        with row or column sampling their rounds differ from lone fits, and are the same again
+        whenever the same calls come in the same order."""
+        ...
 
 
 class ModelRegistry(Protocol):

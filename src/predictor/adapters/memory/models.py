@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from predictor.domain.errors import (
 )
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import (
-    IterationCallback,
+    Boosting,
     Matrix,
     ModelRuntime,
     ModelTrainer,
@@ -108,7 +108,6 @@ class LinearModelTrainer(ModelTrainer):
         valid: tuple[Matrix, Scores],
         params: Mapping[str, Any],
         seed: int,
-        on_iteration: IterationCallback | None = None,
         threads: int | None = None,
     ) -> LinearModel:
         matrix, truth = train
@@ -130,9 +129,31 @@ class LinearModelTrainer(ModelTrainer):
             scores = scores[np.arange(len(valid_truth)), valid_truth.astype(int)]
             valid_truth = np.ones(len(valid_truth))
         rmse = float(np.sqrt(np.mean((scores - valid_truth) ** 2)))
-        if on_iteration is not None:
-            on_iteration(0, rmse)
         return LinearModel(model.manifest, weights, model.params, {"rmse": [rmse]})
+
+    def start(
+        self,
+        manifest: ModelManifest,
+        train: tuple[Matrix, Scores],
+        valid: tuple[Matrix, Scores],
+        params: Mapping[str, Any],
+        seed: int,
+        threads: int | None = None,
+    ) -> Boosting:
+        return _OneRound(lambda: self.fit(manifest, train, valid, params, seed, threads))
+
+
+class _OneRound(Boosting):
+    """A least-squares fit is one "round": its validation RMSE, then no more rounds."""
+
+    def __init__(self, fit: Callable[[], LinearModel]) -> None:
+        self._fit: Callable[[], LinearModel] | None = fit
+
+    def next_round(self) -> Mapping[str, float] | None:
+        if self._fit is None:
+            return None
+        model, self._fit = self._fit(), None
+        return {name: values[-1] for name, values in model.history.items()}
 
 
 class LinearModelRuntime(ModelRuntime):

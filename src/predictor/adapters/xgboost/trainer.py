@@ -1,4 +1,5 @@
-"""Training side of the XGBoost adapter: ``xgboost.train`` with early stopping on the validation rows."""
+"""Training side of the XGBoost adapter: ``xgboost.train`` with early stopping on the validation
+rows, or a booster stepped one round at a time for cross-validation."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from predictor.adapters.xgboost.native import clean_message
 from predictor.adapters.xgboost.runtime import XGBoostModel
 from predictor.domain.errors import DataError
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import IterationCallback, Matrix, ModelTrainer, Scores, TrainedModel
+from predictor.domain.ports import Boosting, Matrix, ModelTrainer, Scores, TrainedModel
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
 
 BOOSTER_FILE = "model.ubj"
@@ -99,19 +100,31 @@ class XGBoostTrainedModel(TrainedModel):
         return XGBoostTrainedModel(manifest, self._booster, self._params, self._history)
 
 
-class _ReportRounds(xgb.callback.TrainingCallback):
-    """Hands the validation score of the early-stopping metric to the domain after each round."""
+class XGBoostRounds(Boosting):
+    """A booster trained one ``update`` at a time, scored on the validation rows after each
+    round: the same calls, in the same order, as ``xgboost.train`` makes."""
 
-    def __init__(self, on_iteration: IterationCallback) -> None:
-        super().__init__()
-        self._on_iteration = on_iteration
+    def __init__(self, booster: xgb.Booster, train: xgb.DMatrix, valid: xgb.DMatrix, rounds: int) -> None:
+        self._booster = booster
+        self._train = train
+        self._valid = valid
+        self._rounds = rounds
+        self._round = 0
 
-    def after_iteration(self, model: Any, epoch: int, evals_log: dict[str, Any]) -> bool:
-        scores = evals_log.get("valid", {})
-        if not scores:
-            return False
-        metric = next(reversed(scores))  # the last metric is the one early stopping watches
-        return bool(self._on_iteration(epoch, float(scores[metric][-1])))
+    def next_round(self) -> dict[str, float] | None:
+        if self._round >= self._rounds:
+            return None
+        try:
+            self._booster.update(self._train, self._round)
+            # "[3]\tvalid-logloss:0.1234\tvalid-error:0.05", the metrics in eval_metric order.
+            text = self._booster.eval_set([(self._valid, "valid")], self._round)
+        except xgb.core.XGBoostError as exc:
+            raise _training_error(exc) from exc
+        self._round += 1
+        return {
+            name.removeprefix("valid-"): float(value)
+            for name, _, value in (item.rpartition(":") for item in text.split("\t")[1:])
+        }
 
 
 def available_cpus() -> int:
@@ -141,18 +154,11 @@ class XGBoostTrainer(ModelTrainer):
         valid: tuple[Matrix, Scores],
         params: Mapping[str, Any],
         seed: int,
-        on_iteration: IterationCallback | None = None,
         threads: int | None = None,
     ) -> XGBoostTrainedModel:
-        schema = manifest.schema
-        options = dict(params)
-        rounds = int(options.pop("num_boost_round", MAX_ROUNDS))
-        patience = int(options.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS))
-        settings = {**self._defaults(schema), "seed": seed, **options}
-        if threads is not None:
-            settings["nthread"] = threads
-        dtrain = _dmatrix(schema, *train, int(settings["nthread"]))
-        dvalid = _dmatrix(schema, *valid, int(settings["nthread"]))
+        settings, rounds, patience = self._settings(manifest.schema, params, seed, threads)
+        dtrain = _dmatrix(manifest.schema, *train, int(settings["nthread"]))
+        dvalid = _dmatrix(manifest.schema, *valid, int(settings["nthread"]))
         evals_result: dict[str, Any] = {}
         try:
             booster = xgb.train(
@@ -164,12 +170,9 @@ class XGBoostTrainer(ModelTrainer):
                 early_stopping_rounds=patience or None,
                 evals_result=evals_result,
                 verbose_eval=False,
-                callbacks=[_ReportRounds(on_iteration)] if on_iteration is not None else None,
             )
         except xgb.core.XGBoostError as exc:
-            raise DataError(
-                f"XGBoost could not train on this data with these parameters: {clean_message(str(exc))}"
-            ) from exc
+            raise _training_error(exc) from exc
         # Keep only the trees up to the best validation score: saving the sliced booster
         # makes serving agree with evaluation without carrying an iteration range around.
         if patience:
@@ -182,6 +185,36 @@ class XGBoostTrainer(ModelTrainer):
             "best_iteration": booster.num_boosted_rounds() - 1,
         }
         return XGBoostTrainedModel(replace(manifest, booster_file=BOOSTER_FILE), booster, recorded, history)
+
+    def start(
+        self,
+        manifest: ModelManifest,
+        train: tuple[Matrix, Scores],
+        valid: tuple[Matrix, Scores],
+        params: Mapping[str, Any],
+        seed: int,
+        threads: int | None = None,
+    ) -> XGBoostRounds:
+        settings, rounds, _ = self._settings(manifest.schema, params, seed, threads)
+        dtrain = _dmatrix(manifest.schema, *train, int(settings["nthread"]))
+        dvalid = _dmatrix(manifest.schema, *valid, int(settings["nthread"]))
+        try:
+            booster = xgb.Booster(settings, [dtrain, dvalid])
+        except xgb.core.XGBoostError as exc:
+            raise _training_error(exc) from exc
+        return XGBoostRounds(booster, dtrain, dvalid, rounds)
+
+    def _settings(
+        self, schema: FeatureSchema, params: Mapping[str, Any], seed: int, threads: int | None
+    ) -> tuple[dict[str, Any], int, int]:
+        """XGBoost's parameters, the number of rounds and the early-stopping patience."""
+        options = dict(params)
+        rounds = int(options.pop("num_boost_round", MAX_ROUNDS))
+        patience = int(options.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS))
+        settings = {**self._defaults(schema), "seed": seed, **options}
+        if threads is not None:
+            settings["nthread"] = threads
+        return settings, rounds, patience
 
     def _defaults(self, schema: FeatureSchema) -> dict[str, Any]:
         task = schema.target.task
@@ -197,6 +230,10 @@ class XGBoostTrainer(ModelTrainer):
         if task is TaskType.MULTICLASS:
             defaults["num_class"] = len(schema.target.labels)
         return defaults
+
+
+def _training_error(exc: xgb.core.XGBoostError) -> DataError:
+    return DataError(f"XGBoost could not train on this data with these parameters: {clean_message(str(exc))}")
 
 
 def _dmatrix(schema: FeatureSchema, matrix: Matrix, truth: Scores, nthread: int) -> xgb.DMatrix:
