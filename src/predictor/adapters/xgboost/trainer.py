@@ -11,7 +11,7 @@ from typing import Any
 
 import xgboost as xgb
 
-from predictor.adapters.xgboost.native import clean_message
+from predictor.adapters.xgboost.native import XGBoostLibraryError, boost_round, clean_message
 from predictor.adapters.xgboost.runtime import XGBoostModel
 from predictor.domain.errors import DataError
 from predictor.domain.manifest import ModelManifest
@@ -101,13 +101,15 @@ class XGBoostTrainedModel(TrainedModel):
 
 
 class XGBoostRounds(Boosting):
-    """A booster trained one ``update`` at a time, scored on the validation rows after each
-    round: the same calls, in the same order, as ``xgboost.train`` makes."""
+    """A booster trained one round at a time, scored on the validation rows after each round:
+    the calls ``xgboost.train`` makes, in the same order, straight into libxgboost."""
 
     def __init__(self, booster: xgb.Booster, train: xgb.DMatrix, valid: xgb.DMatrix, rounds: int) -> None:
-        self._booster = booster
-        self._train = train
-        self._valid = valid
+        if booster.handle is None:
+            raise ValueError("this booster has been freed")
+        # The Python objects own the handles: keep them alive as long as the handles are used.
+        self._owners = (booster, train, valid)
+        self._handles = (booster.handle, train.handle, valid.handle)
         self._rounds = rounds
         self._round = 0
 
@@ -115,11 +117,9 @@ class XGBoostRounds(Boosting):
         if self._round >= self._rounds:
             return None
         try:
-            self._booster.update(self._train, self._round)
-            # "[3]\tvalid-logloss:0.1234\tvalid-error:0.05", the metrics in eval_metric order.
-            text = self._booster.eval_set([(self._valid, "valid")], self._round)
-        except xgb.core.XGBoostError as exc:
-            raise _training_error(exc) from exc
+            text = boost_round(*self._handles, self._round)
+        except XGBoostLibraryError as exc:
+            raise DataError(f"XGBoost could not train on this data with these parameters: {exc}") from exc
         self._round += 1
         return {
             name.removeprefix("valid-"): float(value)
