@@ -119,7 +119,7 @@ class XGBoostRounds(Boosting):
         try:
             text = boost_round(*self._handles, self._round)
         except XGBoostLibraryError as exc:
-            raise DataError(f"XGBoost could not train on this data with these parameters: {exc}") from exc
+            raise _training_error(str(exc)) from exc
         self._round += 1
         return {
             name.removeprefix("valid-"): float(value)
@@ -172,7 +172,7 @@ class XGBoostTrainer(ModelTrainer):
                 verbose_eval=False,
             )
         except xgb.core.XGBoostError as exc:
-            raise _training_error(exc) from exc
+            raise _training_error(clean_message(str(exc))) from exc
         # Keep only the trees up to the best validation score: saving the sliced booster
         # makes serving agree with evaluation without carrying an iteration range around.
         if patience:
@@ -201,7 +201,7 @@ class XGBoostTrainer(ModelTrainer):
         try:
             booster = xgb.Booster(settings, [dtrain, dvalid])
         except xgb.core.XGBoostError as exc:
-            raise _training_error(exc) from exc
+            raise _training_error(clean_message(str(exc))) from exc
         return XGBoostRounds(booster, dtrain, dvalid, rounds)
 
     def _settings(
@@ -232,8 +232,8 @@ class XGBoostTrainer(ModelTrainer):
         return defaults
 
 
-def _training_error(exc: xgb.core.XGBoostError) -> DataError:
-    return DataError(f"XGBoost could not train on this data with these parameters: {clean_message(str(exc))}")
+def _training_error(message: str) -> DataError:
+    return DataError(f"XGBoost could not train on this data with these parameters: {message}")
 
 
 def _dmatrix(schema: FeatureSchema, matrix: Matrix, truth: Scores, nthread: int) -> xgb.DMatrix:
