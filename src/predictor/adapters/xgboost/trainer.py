@@ -157,8 +157,7 @@ class XGBoostTrainer(ModelTrainer):
         threads: int | None = None,
     ) -> XGBoostTrainedModel:
         settings, rounds, patience = self._settings(manifest.schema, params, seed, threads)
-        dtrain = _dmatrix(manifest.schema, *train, int(settings["nthread"]))
-        dvalid = _dmatrix(manifest.schema, *valid, int(settings["nthread"]))
+        dtrain, dvalid = _dmatrices(manifest.schema, train, valid, settings)
         evals_result: dict[str, Any] = {}
         try:
             booster = xgb.train(
@@ -196,8 +195,7 @@ class XGBoostTrainer(ModelTrainer):
         threads: int | None = None,
     ) -> XGBoostRounds:
         settings, rounds, _ = self._settings(manifest.schema, params, seed, threads)
-        dtrain = _dmatrix(manifest.schema, *train, int(settings["nthread"]))
-        dvalid = _dmatrix(manifest.schema, *valid, int(settings["nthread"]))
+        dtrain, dvalid = _dmatrices(manifest.schema, train, valid, settings)
         try:
             booster = xgb.Booster(settings, [dtrain, dvalid])
         except xgb.core.XGBoostError as exc:
@@ -234,6 +232,17 @@ class XGBoostTrainer(ModelTrainer):
 
 def _training_error(message: str) -> DataError:
     return DataError(f"XGBoost could not train on this data with these parameters: {message}")
+
+
+def _dmatrices(
+    schema: FeatureSchema,
+    train: tuple[Matrix, Scores],
+    valid: tuple[Matrix, Scores],
+    settings: Mapping[str, Any],
+) -> tuple[xgb.DMatrix, xgb.DMatrix]:
+    """The training and validation rows as XGBoost matrices, built with the booster's threads."""
+    threads = int(settings["nthread"])
+    return _dmatrix(schema, *train, threads), _dmatrix(schema, *valid, threads)
 
 
 def _dmatrix(schema: FeatureSchema, matrix: Matrix, truth: Scores, nthread: int) -> xgb.DMatrix:
