@@ -106,15 +106,14 @@ def cross_validate(
     runs = [trainer.start(manifest, train, valid, options, seed, threads) for train, valid in folds]
     curves: list[dict[str, list[float]]] = [{} for _ in runs]
     for step in itertools.count():
-        scores = [run.next_round() for run in runs]
-        if any(score is None for score in scores):
-            break
-        last = []  # the early-stopping metric's score of each fold
+        scores = [score for run in runs if (score := run.next_round()) is not None]
+        if len(scores) < len(runs):
+            break  # num_boost_round reached
         for curve, score in zip(curves, scores, strict=True):
-            for name, value in (score or {}).items():
+            for name, value in score.items():
                 curve.setdefault(name, []).append(value)
-            last.append(list(score.values())[-1] if score else math.nan)
-        mean = float(np.mean(last))
+        # The mean of the early-stopping metric (each fold's last) over the folds.
+        mean = float(np.mean([[*score.values()][-1] for score in scores]))
         if report is not None and report(step, mean):
             break  # pruned
         if stopping.stops(step, mean):
