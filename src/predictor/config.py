@@ -73,6 +73,28 @@ class Settings(BaseModel):
     docs_enabled: bool = True
     docs_require_key: bool = False
 
+    # Connections (per worker): how long a client may take to send its request line and
+    # headers, then its body; how long an idle keep-alive connection stays open; how many
+    # connections are open at once (at the cap, the one that has waited longest for its
+    # headers makes room for a newcomer). docs/api.md#security.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=60.0, gt=0)
+    keep_alive_timeout_s: float = Field(default=5.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
+
+    # Transport security: refuse plain HTTP (health checks excepted), and the proxies whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks; none by default).
+    require_https: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+
+    # Brakes (per worker): failed authentications per client address (a token bucket of
+    # auth_failure_burst, refilled at auth_failure_rate_per_s; burst 0 turns it off), and an
+    # optional request rate per API key (0: no limit).
+    auth_failure_burst: int = Field(default=20, ge=0)
+    auth_failure_rate_per_s: float = Field(default=0.2, gt=0)
+    key_rate_per_s: float = Field(default=0.0, ge=0)
+    key_burst: int = Field(default=100, ge=1)
+
     # Metrics: aggregated per request, published every metrics_flush_s seconds (0 = never).
     metrics_sink: str = Field(default="emf", pattern="^(emf|none)$")
     metrics_flush_s: float = Field(default=10.0, ge=0)
@@ -82,11 +104,11 @@ class Settings(BaseModel):
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool | None = None
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+            return tuple(item.strip() for item in value.split(",") if item.strip())
         return value
 
     @field_validator("log_level", mode="before")
