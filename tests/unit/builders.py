@@ -11,7 +11,7 @@ from predictor.domain.training import TrainingRequest
 
 
 def memory_container(task: TaskType = TaskType.BINARY, **settings: object) -> Container:
-    container = build_container(load_settings(profile="test", **settings), adapters="memory")
+    container = build_container(load_settings(**{"profile": "test", **settings}), adapters="memory")
     container.adapters.datasets().tables["synthetic"] = synthetic_table(task=task)
     return container
 

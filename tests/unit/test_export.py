@@ -127,7 +127,7 @@ def test_registry_unreachable_at_start_up_with_nothing_cached_serves_the_fallbac
 def test_the_service_serves_a_model_dir_and_reports_its_version(exported: Path) -> None:
     container = with_keys(memory_container(model_dir=exported, reload_interval_s=0.01))
     with serve(container) as client:
-        ready = client.get("/health/ready")
+        ready = client.get("/health/ready", headers=AUTH)
         current = client.get("/v1/models/current", headers=AUTH).json()
         versions = client.get("/v1/models", headers=AUTH).json()
         predicted = client.post("/predict", json={"instances": [row()]}, headers=AUTH)

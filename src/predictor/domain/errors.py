@@ -5,6 +5,7 @@ PredictorError
 ├── PayloadTooLarge         more rows or bytes than the limits allow (HTTP 413)
 ├── Unauthorized            missing or unknown API key (HTTP 401)
 ├── Forbidden               a valid key without the right to do this (HTTP 403)
+├── TooManyRequests         a client or key over its rate; ``retry_after`` seconds (HTTP 429)
 ├── ModelNotFound           no such model, version or alias in the registry (HTTP 404)
 ├── ModelUnavailable        nothing loaded yet, or the registry cannot be reached (HTTP 503)
 ├── InvalidModel            a model directory or manifest that cannot be served
@@ -74,6 +75,14 @@ class Unauthorized(PredictorError):
 
 class Forbidden(PredictorError):
     """The API key is valid but does not allow this (an admin route with a client key)."""
+
+
+class TooManyRequests(PredictorError):
+    """A client address (failed authentications) or an API key (requests) is over its rate."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class ModelNotFound(PredictorError):

@@ -19,6 +19,7 @@ from typing import TextIO
 
 import orjson
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 # uvicorn's own access line repeats ours, and would log query strings (where a careless client
@@ -88,11 +89,19 @@ def configure_logging(json: bool, level: str, stream: TextIO | None = None) -> N
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    # Tracebacks without frame locals, in both formats: a request's locals hold its ASGI scope,
+    # and with it the API key of its headers. The plain console traceback also renders in
+    # milliseconds, where rich's (the default when rich is installed) held the event loop.
     renderer: list[Processor]
     if json:
-        renderer = [structlog.processors.dict_tracebacks, _render_json]
+        tracebacks = structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+        renderer = [tracebacks, _render_json]
     else:
-        renderer = [structlog.dev.ConsoleRenderer(colors=(stream or sys.stderr).isatty())]
+        renderer = [
+            structlog.dev.ConsoleRenderer(
+                colors=(stream or sys.stderr).isatty(), exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     handler = _PredictorHandler(stream) if stream is not None else _StderrHandler()
 
     structlog.configure(

@@ -21,6 +21,7 @@ from tests.unit.builders import memory_container, train_demo
 API_KEY = "primary-key-0123456789abcdef"
 ROTATED_KEY = "rotated-key-fedcba9876543210"
 AUTH = {"X-API-Key": API_KEY}
+JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
 PROBLEM_JSON = "application/problem+json"
 FAST_RETRY = Backoff(initial=0.01, maximum=0.05)
 

@@ -18,8 +18,8 @@ def test_liveness_answers_alive(client: TestClient) -> None:
     assert response.json() == {"status": "alive"}
 
 
-def test_readiness_names_the_loaded_model(client: TestClient) -> None:
-    response = client.get("/health/ready")
+def test_readiness_names_the_loaded_model_to_a_caller_with_a_key(client: TestClient) -> None:
+    response = client.get("/health/ready", headers=AUTH)
 
     assert response.status_code == 200
     assert response.json() == {
@@ -27,6 +27,23 @@ def test_readiness_names_the_loaded_model(client: TestClient) -> None:
         "model": {"name": "demo", "version": "1", "alias": "production", "run_id": "run-1"},
     }
     assert response.headers["X-Model-Version"] == "1"
+
+
+def test_readiness_without_a_key_says_the_status_only(client: TestClient) -> None:
+    for path in ("/health/ready", "/ping"):
+        response = client.get(path)
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ready"}
+        assert "X-Model-Version" not in response.headers
+        for secret in ("demo", "run-1", "production"):
+            assert secret not in response.text
+
+
+def test_readiness_with_a_wrong_key_is_refused_like_any_keyed_route(client: TestClient) -> None:
+    response = client.get("/health/ready", headers={"X-API-Key": "wrong-key-0123456789abc"})
+
+    assert_problem(response, 401, "unauthorized")
 
 
 def wait_until_ready(client: TestClient, within: float = 2.0) -> int:
@@ -43,7 +60,8 @@ def test_the_service_starts_unready_and_becomes_ready_once_a_model_is_registered
     container = with_keys(memory_container())  # the registry is empty
 
     with serve(container) as client:
-        unready = client.get("/health/ready")
+        unready = client.get("/health/ready", headers=AUTH)
+        anonymous = client.get("/health/ready")
         prediction = client.post("/predict", json={"instances": [{"x1": 1.0}]}, headers=AUTH)
         assert client.get("/health/live").status_code == 200
 
@@ -54,6 +72,7 @@ def test_the_service_starts_unready_and_becomes_ready_once_a_model_is_registered
     assert "models:/demo@production" in body["detail"]
     assert unready.headers["Retry-After"]
     assert "X-Model-Version" not in unready.headers
+    assert assert_problem(anonymous, 503, "model-unavailable")["detail"] == "no model is loaded yet"
     assert_problem(prediction, 503, "model-unavailable")
 
 

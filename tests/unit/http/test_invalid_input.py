@@ -91,11 +91,20 @@ def test_several_bad_fields_are_reported_in_one_response(client: TestClient) -> 
     assert "(and 4 more)" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b'{"instances": [}', b"\xff\xfe", b"instances=1"])
-def test_malformed_json_is_a_400_problem(client: TestClient, body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"", "not valid JSON"),
+        (b"{", "not valid JSON"),
+        (b'{"instances": [}', "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8 text"),
+        (b"instances=1", "not valid JSON"),
+    ],
+)
+def test_malformed_json_is_a_400_problem(client: TestClient, body: bytes, said: str) -> None:
     (error,) = errors_of(post_raw(client, body))
     assert error["row"] is None
-    assert "not valid JSON" in error["message"]
+    assert said in error["message"]
 
 
 def test_deeply_nested_json_is_a_400_problem(client: TestClient) -> None:

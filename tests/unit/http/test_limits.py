@@ -82,7 +82,11 @@ def test_streamed_bytes_are_counted_even_when_content_length_is_small() -> None:
         "raw_path": b"/predict",
         "root_path": "",
         "query_string": b"",
-        "headers": [(b"content-length", b"100"), (b"x-api-key", AUTH["X-API-Key"].encode())],
+        "headers": [
+            (b"content-length", b"100"),
+            (b"content-type", b"application/json"),
+            (b"x-api-key", AUTH["X-API-Key"].encode()),
+        ],
         "client": ("127.0.0.1", 1234),
         "server": ("127.0.0.1", 80),
     }

@@ -21,6 +21,7 @@ from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.protocol import INLINE_ROWS
 from predictor.entrypoints.logging import configure_logging
 from tests.unit.http.conftest import API_KEY, AUTH, FAST_RETRY, row, trained_container
+from tests.unit.http.test_server_errors import failing_client
 
 ACCESS_KEYS = {"request_id", "method", "path", "status", "latency_ms", "model_version", "key_id"}
 
@@ -209,3 +210,30 @@ print(access.hasHandlers(), repr(out.getvalue()))
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "''"]
     assert done.stderr == ""  # not even the last-resort handler
+
+
+@pytest.mark.parametrize("json", [True, False])
+def test_a_500s_traceback_is_logged_without_frame_locals_or_the_key(json: bool) -> None:
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_config = structlog.get_config()
+    stream = io.StringIO()
+    try:
+        configure_logging(json=json, level="DEBUG", stream=stream)
+        for client in failing_client(RuntimeError("boom")):
+            response = client.post("/predict", json={"instances": [row()]}, headers=AUTH)
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        structlog.configure(**saved_config)
+
+    assert response.status_code == 500
+    logged = stream.getvalue()
+    assert "RuntimeError: boom" in logged or '"exc_value":"boom"' in logged
+    assert API_KEY not in logged
+    assert "x-api-key" not in logged.lower()
+    if json:
+        (failure,) = [line for line in lines_of(stream) if line["event"] == "unhandled error"]
+        frames = [frame for exc in failure["exception"] for frame in exc["frames"]]  # type: ignore[attr-defined]
+        assert frames
+        assert all("locals" not in frame for frame in frames)

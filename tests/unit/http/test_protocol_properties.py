@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.http.conftest import AUTH, PROBLEM_JSON, serve, trained_container
+from tests.unit.http.conftest import AUTH, JSON_AUTH, PROBLEM_JSON, serve, trained_container
 from tests.unit.http.test_properties import json_values, near_rows
 
 FEATURES = ["x1", "x2", "colour"]
@@ -88,4 +88,4 @@ def test_any_infer_request_is_a_prediction_or_a_client_problem(client: TestClien
 @settings(max_examples=50, deadline=None)
 @given(body=json_values | st.fixed_dictionaries({"instances": st.lists(near_rows, max_size=4)}))
 def test_any_explain_request_is_an_explanation_or_a_client_problem(client: TestClient, body: Any) -> None:
-    assert_answered(client.post("/v1/explain", content=json.dumps(body).encode(), headers=AUTH))
+    assert_answered(client.post("/v1/explain", content=json.dumps(body).encode(), headers=JSON_AUTH))

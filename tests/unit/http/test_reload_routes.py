@@ -160,7 +160,7 @@ def test_the_service_follows_the_alias_by_polling(tmp_path: Path) -> None:
         registry_of(container).set_alias("demo", "production", register_variant(container, tmp_path))
 
         def serving_two() -> bool:
-            return client.get("/health/ready").json()["model"]["version"] == "2"
+            return client.get("/health/ready", headers=AUTH).json()["model"]["version"] == "2"
 
         assert eventually(serving_two)
 
@@ -179,7 +179,7 @@ def test_polling_through_an_outage_stays_ready_and_alerts_once(tmp_path: Path) -
             time.sleep(0.02)
         registry.offline = False
         registry.set_alias("demo", "production", register_variant(container, tmp_path))
-        assert eventually(lambda: client.get("/health/ready").json()["model"]["version"] == "2")
+        assert eventually(lambda: client.get("/health/ready", headers=AUTH).json()["model"]["version"] == "2")
 
     assert statuses == {200}
     assert [a.subject for a in alerter.alerts] == ["registry unreachable"]
@@ -190,7 +190,7 @@ def test_with_polling_off_the_alias_is_not_followed(tmp_path: Path) -> None:
     with serve(container) as client:
         registry_of(container).set_alias("demo", "production", register_variant(container, tmp_path))
         time.sleep(0.2)
-        assert client.get("/health/ready").json()["model"]["version"] == "1"
+        assert client.get("/health/ready", headers=AUTH).json()["model"]["version"] == "1"
 
 
 def test_shutdown_cancels_the_poller() -> None:

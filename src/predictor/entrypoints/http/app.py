@@ -7,7 +7,9 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from predictor.config import Profile
 from predictor.container import Container
 from predictor.entrypoints.http.batching import SharedModelCalls
 from predictor.entrypoints.http.direct import DirectRoutes
@@ -19,17 +21,22 @@ from predictor.entrypoints.http.middleware import (
     BodyLimitMiddleware,
     CatchAllMiddleware,
     RequestContextMiddleware,
+    SecurityHeadersMiddleware,
 )
 from predictor.entrypoints.http.openapi import DocumentedApp
 from predictor.entrypoints.http.routes import explain, health, invocations, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_routes
-from predictor.entrypoints.http.security import API_KEY_HEADER, load_admin_keyring, load_keyring
+from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_admin_keyring, load_keyring
 
 DESCRIPTION = (
     "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "
     f"Send one of the service's API keys in the `{API_KEY_HEADER}` header. "
     "Errors are RFC 9457 problem details (`application/problem+json`)."
 )
+
+
+# Health checks stay open over plain HTTP when HTTPS is required: load balancers make them so.
+HEALTH_PREFIXES = ("/health/", "/ping", "/v2/health/")
 
 
 def _package_version() -> str:
@@ -66,6 +73,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.model_calls = SharedModelCalls()
     app.state.keyring = keyring
     app.state.admin_keyring = load_admin_keyring(container)
+    app.state.brakes = Brakes.from_settings(settings)
     install_error_handlers(app)
     tables = [module.routes for module in (predict, explain, invocations, v2, models, health)]
     app.documented = tables
@@ -88,5 +96,14 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
             allow_headers=[API_KEY_HEADER, "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, MODEL_VERSION_HEADER],
         )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts=settings.profile is Profile.PROD,
+        require_https=settings.require_https,
+        open_prefixes=HEALTH_PREFIXES,
+    )
     app.add_middleware(RequestContextMiddleware, slot=container.slot(), metrics=container.request_metrics())
+    if settings.trusted_proxies:
+        # The client address (for the brakes) and scheme (for HTTPS) a trusted proxy reports.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

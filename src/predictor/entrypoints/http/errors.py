@@ -27,6 +27,7 @@ from predictor.domain.errors import (
     NoEarlierVersion,
     PayloadTooLarge,
     PredictorError,
+    TooManyRequests,
     Unauthorized,
 )
 
@@ -50,6 +51,7 @@ class ProblemType:
 INVALID_INPUT = ProblemType(400, "invalid-input", "Invalid input")
 UNAUTHORIZED = ProblemType(401, "unauthorized", "Unauthorized")
 FORBIDDEN = ProblemType(403, "forbidden", "Forbidden")
+HTTPS_REQUIRED = ProblemType(403, "https-required", "HTTPS required")
 MODEL_NOT_FOUND = ProblemType(404, "model-not-found", "Model not found")
 NOT_FOUND = ProblemType(404, "not-found", "Not found")
 METHOD_NOT_ALLOWED = ProblemType(405, "method-not-allowed", "Method not allowed")
@@ -57,6 +59,7 @@ MODEL_REFUSED = ProblemType(409, "model-refused", "Model version refused")
 NO_EARLIER_VERSION = ProblemType(409, "no-earlier-version", "No earlier version")
 PAYLOAD_TOO_LARGE = ProblemType(413, "payload-too-large", "Payload too large")
 UNSUPPORTED_MEDIA_TYPE = ProblemType(415, "unsupported-media-type", "Unsupported media type")
+TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests")
 INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error")
 MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable")
 
@@ -66,6 +69,7 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     PayloadTooLarge: PAYLOAD_TOO_LARGE,
     Unauthorized: UNAUTHORIZED,
     Forbidden: FORBIDDEN,
+    TooManyRequests: TOO_MANY_REQUESTS,
     ModelNotFound: MODEL_NOT_FOUND,
     ModelUnavailable: MODEL_UNAVAILABLE,
     ModelRefused: MODEL_REFUSED,
@@ -146,8 +150,14 @@ def domain_error_response(request: Request, error: PredictorError) -> ProblemRes
         return internal_error_response(request.url.path, _request_id(request))
     errors = error.errors if isinstance(error, InvalidInput) else None
     detail = error.summary if isinstance(error, InvalidInput) else str(error)
+    headers = {"Retry-After": str(round(error.retry_after))} if isinstance(error, TooManyRequests) else None
     return problem_response(
-        problem, detail, instance=request.url.path, request_id=_request_id(request), errors=errors
+        problem,
+        detail,
+        instance=request.url.path,
+        request_id=_request_id(request),
+        errors=errors,
+        headers=headers,
     )
 
 

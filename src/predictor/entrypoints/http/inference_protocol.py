@@ -27,6 +27,11 @@ NUMERIC = frozenset(
     {"UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64"}
 )
 DATATYPES = NUMERIC | {"BOOL", "BYTES"}
+# The values an integer datatype holds; a value outside them is refused, not wrapped or cast.
+INTEGER_RANGES = {
+    **{f"INT{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (8, 16, 32, 64)},
+    **{f"UINT{bits}": (0, 2**bits - 1) for bits in (8, 16, 32, 64)},
+}
 FIELDS = ("id", "parameters", "inputs", "outputs")
 
 
@@ -70,7 +75,22 @@ def _tensor(raw: object, where: str) -> tuple[str, list[int], str, list[object]]
         raise invalid(
             f"has {len(flat)} values but the shape {shape} holds {math.prod(shape)}", f"{name}.data"
         )
+    if datatype in INTEGER_RANGES:
+        _check_integers(flat, str(datatype), f"{name}.data")
     return name, shape, str(datatype), flat
+
+
+def _check_integers(flat: list[object], datatype: str, where: str) -> None:
+    low, high = INTEGER_RANGES[datatype]
+    for i, value in enumerate(flat):
+        if value is None:
+            continue
+        if type(value) is not int:
+            raise invalid(
+                f"must be an integer (or null) in a {datatype} tensor, got {kind(value)}", f"{where}[{i}]"
+            )
+        if not low <= value <= high:
+            raise invalid(f"is {value}, outside {datatype}'s range {low}..{high}", f"{where}[{i}]")
 
 
 def _batch(inputs: object, schema: FeatureSchema) -> ModelInput:

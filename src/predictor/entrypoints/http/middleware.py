@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request id and access log, body-size limit, the last-resort 500.
+"""Pure ASGI middleware: request id and access log, security headers and HTTPS, body-size
+limit, the last-resort 500.
 
 Pure ASGI rather than ``BaseHTTPMiddleware``: no extra task per request, and the body
 stays a stream, so the size limit counts bytes as they arrive.
@@ -13,12 +14,18 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from predictor.domain.errors import PayloadTooLarge
 from predictor.domain.lifecycle import ModelSlot
 from predictor.domain.telemetry import RequestMetrics
-from predictor.entrypoints.http.errors import PAYLOAD_TOO_LARGE, internal_error_response, problem_response
+from predictor.entrypoints.http.errors import (
+    HTTPS_REQUIRED,
+    PAYLOAD_TOO_LARGE,
+    internal_error_response,
+    problem_response,
+)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 MODEL_VERSION_HEADER = "X-Model-Version"
@@ -26,6 +33,10 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
 _MODEL_VERSION_KEY = MODEL_VERSION_HEADER.lower().encode("latin-1")
+
+# What the access line and the metrics record for a client that left before its answer (the
+# status nginx logs for it): the client's doing, not a server error.
+CLIENT_CLOSED_REQUEST = 499
 
 # Loggers are taken per middleware instance, not per module: a module-level logger cached
 # under one logging configuration would ignore the next (tests reconfigure per app).
@@ -64,8 +75,8 @@ class RequestContextMiddleware:
     """Gives each request an id, binds it for logs, stamps response headers, logs one access line.
 
     Outermost layer, so every response (CORS preflights and 500s included) gets ``X-Request-ID``
-    and, while a model is loaded, ``X-Model-Version`` (a handler may set the latter itself, to
-    name the version that actually answered).
+    and, while a model is loaded and the caller sent a valid key, ``X-Model-Version`` (a handler
+    may set the latter itself, to name the version that actually answered).
     """
 
     def __init__(self, app: ASGIApp, slot: ModelSlot, metrics: RequestMetrics) -> None:
@@ -93,8 +104,13 @@ class RequestContextMiddleware:
                 if not isinstance(headers, list):
                     headers = message["headers"] = list(headers)
                 headers.append((_REQUEST_ID_KEY, request_id.encode("latin-1")))
+                # The version only to a caller with a key: an open route names no model.
                 served = self.slot.peek()
-                if served is not None and not any(name == _MODEL_VERSION_KEY for name, _ in headers):
+                if (
+                    served is not None
+                    and state.get("key_id") is not None
+                    and not any(name == _MODEL_VERSION_KEY for name, _ in headers)
+                ):
                     headers.append((_MODEL_VERSION_KEY, served.version.version.encode("latin-1")))
             await send(message)
 
@@ -102,6 +118,8 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_headers)
             finally:
+                if state.get("client_disconnected"):
+                    status = CLIENT_CLOSED_REQUEST
                 served = self.slot.peek()
                 latency_ms = (time.perf_counter() - started) * 1000
                 self.metrics.observe(_route(scope), status, latency_ms)
@@ -117,6 +135,62 @@ class RequestContextMiddleware:
                     or (served.version.version if served is not None else None),
                     key_id=state.get("key_id"),
                 )
+
+
+def security_headers(hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries unless it set its own (the docs pages set their CSP
+    and the docs assets their caching): nothing cached, sniffed, framed or referred."""
+    headers = [
+        (b"cache-control", b"no-store"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+    if hsts:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``security_headers`` to every response; with ``require_https``, refuses plain HTTP
+    (403 ``https-required``) on every route but the health checks, which load balancers make
+    over plain HTTP. The scheme is the connection's, or a trusted proxy's X-Forwarded-Proto."""
+
+    def __init__(self, app: ASGIApp, hsts: bool, require_https: bool, open_prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self._headers = security_headers(hsts)
+        self._require_https = require_https
+        self._open_prefixes = open_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                if not isinstance(headers, list):
+                    headers = message["headers"] = list(headers)
+                present = {name.lower() for name, _ in headers}
+                headers.extend(header for header in self._headers if header[0] not in present)
+            await send(message)
+
+        if (
+            self._require_https
+            and scope.get("scheme") != "https"
+            and not scope["path"].startswith(self._open_prefixes)
+        ):
+            response = problem_response(
+                HTTPS_REQUIRED,
+                "this service answers over HTTPS only; send the request to its https:// address",
+                instance=scope["path"],
+                request_id=request_state(scope).get("request_id"),
+            )
+            await response(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
 
 
 class BodyLimitMiddleware:
@@ -187,6 +261,10 @@ class CatchAllMiddleware:
 
         try:
             await self.app(scope, receive, watching_send)
+        except ClientDisconnect:
+            # The client left while its body was being read: nobody to answer, nothing broken.
+            # The access line records it (status 499).
+            request_state(scope)["client_disconnected"] = True
         except Exception:
             self._log.exception("unhandled error", method=scope["method"], path=scope["path"])
             if response_started:

@@ -1,25 +1,32 @@
-"""What every prediction protocol shares: reading a JSON body, and calling a use case on the
-event loop for small batches or on a worker thread for big ones; a small batch's model call is
-shared with the other requests of the same turn of the event loop (``batching.py``)."""
+"""What every prediction protocol shares: the content types it reads, reading a body (on a
+worker thread when it is big), and calling a use case on the event loop for small batches or on
+a worker thread for big ones; a small batch's model call is shared with the other requests of
+the same turn of the event loop (``batching.py``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TypeVar
 
 import anyio.to_thread
-import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
 from predictor.domain.prediction import PredictionResult
 from predictor.entrypoints.http.dependencies import container_of, model_calls_of
+from predictor.entrypoints.http.json_body import decode_json
 
 # Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
 # bigger batches go to a thread so they do not hold up other requests.
 INLINE_ROWS = 64
+# Bodies up to this size are parsed on the event loop; bigger ones on a worker thread, so that
+# parsing megabytes never holds up the other requests (health checks among them).
+INLINE_BODY_BYTES = 64 * 1024
+
+JSON = "application/json"
+CSV = "text/csv"
 
 T = TypeVar("T")
 
@@ -34,24 +41,34 @@ def invalid(message: str, field: str | None = None) -> InvalidInput:
     return InvalidInput([FieldError(None, field, message)], summary=message if field is None else None)
 
 
-def decode_json(body: bytes, hint: str) -> object:
-    """The parsed body; ``InvalidInput`` ending with ``hint`` when it is not JSON."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as strict_error:
-        # orjson refuses the NaN / Infinity tokens and integers beyond 64 bits. The standard
-        # library reads them, so the encoder can name the row and field at fault.
-        try:
-            return json.loads(body)
-        except (ValueError, RecursionError):
-            raise invalid(f"the body is not valid JSON ({strict_error}); {hint}") from None
-
-
 def decode_object(body: bytes, hint: str) -> dict[str, object]:
     document = decode_json(body, hint)
     if not isinstance(document, dict):
         raise invalid(f"the body must be a JSON object, got {kind(document)}; {hint}")
     return document
+
+
+def media_type(header: str | None, accepted: tuple[str, ...] = (JSON,)) -> str:
+    """The request's media type, one of ``accepted`` in UTF-8; anything else is a 415 problem."""
+    media, *parameters = [part.strip() for part in (header or "").split(";")]
+    media = media.lower()
+    charset = next(
+        (p.partition("=")[2].strip('"').lower() for p in parameters if p.lower().startswith("charset=")),
+        "utf-8",
+    )
+    if media not in accepted or charset not in ("utf-8", "utf8"):
+        choices = " or ".join(accepted)
+        shown = header or "none"
+        raise HTTPException(415, detail=f"send {choices} (UTF-8); the request's Content-Type is {shown!r}")
+    return media
+
+
+async def parsed_body(request: Request, parse: Callable[[bytes], T]) -> T:
+    """``parse(body)``: on the event loop for a small body, on a worker thread for a big one."""
+    body = await request.body()
+    if len(body) > INLINE_BODY_BYTES:
+        return await anyio.to_thread.run_sync(parse, body)
+    return parse(body)
 
 
 def _on_a_thread(rows: int | None) -> bool:

@@ -7,16 +7,20 @@ sets are separate: a client key on an admin route gets 403, an unknown key 401.
 
 from __future__ import annotations
 
+import math
 import re
+import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET
+from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, Settings
 from predictor.container import Container
 from predictor.domain.auth import ApiKeyring
-from predictor.domain.errors import ConfigurationError, Forbidden, Unauthorized
+from predictor.domain.errors import ConfigurationError, Forbidden, TooManyRequests, Unauthorized
+from predictor.domain.rate_limit import TokenBuckets
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -64,6 +68,57 @@ def load_admin_keyring(container: Container) -> ApiKeyring:
     return ApiKeyring(container.adapters.secrets().get_list(ADMIN_API_KEYS_SECRET))
 
 
+@dataclass(frozen=True)
+class Brakes:
+    """Failed authentications per client address, and requests per API key (each optional)."""
+
+    failures: TokenBuckets | None
+    per_key: TokenBuckets | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Brakes:
+        failures = per_key = None
+        if settings.auth_failure_burst:
+            failures = TokenBuckets(settings.auth_failure_burst, settings.auth_failure_rate_per_s)
+        if settings.key_rate_per_s:
+            per_key = TokenBuckets(settings.key_burst, settings.key_rate_per_s)
+        return cls(failures, per_key)
+
+
+def _address(request: Request) -> str:
+    # The peer, or the client a trusted proxy names (PREDICTOR_TRUSTED_PROXIES).
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _too_many(reason: str, wait: float) -> TooManyRequests:
+    seconds = max(1, math.ceil(wait))
+    return TooManyRequests(f"{reason}; try again in {seconds} s", retry_after=seconds)
+
+
+def _refuse_if_braked(request: Request) -> None:
+    """An address that failed to authenticate too often is refused before its key is even
+    looked at, so that a guess that would succeed is refused too."""
+    failures = request.app.state.brakes.failures
+    if failures is not None:
+        wait = failures.wait(_address(request), time.monotonic())
+        if wait:
+            raise _too_many("too many failed authentications from this address", wait)
+
+
+def _failed(request: Request) -> None:
+    failures = request.app.state.brakes.failures
+    if failures is not None:
+        failures.take(_address(request), time.monotonic())
+
+
+def _within_key_rate(request: Request, key_id: str) -> None:
+    per_key = request.app.state.brakes.per_key
+    if per_key is not None:
+        wait = per_key.take(key_id, time.monotonic())
+        if wait:
+            raise _too_many("this API key is over its request rate (PREDICTOR_KEY_RATE_PER_S)", wait)
+
+
 def _has_key_in_query(request: Request) -> bool:
     if not request.scope.get("query_string"):  # most requests: no query string to parse
         return False
@@ -74,9 +129,15 @@ def _checked(request: Request, presented: str | None) -> str:
     # Refused even when the header is right: a key in a URL is a leaked key.
     if _has_key_in_query(request):
         raise Unauthorized(KEY_IN_QUERY_DETAIL)
+    _refuse_if_braked(request)
     keyring: ApiKeyring = request.app.state.keyring
-    key_id = keyring.check(presented)
+    try:
+        key_id = keyring.check(presented)
+    except Unauthorized:
+        _failed(request)
+        raise
     request.state.key_id = key_id
+    _within_key_rate(request, key_id)
     return key_id
 
 
@@ -105,6 +166,7 @@ async def require_admin_key(
     """The id of the presented admin key; ``Forbidden`` for a client key, ``Unauthorized`` otherwise."""
     if _has_key_in_query(request):
         raise Unauthorized(KEY_IN_QUERY_DETAIL)
+    _refuse_if_braked(request)
     admin: ApiKeyring = request.app.state.admin_keyring
     try:
         key_id = admin.check(presented)
@@ -113,6 +175,7 @@ async def require_admin_key(
         try:
             clients.check(presented)
         except Unauthorized:
+            _failed(request)
             raise  # no key, or a key of neither kind
         configured = "" if len(admin) else f" (none is configured: set {ADMIN_API_KEYS_SECRET})"
         raise Forbidden(

@@ -5,13 +5,15 @@ Same body as ``/predict`` (``{"instances": [...]}``, no parameters).
 
 from __future__ import annotations
 
+from functools import partial
+
 import orjson
 from fastapi import Request
 from starlette.responses import Response
 
 from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import call
+from predictor.entrypoints.http.protocol import call, media_type, parsed_body
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.predict import parse_instances
 from predictor.entrypoints.http.routes.table import RouteTable, problems
@@ -32,7 +34,8 @@ routes = RouteTable(tags=["predict"])
 async def explain(request: Request) -> Response:
     authenticate(request)
     container = container_of(request)
-    rows, _ = parse_instances(await request.body(), with_parameters=False)
+    media_type(request.headers.get("content-type"))
+    rows, _ = await parsed_body(request, partial(parse_instances, with_parameters=False))
     explanation = await call(container.explain_prediction(), len(rows), rows)
     version = explanation.model.version.version
     request.state.model_version = version

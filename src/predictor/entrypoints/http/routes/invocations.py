@@ -6,11 +6,11 @@ Errors stay RFC 9457 problems; an unsupported content type is a 415 problem.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import orjson
 from fastapi import Request
-from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response
 
 from predictor.domain.inputs import ModelInput
@@ -18,15 +18,12 @@ from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http import mlflow_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import predict_rows
+from predictor.entrypoints.http.protocol import CSV, JSON, media_type, parsed_body, predict_rows
 from predictor.entrypoints.http.routes.health import ready
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
-
-JSON = "application/json"
-CSV = "text/csv"
 
 _OPENAPI_BODY: dict[str, Any] = {
     "requestBody": {
@@ -37,22 +34,6 @@ _OPENAPI_BODY: dict[str, Any] = {
         },
     }
 }
-
-
-def _media_type(header: str | None) -> str:
-    """``application/json`` or ``text/csv`` (UTF-8); anything else is a 415 problem."""
-    media, *parameters = [part.strip() for part in (header or "").split(";")]
-    media = media.lower()
-    charset = next(
-        (p.partition("=")[2].strip('"').lower() for p in parameters if p.lower().startswith("charset=")),
-        "utf-8",
-    )
-    if media not in (JSON, CSV) or charset not in ("utf-8", "utf8"):
-        shown = header or "none"
-        raise HTTPException(
-            415, detail=f"send {JSON} or {CSV} (UTF-8); the request's Content-Type is {shown!r}"
-        )
-    return media
 
 
 def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
@@ -71,8 +52,8 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
 )
 async def invocations(request: Request) -> Response:
     authenticate(request)
-    media = _media_type(request.headers.get("content-type"))
-    batch, options = _read(media, await request.body())
+    media = media_type(request.headers.get("content-type"), (JSON, CSV))
+    batch, options = await parsed_body(request, partial(_read, media))
     result = await predict_rows(request, batch.size, batch, options, mlflow_protocol.PARAMS)
     version = result.model.version.version
     request.state.model_version = version
@@ -86,8 +67,8 @@ async def invocations(request: Request) -> Response:
     response_model="Readiness",
     responses=problems(503),
 )
-async def ping(container: ContainerDep) -> Response:
-    return await ready(container)
+async def ping(request: Request, container: ContainerDep) -> Response:
+    return await ready(request, container)
 
 
 @routes.get("/version", summary="The predictor version serving", response_class=PlainTextResponse)

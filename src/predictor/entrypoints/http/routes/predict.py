@@ -15,7 +15,7 @@ from starlette.responses import Response
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import decode_object, kind, predict_rows
+from predictor.entrypoints.http.protocol import decode_object, kind, media_type, parsed_body, predict_rows
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
@@ -66,7 +66,8 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
 )
 async def predict(request: Request) -> Response:
     authenticate(request)
-    rows, parameters = parse_instances(await request.body())
+    media_type(request.headers.get("content-type"))
+    rows, parameters = await parsed_body(request, parse_instances)
     options = PredictionOptions.parse(parameters, "parameters")
     result = await predict_rows(request, len(rows), rows, options)
     version = result.model.version.version

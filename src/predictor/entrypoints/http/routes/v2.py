@@ -20,7 +20,7 @@ from predictor.domain.lifecycle import ServedModel
 from predictor.entrypoints.http import inference_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import decode_object, invalid, predict_rows
+from predictor.entrypoints.http.protocol import decode_object, invalid, parsed_body, predict_rows
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
@@ -53,9 +53,7 @@ async def live() -> Response:
 @routes.get("/health/ready", summary="A model is loaded and checked", responses=problems(503))
 async def ready(container: ContainerDep) -> Response:
     if not container.slot().ready:
-        raise ModelUnavailable(
-            f"no model is loaded yet; the service keeps trying to load {container.model_ref()}"
-        )
+        raise ModelUnavailable("no model is loaded yet")
     return OrjsonResponse({"ready": True})
 
 
@@ -67,7 +65,14 @@ async def server_metadata(request: Request, key_id: ApiKeyDep) -> Response:
 @routes.get(_MODEL + "/ready", summary="The model is loaded", responses=problems(404, 503))
 @routes.get(_VERSIONED + "/ready", summary="This version is loaded", responses=problems(404, 503))
 async def model_ready(container: ContainerDep, name: str, version: str | None = None) -> Response:
-    _served(container, name, version)
+    # Open, like the health routes: it answers for the name asked about, naming nothing else.
+    try:
+        _served(container, name, version)
+    except ModelNotFound:
+        shown = name if version is None else f"{name} version {version}"
+        raise ModelNotFound(f"{shown!r} is not served here") from None
+    except ModelUnavailable:
+        raise ModelUnavailable(f"model {name!r} is not loaded yet") from None
     return OrjsonResponse({"name": name, "ready": True})
 
 
@@ -104,8 +109,10 @@ async def infer(request: Request, name: str, version: str | None = None) -> Resp
     served = _served(container, name, version)
     if _BINARY_HEADER in request.headers:
         raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
-    document = decode_object(await request.body(), HINT)
-    parsed = inference_protocol.read_infer_request(document, served.model.manifest.schema)
+    schema = served.model.manifest.schema
+    parsed = await parsed_body(
+        request, lambda body: inference_protocol.read_infer_request(decode_object(body, HINT), schema)
+    )
     result = await predict_rows(request, parsed.batch.size, parsed.batch, parsed.options)
     answered = result.model.version.version
     request.state.model_version = answered

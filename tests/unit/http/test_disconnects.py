@@ -1,0 +1,63 @@
+"""A client that leaves while its body is being read is one quiet access line (status 499),
+not an error: no 500 in the log or the 5xx metric, no traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import structlog
+
+from predictor.entrypoints.http.app import create_app
+from tests.unit.builders import serving
+from tests.unit.http.conftest import AUTH, with_keys
+
+
+def scope(path: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"content-length", b"5000"),
+            (b"content-type", b"application/json"),
+            (b"x-api-key", AUTH["X-API-Key"].encode()),
+        ],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 80),
+    }
+
+
+def test_a_client_gone_mid_body_is_one_quiet_line_and_no_5xx() -> None:
+    container = with_keys(serving())
+    app = create_app(container)
+    sent: list[dict[str, Any]] = []
+    for path in ("/predict", "/invocations", "/v1/explain", "/v2/models/demo/infer"):
+        messages: list[dict[str, Any]] = [
+            {"type": "http.request", "body": b'{"instances": [', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}  # noqa: B023
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        with structlog.testing.capture_logs() as logs:
+            anyio.run(app, scope(path), receive, send)
+
+        (line,) = logs
+        assert (line["event"], line["log_level"], line["status"]) == ("request", "info", 499)
+        assert line["path"] == path
+    requests = [m for m in container.request_metrics().drain() if m.name == "requests"]
+
+    assert all(message["type"] != "http.response.start" for message in sent)  # nobody to answer
+    assert {m.dimensions["status"] for m in requests} == {"4xx"}
+    assert sum(m.value for m in requests) == 4
