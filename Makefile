@@ -8,8 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup run serve train test lint typecheck contracts unit integration clean mlflow-server
+.PHONY: help setup run serve train test lint typecheck contracts browser unit integration clean mlflow-server
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,10 +41,16 @@ typecheck: setup  ## mypy, strict on src/
 contracts: setup  ## import-linter: the domain imports no adapter, framework or SDK
 	$(BIN)/lint-imports --no-cache
 
+browser:  ## headless Chromium and its driver for the browser test (apt-get, only when missing)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+
 unit: setup  ## unit and contract tests only
 	$(BIN)/pytest tests/unit tests/contract
 
-test: lint typecheck contracts  ## everything CI runs: lint, types, import contracts, all tests
+test: lint typecheck contracts browser  ## everything CI runs: lint, types, import contracts, all tests
 	$(BIN)/pytest
 
 clean:  ## remove the environments and local stores made by `make run`
