@@ -38,7 +38,13 @@ def test_a_client_gone_mid_body_is_one_quiet_line_and_no_5xx() -> None:
     container = with_keys(serving())
     app = create_app(container)
     sent: list[dict[str, Any]] = []
-    for path in ("/predict", "/invocations", "/v1/explain", "/v2/models/demo/infer"):
+    routes = {
+        "/predict": "/predict",
+        "/invocations": "/invocations",
+        "/v1/explain": "/v1/explain",
+        "/v2/models/demo/infer": "/v2/models/{name}/infer",
+    }
+    for path, route in routes.items():
         messages: list[dict[str, Any]] = [
             {"type": "http.request", "body": b'{"instances": [', "more_body": True},
             {"type": "http.disconnect"},
@@ -55,7 +61,7 @@ def test_a_client_gone_mid_body_is_one_quiet_line_and_no_5xx() -> None:
 
         (line,) = logs
         assert (line["event"], line["log_level"], line["status"]) == ("request", "info", 499)
-        assert line["path"] == path
+        assert line["path"] == route
     requests = [m for m in container.request_metrics().drain() if m.name == "requests"]
 
     assert all(message["type"] != "http.response.start" for message in sent)  # nobody to answer

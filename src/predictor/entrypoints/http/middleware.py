@@ -122,13 +122,15 @@ class RequestContextMiddleware:
                     status = CLIENT_CLOSED_REQUEST
                 served = self.slot.peek()
                 latency_ms = (time.perf_counter() - started) * 1000
-                self.metrics.observe(_route(scope), status, latency_ms)
-                # The path only: a query string may carry a key a client should not have sent.
+                route = _route(scope)
+                self.metrics.observe(route, status, latency_ms)
+                # The route's template, not the path the client sent: a path or query string
+                # may carry a key a client should not have put there.
                 self._log.info(
                     "request",
                     request_id=request_id,
                     method=scope["method"],
-                    path=scope["path"],
+                    path=route,
                     status=status,
                     latency_ms=round(latency_ms, 3),
                     model_version=state.get("model_version")
@@ -266,7 +268,7 @@ class CatchAllMiddleware:
             # The access line records it (status 499).
             request_state(scope)["client_disconnected"] = True
         except Exception:
-            self._log.exception("unhandled error", method=scope["method"], path=scope["path"])
+            self._log.exception("unhandled error", method=scope["method"], path=_route(scope))
             if response_started:
                 raise  # too late for a problem body; let the server drop the connection
             response = internal_error_response(scope["path"], request_state(scope).get("request_id"))
