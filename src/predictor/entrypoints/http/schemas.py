@@ -1,10 +1,10 @@
-"""Pydantic models of the HTTP bodies, for the OpenAPI document only: imported when the
-document is first asked for (``openapi.py``), never by the serving path.
+"""Pydantic models of the HTTP response bodies, for the OpenAPI document only: imported when
+the document is rendered (``openapi.py``), never by the serving path.
 
-Request bodies are not parsed through these on the hot path: ``/predict`` reads its body
-with orjson and checks the envelope by hand (see ``routes/predict.py``), and the domain's
-row encoder checks each row against the served model's schema, which is only known at run
-time. Responses are built as plain dicts and serialised with orjson.
+Responses are built as plain dicts and serialised with orjson. Request bodies depend on the
+served model's feature schema, known only at run time: ``request_bodies.py`` writes them as
+JSON Schema from it; the serving path reads them with orjson, checks the envelope by hand
+and leaves each row to the domain's encoder.
 """
 
 from __future__ import annotations
@@ -12,38 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-FeatureValue = float | str | None
-
-
-class PredictRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"instances": [{"mean radius": 14.1, "mean texture": 19.3}]}]},
-    )
-
-    instances: list[dict[str, FeatureValue]] = Field(
-        min_length=1,
-        description="Rows to predict: each an object with every feature of the model "
-        "(null for an unknown value), and no other key.",
-    )
-    parameters: PredictionParameters | None = None
-
-
-class PredictionParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    output: Literal["label", "probabilities", "both"] = Field(
-        default="both", description="What each row answers with (classifiers)."
-    )
-    threshold: float | None = Field(
-        default=None,
-        gt=0,
-        lt=1,
-        description="Binary classifiers: the positive label when P(positive) >= threshold "
-        "(default PREDICTOR_DECISION_THRESHOLD).",
-    )
+from pydantic import BaseModel, Field
 
 
 class ClassPrediction(BaseModel):
@@ -104,7 +73,13 @@ class Problem(BaseModel):
     detail: str
     instance: str
     request_id: str | None
-    errors: list[FieldProblem] | None = None
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Invalid input: every bad field (up to 100)."
+    )
+    error: str | None = Field(
+        default=None,
+        description="Open Inference Protocol routes: the detail again, where V2 clients read it.",
+    )
 
 
 class Liveness(BaseModel):
@@ -113,7 +88,9 @@ class Liveness(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready"]
-    model: ModelInfo
+    model: ModelInfo | None = Field(
+        default=None, description="The served model: only for a caller that sends a valid API key."
+    )
 
 
 class CurrentModel(ModelInfo):
@@ -146,3 +123,61 @@ class ReloadOutcome(BaseModel):
     alias: str | None
     version: str | None = Field(description="The version serving after the reload.")
     previous: str | None = Field(description="The version serving before, when swapped.")
+
+
+class InvocationsResponse(BaseModel):
+    predictions: list[Any] = Field(
+        description="Per row: P(positive class) (binary), every class's probability in label order "
+        "(multiclass) or the value (regression); with `params.output`, labels, probability lists or "
+        "/predict's objects."
+    )
+
+
+class V2Live(BaseModel):
+    live: Literal[True]
+
+
+class V2Ready(BaseModel):
+    ready: Literal[True]
+
+
+class V2ModelReady(BaseModel):
+    name: str
+    ready: Literal[True]
+
+
+class V2ServerMetadata(BaseModel):
+    name: Literal["predictor"]
+    version: str
+    extensions: list[str]
+
+
+class V2TensorMetadata(BaseModel):
+    name: str
+    datatype: str
+    shape: list[int]
+    parameters: dict[str, Any] | None = Field(
+        default=None, description="`categories`: a categorical feature's vocabulary, in code order."
+    )
+
+
+class V2ModelMetadata(BaseModel):
+    name: str
+    versions: list[str]
+    platform: Literal["xgboost"]
+    inputs: list[V2TensorMetadata]
+    outputs: list[V2TensorMetadata]
+
+
+class V2OutputTensor(BaseModel):
+    name: Literal["label", "probabilities", "value"]
+    datatype: Literal["BYTES", "FP64"]
+    shape: list[int]
+    data: list[str] | list[float]
+
+
+class V2InferResponse(BaseModel):
+    model_name: str
+    model_version: str
+    id: str
+    outputs: list[V2OutputTensor]

@@ -27,8 +27,8 @@ routes = RouteTable(tags=["predict"])
     direct=True,
     summary="Explain the served model's prediction for each row: feature contributions to the margin",
     response_model="ExplainResponse",
-    responses=problems(400, 401, 413, 500, 503),
-    request_body="PredictRequest",
+    responses=problems(400, 401, 413, 415, 429, 500, 503),
+    request_body="explain",
     openapi_extra=KEY_REQUIRED,
 )
 async def explain(request: Request) -> Response:

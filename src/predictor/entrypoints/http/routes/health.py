@@ -6,6 +6,8 @@ sends an API key (checked like any other: a wrong one is 401); without one, the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from starlette.responses import Response
 
@@ -17,17 +19,22 @@ from predictor.entrypoints.http.security import API_KEY_HEADER, authenticate
 
 routes = RouteTable(prefix="/health", tags=["health"])
 
+# In the OpenAPI document: the key may be sent, or not (``{}``: no requirement).
+KEY_OPTIONAL: dict[str, Any] = {"security": [{}, {"ApiKey": []}]}
 
-@routes.get("/live", summary="The process is up", response_model="Liveness")
+
+@routes.get("/live", head=True, summary="The process is up", response_model="Liveness")
 async def live() -> Response:
     return OrjsonResponse({"status": "alive"})
 
 
 @routes.get(
     "/ready",
+    head=True,
     summary="A model is loaded and passed its smoke prediction",
     response_model="Readiness",
-    responses=problems(503),
+    responses=problems(401, 429, 503),
+    openapi_extra=KEY_OPTIONAL,
 )
 async def ready(request: Request, container: ContainerDep) -> Response:
     with_details = API_KEY_HEADER in request.headers

@@ -7,7 +7,6 @@ Errors stay RFC 9457 problems; an unsupported content type is a 415 problem.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import orjson
 from fastapi import Request
@@ -19,21 +18,11 @@ from predictor.entrypoints.http import mlflow_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import CSV, JSON, media_type, parsed_body, predict_rows
-from predictor.entrypoints.http.routes.health import ready
+from predictor.entrypoints.http.routes.health import KEY_OPTIONAL, ready
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
-
-_OPENAPI_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            JSON: {"schema": {"type": "object"}, "example": {"dataframe_split": {"columns": [], "data": []}}},
-            CSV: {"schema": {"type": "string"}},
-        },
-    }
-}
 
 
 def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
@@ -47,8 +36,10 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
     "/invocations",
     direct=True,
     summary="Predict rows sent in MLflow's scoring format (JSON or CSV)",
-    responses=problems(400, 401, 413, 415, 500, 503),
-    openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},
+    response_model="InvocationsResponse",
+    responses=problems(400, 401, 413, 415, 429, 500, 503),
+    request_body="invocations",
+    openapi_extra=KEY_REQUIRED,
 )
 async def invocations(request: Request) -> Response:
     authenticate(request)
@@ -63,14 +54,21 @@ async def invocations(request: Request) -> Response:
 
 @routes.get(
     "/ping",
+    head=True,
     summary="Ready: a model is loaded (as /health/ready)",
     response_model="Readiness",
-    responses=problems(503),
+    responses=problems(401, 429, 503),
+    openapi_extra=KEY_OPTIONAL,
 )
 async def ping(request: Request, container: ContainerDep) -> Response:
     return await ready(request, container)
 
 
-@routes.get("/version", summary="The predictor version serving", response_class=PlainTextResponse)
+@routes.get(
+    "/version",
+    summary="The predictor version serving",
+    response_class=PlainTextResponse,
+    responses=problems(401, 429),
+)
 async def version(request: Request, key_id: ApiKeyDep) -> Response:
     return PlainTextResponse(request.app.version)

@@ -51,8 +51,8 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
     direct=True,
     summary="Predict rows with the served model",
     response_model="PredictResponse",
-    responses=problems(400, 401, 413, 500, 503),
-    request_body="PredictRequest",
+    responses=problems(400, 401, 413, 415, 429, 500, 503),
+    request_body="predict",
     openapi_extra=KEY_REQUIRED,
 )
 @routes.post(
@@ -60,8 +60,8 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
     direct=True,
     summary="Predict rows with the served model (same as /v1/predict)",
     response_model="PredictResponse",
-    responses=problems(400, 401, 413, 500, 503),
-    request_body="PredictRequest",
+    responses=problems(400, 401, 413, 415, 429, 500, 503),
+    request_body="predict",
     openapi_extra=KEY_REQUIRED,
 )
 async def predict(request: Request) -> Response:

@@ -8,8 +8,6 @@ V2 clients read it. JSON only: the binary tensor extension is refused.
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from fastapi import Request
 from starlette.responses import Response
@@ -45,25 +43,41 @@ def _served(container: Container, name: str, version: str | None = None) -> Serv
     return served
 
 
-@routes.get("/health/live", summary="The process is up")
+@routes.get("/health/live", head=True, summary="The process is up", response_model="V2Live")
 async def live() -> Response:
     return OrjsonResponse({"live": True})
 
 
-@routes.get("/health/ready", summary="A model is loaded and checked", responses=problems(503))
+@routes.get(
+    "/health/ready",
+    head=True,
+    summary="A model is loaded and checked",
+    response_model="V2Ready",
+    responses=problems(503),
+)
 async def ready(container: ContainerDep) -> Response:
     if not container.slot().ready:
         raise ModelUnavailable("no model is loaded yet")
     return OrjsonResponse({"ready": True})
 
 
-@routes.get("", summary="Server metadata", responses=problems(401))
+@routes.get("", summary="Server metadata", response_model="V2ServerMetadata", responses=problems(401, 429))
 async def server_metadata(request: Request, key_id: ApiKeyDep) -> Response:
     return OrjsonResponse({"name": "predictor", "version": request.app.version, "extensions": []})
 
 
-@routes.get(_MODEL + "/ready", summary="The model is loaded", responses=problems(404, 503))
-@routes.get(_VERSIONED + "/ready", summary="This version is loaded", responses=problems(404, 503))
+@routes.get(
+    _MODEL + "/ready",
+    summary="The model is loaded",
+    response_model="V2ModelReady",
+    responses=problems(404, 503),
+)
+@routes.get(
+    _VERSIONED + "/ready",
+    summary="This version is loaded",
+    response_model="V2ModelReady",
+    responses=problems(404, 503),
+)
 async def model_ready(container: ContainerDep, name: str, version: str | None = None) -> Response:
     # Open, like the health routes: it answers for the name asked about, naming nothing else.
     try:
@@ -76,32 +90,41 @@ async def model_ready(container: ContainerDep, name: str, version: str | None = 
     return OrjsonResponse({"name": name, "ready": True})
 
 
-@routes.get(_MODEL, summary="Model metadata: inputs and outputs", responses=problems(401, 404, 503))
-@routes.get(_VERSIONED, summary="Model metadata of this version", responses=problems(401, 404, 503))
+@routes.get(
+    _MODEL,
+    summary="Model metadata: inputs and outputs",
+    response_model="V2ModelMetadata",
+    responses=problems(401, 404, 429, 503),
+)
+@routes.get(
+    _VERSIONED,
+    summary="Model metadata of this version",
+    response_model="V2ModelMetadata",
+    responses=problems(401, 404, 429, 503),
+)
 async def model_metadata(
     container: ContainerDep, key_id: ApiKeyDep, name: str, version: str | None = None
 ) -> Response:
     return OrjsonResponse(inference_protocol.model_metadata(_served(container, name, version)))
 
 
-_OPENAPI_BODY: dict[str, Any] = {
-    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
-}
-
-
 @routes.post(
     _MODEL + "/infer",
     direct=True,
     summary="Predict tensors",
-    responses=problems(400, 401, 404, 413, 500, 503),
-    openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},
+    response_model="V2InferResponse",
+    responses=problems(400, 401, 404, 413, 429, 500, 503),
+    request_body="infer",
+    openapi_extra=KEY_REQUIRED,
 )
 @routes.post(
     _VERSIONED + "/infer",
     direct=True,
     summary="Predict tensors with this version",
-    responses=problems(400, 401, 404, 413, 500, 503),
-    openapi_extra={**_OPENAPI_BODY, **KEY_REQUIRED},
+    response_model="V2InferResponse",
+    responses=problems(400, 401, 404, 413, 429, 500, 503),
+    request_body="infer",
+    openapi_extra=KEY_REQUIRED,
 )
 async def infer(request: Request, name: str, version: str | None = None) -> Response:
     authenticate(request)
