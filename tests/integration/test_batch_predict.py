@@ -156,7 +156,7 @@ def test_memory_stays_flat_under_a_cap_smaller_than_the_file(workdir: Path, medi
     ids = pq.read_table(workdir / "big-out.parquet", columns=["id"]).column("id").to_pylist()
     assert ids == [str(i) for i in range(6_000_000)]
     cores = big.cpu_seconds / big.wall_seconds
-    print(  # the figures for docs/batch.md (pytest -s shows them)
+    print(  # noqa: T201  # the figures for docs/batch.md (pytest -s shows them)
         f"\nbig.csv: {big.wall_seconds:.1f} s, peak RSS {big.peak_rss // MIB} MiB "
         f"(medium {medium.peak_rss // MIB} MiB), cap {cap // MIB} MiB, CPU {cores:.2f} cores"
     )

@@ -222,7 +222,7 @@ def test_serving_continues_through_alias_moves_and_a_tracking_server_outage(
         "readiness_checks": len(readiness.statuses),
     }
     record_property("hot_reload", figures)
-    print(f"\nhot reload figures: {json.dumps(figures)}")
+    print(f"\nhot reload figures: {json.dumps(figures)}")  # noqa: T201  # for docs/lifecycle.md (pytest -s)
 
     assert failed == [], failed[:5]
     assert {a.version for a in answers} == {"1", second}  # only versions the alias held

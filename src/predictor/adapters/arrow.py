@@ -82,7 +82,7 @@ def read_ahead(chunks: Iterator[T]) -> Iterator[T]:
                 if not offer((chunk, None, False)):
                     return
             offer((None, None, True))
-        except BaseException as exc:  # handed to the caller, raised there
+        except BaseException as exc:  # noqa: BLE001  # handed to the caller, raised there
             offer((None, exc, True))
         finally:
             close = getattr(chunks, "close", None)

@@ -45,7 +45,7 @@ class EmfMetricsSink(MetricsSink):
                     **{m.name: m.value for m in items},
                 }
                 self._log.info(json.dumps(document, separators=(",", ":")))
-        except Exception:  # a sink must never fail the flush loop
+        except Exception:  # noqa: BLE001  # a sink must never fail the flush loop
             self._log.exception("could not publish metrics")
 
 

@@ -72,7 +72,7 @@ class SharedModelCalls:
                 scores = pending.model.predict(np.concatenate(matrices))
                 bounds = np.cumsum([len(m) for m in matrices])[:-1]
                 parts = np.split(scores, bounds)
-        except Exception as error:  # each request answers it as its own
+        except Exception as error:  # noqa: BLE001  # each request answers it as its own
             for future in futures:
                 if not future.done():  # a request cancelled meanwhile (client gone)
                     future.set_exception(error)

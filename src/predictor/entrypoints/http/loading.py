@@ -69,7 +69,7 @@ class ModelLoader:
                 error_type=type(error).__name__,
             )
             return False
-        except Exception:
+        except Exception:  # noqa: BLE001  # a bug in loading must not stop the retries; logged
             self._log.exception("unexpected error loading the model; retrying", model=str(self.ref))
             return False
         return True
@@ -89,7 +89,7 @@ class ModelLoader:
             started = anyio.current_time()
             try:
                 await anyio.to_thread.run_sync(refresh, abandon_on_cancel=True)
-            except Exception:  # RefreshModel reports its own failures; this is a bug, keep polling
+            except Exception:  # noqa: BLE001  # RefreshModel reports its own failures; a bug: keep polling
                 self._log.exception("unexpected error refreshing the model", model=str(self.ref))
             await anyio.sleep(max(0.0, self.interval - (anyio.current_time() - started)))
 
