@@ -1,11 +1,14 @@
-"""wrk, driven from Python: one POST body per run, latency percentiles parsed from --latency."""
+"""wrk, driven from Python: one POST body per run, latency percentiles parsed from --latency; and
+the percentile of latencies measured by a benchmark's own client."""
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,3 +104,9 @@ def run_wrk(
             timeout=seconds + 120,
         )
     return parse(completed.stdout, connections)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` from 0 to 1) of a non-empty sequence."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(share * len(ordered)))) - 1]
