@@ -6,16 +6,36 @@ IPPROTO_TCP, so every keep-alive response then waits ~40 ms on a delayed ACK
 (Kludex/uvicorn#3149). uvloop happens to set TCP_NODELAY on any TCP connection, the stdlib
 loop does not; here the listener is created with IPPROTO_TCP and handed to the same
 supervisor, so every worker's connections get TCP_NODELAY on either loop.
+
+Connections are served by ``connections.GuardedHttpToolsProtocol`` (header, body and keep-alive
+timeouts and a cap per process). Each process may hold ``max_connections`` open sockets plus a
+listen backlog of just-accepted ones, so its soft ``RLIMIT_NOFILE`` is raised to allow that
+(workers inherit it); past the limit, accept fails and a client gets an empty reply, unlogged.
 """
 
 from __future__ import annotations
 
 import gc
 import socket
+import sys
+from typing import TYPE_CHECKING, cast
+
+import structlog
 
 from predictor.config import Settings
 
+if TYPE_CHECKING:
+    import asyncio
+
+    import uvicorn
+
 APP = "predictor.entrypoints.http.asgi:app_factory"
+# uvicorn's default listen backlog: up to this many connections are accepted at once, before
+# the guard sees any of them.
+BACKLOG = 2048
+# File descriptors besides client connections: listener, event loop, logs, model files, and
+# outbound connections to the registry, the secret and metrics stores.
+RESERVED_FILES = 128
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -28,11 +48,47 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(settings: Settings) -> None:
-    """Serve the app on ``settings.host:settings.port`` with ``settings.workers`` processes."""
+def raise_file_limit(wanted: int) -> tuple[int, int]:
+    """Raise this process's soft open-file limit to ``wanted``, or as near as the hard limit
+    allows; the limit (before, after)."""
+    if sys.platform == "win32":  # no RLIMIT_NOFILE; the C runtime's own limit applies
+        return wanted, wanted
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return soft, soft
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return soft, max(soft, target)
+
+
+def allow_connections(max_connections: int) -> None:
+    """Make room in the file table for ``max_connections``, and say so when there is none."""
+    wanted = max_connections + BACKLOG + RESERVED_FILES
+    before, after = raise_file_limit(wanted)
+    log = structlog.get_logger(__name__)
+    if after > before:
+        log.info("open-file limit raised", before=before, after=after)
+    if after < wanted:
+        log.warning(
+            "open-file limit below what PREDICTOR_MAX_CONNECTIONS needs: past it, new clients get "
+            "an empty reply; raise the hard limit (ulimit -Hn, the container's nofile) or lower the cap",
+            limit=after,
+            needed=wanted,
+            max_connections=max_connections,
+        )
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    """uvicorn's configuration: picklable, as ``--workers`` sends it to each worker process."""
     import uvicorn
 
-    config = uvicorn.Config(
+    from predictor.entrypoints.http.connections import ConnectionGuard, ConnectionLimits
+
+    guard = ConnectionGuard(ConnectionLimits.from_settings(settings))
+    return uvicorn.Config(
         APP,
         factory=True,
         host=settings.host,
@@ -41,10 +97,25 @@ def run(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         server_header=False,
+        backlog=BACKLOG,
+        # A protocol factory in place of a class: uvicorn only ever calls it.
+        http=cast("type[asyncio.Protocol]", guard),
         ws="none",  # no WebSocket routes: don't import a WebSocket library at start
     )
+
+
+def run(settings: Settings) -> None:
+    """Serve the app on ``settings.host:settings.port`` with ``settings.workers`` processes."""
+    import uvicorn
+
+    from predictor.entrypoints.logging import configure_logging
+
     if settings.workers == 1:
         gc.disable()  # while the app is imported and built; app_factory turns it back on
+    configure_logging(json=settings.json_logs, level=settings.log_level)
+    allow_connections(settings.max_connections)
+    config = uvicorn_config(settings)
+    if settings.workers == 1:
         uvicorn.Server(config).run()
         return
     from uvicorn.supervisors import Multiprocess

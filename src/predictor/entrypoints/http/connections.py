@@ -1,0 +1,306 @@
+"""Connection limits below the app: header, body and keep-alive timeouts and a cap on open connections.
+
+uvicorn times only an idle keep-alive connection, from the end of a response. Nothing times a
+client from connect to the end of its headers, or through its body, and ``limit_concurrency``
+counts a connection only once its headers are in; so a client that sends part of its headers
+and stops holds a file descriptor for ever, and enough of them fill the process's table.
+``GuardedHttpToolsProtocol`` is uvicorn's httptools protocol with what is missing:
+
+- headers: from connect, or from the first byte of the next request on a kept-alive connection,
+  to the end of the headers, at most ``header_timeout_s``; then ``408`` (if part of a request
+  came) and close;
+- body: from the end of the headers to the end of the body, at most ``body_timeout_s``; then
+  ``408`` if no response has started, else close. The app sees the client disconnect;
+- keep-alive: uvicorn's own timer, set to ``keep_alive_timeout_s``;
+- cap: with ``max_connections`` open in the process, a newcomer closes the connection that has
+  gone longest without a request in progress (partial headers, or idle between requests), so
+  slow clients make room for real ones; when every connection is busy it is answered ``503``.
+
+A timer is armed only when a read ends in the middle of a request, so a request that arrives in
+one read arms none. Closes and refusals are counted by reason and logged without flooding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import orjson
+import structlog
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from predictor.config import Settings
+from predictor.entrypoints.http.errors import PROBLEM_MEDIA_TYPE, ProblemType
+
+LOGGER = "predictor.connections"
+# After a close or refusal is logged, the ones that follow are summed into one line this often.
+LOG_INTERVAL_S = 5.0
+
+REQUEST_TIMEOUT = ProblemType(408, "request-timeout", "Request timeout")
+TOO_MANY_CONNECTIONS = ProblemType(503, "too-many-connections", "Too many connections")
+
+Reason = Literal["header_timeout", "body_timeout", "evicted_at_cap", "refused_at_cap"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    header_timeout_s: float
+    body_timeout_s: float
+    keep_alive_timeout_s: float
+    max_connections: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConnectionLimits:
+        return cls(
+            header_timeout_s=settings.header_timeout_s,
+            body_timeout_s=settings.body_timeout_s,
+            keep_alive_timeout_s=settings.keep_alive_timeout_s,
+            max_connections=settings.max_connections,
+        )
+
+
+class Refusals:
+    """Connections closed or refused, counted by reason since start (``totals``). The first is
+    logged at once; those that follow within ``interval_s`` go into one line at its end, and so
+    on while they keep coming. Counts are per process: each line names its ``pid``."""
+
+    def __init__(self, interval_s: float = LOG_INTERVAL_S) -> None:
+        self.interval_s = interval_s
+        self.totals: Counter[str] = Counter()
+        self._since_logged: Counter[str] = Counter()
+        self._summary: asyncio.TimerHandle | None = None
+
+    def record(self, reason: Reason, client: tuple[str, int] | None, loop: asyncio.AbstractEventLoop) -> None:
+        self.totals[reason] += 1
+        if self._summary is not None:
+            self._since_logged[reason] += 1
+            return
+        peer = f"{client[0]}:{client[1]}" if client else None
+        structlog.get_logger(LOGGER).warning(
+            "connection closed", reason=reason, client=peer, totals=dict(self.totals), pid=os.getpid()
+        )
+        self._summary = loop.call_later(self.interval_s, self._log_summary, loop)
+
+    def _log_summary(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._since_logged:
+            self._summary = None
+            return
+        structlog.get_logger(LOGGER).warning(
+            "connections closed",
+            counts=dict(self._since_logged),
+            in_last_s=self.interval_s,
+            totals=dict(self.totals),
+            pid=os.getpid(),
+        )
+        self._since_logged.clear()
+        self._summary = loop.call_later(self.interval_s, self._log_summary, loop)
+
+
+class Evictable(Protocol):
+    """What the cap needs of a connection: a way to close it to make room."""
+
+    def evict(self) -> None: ...
+
+
+class ConnectionGuard:
+    """The protocol factory handed to uvicorn, and what one process's connections share: the
+    open ones, those without a request in progress (longest first) and the refusal counts.
+
+    It pickles as its limits, so each ``--workers`` process starts with its own, empty state.
+    """
+
+    def __init__(self, limits: ConnectionLimits, log_interval_s: float = LOG_INTERVAL_S) -> None:
+        self.limits = limits
+        self.refusals = Refusals(log_interval_s)
+        self._open: set[Evictable] = set()
+        self._waiting: dict[Evictable, None] = {}  # insertion order: longest waiting first
+
+    def __reduce__(self) -> tuple[type[ConnectionGuard], tuple[ConnectionLimits, float]]:
+        return ConnectionGuard, (self.limits, self.refusals.interval_s)
+
+    def __call__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> GuardedHttpToolsProtocol:
+        return GuardedHttpToolsProtocol(config, server_state, app_state, _loop, guard=self)
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._open)
+
+    def admit(self, connection: Evictable) -> bool:
+        """Count a new connection in, waiting for its first request, evicting the longest-waiting
+        one at the cap; False (and not counted) when at the cap every connection is busy."""
+        if len(self._open) >= self.limits.max_connections:
+            if not self._waiting:
+                return False
+            oldest = next(iter(self._waiting))
+            self.release(oldest)
+            oldest.evict()
+        self._open.add(connection)
+        self._waiting[connection] = None
+        return True
+
+    def busy(self, connection: Evictable) -> None:
+        """A request's headers are in: not evictable until its response is complete."""
+        self._waiting.pop(connection, None)
+
+    def idle(self, connection: Evictable) -> None:
+        """A response is complete and the connection is kept alive for the next request."""
+        if connection in self._open:
+            self._waiting[connection] = None
+
+    def release(self, connection: Evictable) -> None:
+        self._open.discard(connection)
+        self._waiting.pop(connection, None)
+
+
+def _response(problem: ProblemType, detail: str, default_headers: list[tuple[bytes, bytes]]) -> bytes:
+    """A problem+json answer that closes the connection, written below the app."""
+    body = orjson.dumps(
+        {"type": problem.uri, "title": problem.title, "status": problem.status, "detail": detail}
+    )
+    head = [STATUS_LINE[problem.status]]
+    head += [name + b": " + value + b"\r\n" for name, value in default_headers]
+    head += [
+        b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n",
+        b"content-length: %d\r\n" % len(body),
+        b"connection: close\r\n",
+    ]
+    if problem.status == 503:
+        head.append(b"retry-after: 1\r\n")  # a connection is likely free by then
+    return b"".join([*head, b"\r\n", body])
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with header and body timeouts and the guard's cap.
+
+    The callbacks run for every request call the base class by name: on Python 3.11 a
+    ``super()`` call builds a proxy object each time (docs/performance.md#connection-limits).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        guard: ConnectionGuard,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.guard = guard
+        self.limits = guard.limits
+        # uvicorn's keep-alive timer, given the setting as it is (uvicorn's int is only a hint).
+        self.timeout_keep_alive = guard.limits.keep_alive_timeout_s  # type: ignore[assignment]
+        self._timer: asyncio.TimerHandle | None = None
+        self._reading_headers = True
+        self._reading_body = False
+        self._request_begun = False  # bytes of the request whose headers are awaited have come
+
+    # Connection events
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
+        super().connection_made(transport)
+        if not self.guard.admit(self):
+            self.guard.refusals.record("refused_at_cap", self.client, self.loop)
+            detail = f"the server holds its maximum of {self.limits.max_connections} connections"
+            self._close(_response(TOO_MANY_CONNECTIONS, detail, self.server_state.default_headers))
+            return
+        self._timer = self.loop.call_later(self.limits.header_timeout_s, self._headers_timed_out)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.guard.release(self)
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if not self._reading_body:
+            # Bytes on an idle connection begin the next request, even bare CRLFs, which the
+            # parser skips without a callback (and uvicorn's keep-alive timer is cancelled).
+            self._reading_headers = True
+            self._request_begun = True
+        HttpToolsProtocol.data_received(self, data)
+        if self._timer is None and (self._reading_headers or self._reading_body):
+            if self.transport.is_closing():
+                return
+            if self._reading_headers:
+                self._timer = self.loop.call_later(self.limits.header_timeout_s, self._headers_timed_out)
+            else:
+                self._timer = self.loop.call_later(self.limits.body_timeout_s, self._body_timed_out)
+
+    def evict(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.guard.refusals.record("evicted_at_cap", self.client, self.loop)
+        self._close()
+
+    # Parser callbacks
+
+    def on_headers_complete(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._reading_headers = False
+        self._request_begun = False
+        self._reading_body = True
+        self.guard.busy(self)
+        HttpToolsProtocol.on_headers_complete(self)
+
+    def on_message_complete(self) -> None:
+        HttpToolsProtocol.on_message_complete(self)
+        self._reading_body = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def on_response_complete(self) -> None:
+        HttpToolsProtocol.on_response_complete(self)
+        if self.timeout_keep_alive_task is not None:  # kept alive, and no pipelined request
+            self.guard.idle(self)
+
+    # Timeouts
+
+    def _headers_timed_out(self) -> None:
+        self._timer = None
+        self.guard.refusals.record("header_timeout", self.client, self.loop)
+        previous = self.cycle
+        if self._request_begun and (previous is None or previous.response_complete):
+            detail = f"the request's headers did not arrive within {self.limits.header_timeout_s:g} s"
+            self._close(_response(REQUEST_TIMEOUT, detail, self.server_state.default_headers))
+        else:  # nothing was sent, or a pipelined request's answer is still being written
+            self._close()
+
+    def _body_timed_out(self) -> None:
+        self._timer = None
+        self._reading_body = False
+        self.guard.refusals.record("body_timeout", self.client, self.loop)
+        cycle = self.cycle
+        if cycle.response_started or self.pipeline:  # an answer is on its way: no 408 before it
+            self._close()
+            return
+        cycle.disconnected = True  # the app's answer, should it still come, goes nowhere
+        detail = f"the request's body did not arrive within {self.limits.body_timeout_s:g} s"
+        self._close(_response(REQUEST_TIMEOUT, detail, self.server_state.default_headers))
+
+    def _close(self, response: bytes = b"") -> None:
+        transport = self.transport
+        if transport.is_closing():
+            return
+        if response:
+            transport.write(response)
+        if transport.get_write_buffer_size():  # a client that does not read: don't wait on it
+            transport.abort()
+        else:
+            transport.close()
