@@ -7,9 +7,9 @@ the ``pydantic.v1`` import FastAPI makes to check them; docs/performance.md). So
 app declares its routes bare, and ``/openapi.json`` declares the same route tables, documented,
 on a FastAPI app of its own that renders the document.
 
-The request bodies of the prediction routes are the served model's (``request_bodies.py``), so
-the document is rendered again when another version is served (a hot reload), and kept per
-version. FastAPI's rendering is then made true to what the service answers (``_made_true``).
+The request bodies of the prediction routes are the served model's (``request_bodies.py``,
+``infer_body.py``), so the document is rendered again when another version is served (a hot
+reload), and kept per version. FastAPI's rendering is then made true to what the service answers (``_made_true``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from predictor.entrypoints.http.routes.table import PROBLEM_DESCRIPTION, RouteTa
 
 if TYPE_CHECKING:
     from predictor.container import Container
+    from predictor.domain.lifecycle import ServedModel
     from predictor.entrypoints.http.request_bodies import ServedInputs
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -60,9 +61,15 @@ class _Documentation:
         return getattr(schemas, name)
 
     def request_body(self, name: str) -> dict[str, Any]:
-        from predictor.entrypoints.http.request_bodies import BODIES
+        from predictor.entrypoints.http import infer_body, request_bodies
 
-        return BODIES[name](self.inputs)
+        bodies = {
+            "predict": request_bodies.predict,
+            "explain": request_bodies.explain,
+            "invocations": request_bodies.invocations,
+            "infer": infer_body.infer,
+        }
+        return bodies[name](self.inputs)
 
 
 class DocumentedApp(FastAPI):
@@ -77,14 +84,13 @@ class DocumentedApp(FastAPI):
         served = container.slot().peek()
         key = None if served is None else (served.version.name, served.version.version)
         if self._rendered is None or self._rendered[0] != key:
-            self._rendered = (key, self._render(container))
+            self._rendered = (key, self._render(container, served))
             self.openapi_schema = self._rendered[1]
         return self._rendered[1]
 
-    def _render(self, container: Container) -> dict[str, Any]:
+    def _render(self, container: Container, served: ServedModel | None) -> dict[str, Any]:
         from predictor.entrypoints.http.request_bodies import ServedInputs
 
-        served = container.slot().peek()
         manifest = served.model.manifest if served is not None else None
         inputs = ServedInputs(
             schema=manifest.schema if manifest is not None else None,

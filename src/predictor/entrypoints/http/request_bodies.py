@@ -1,5 +1,7 @@
-"""The request bodies of the prediction routes as JSON Schema, written from the served model's
-feature schema when the OpenAPI document is rendered (``openapi.py``); never on the serving path.
+"""The request bodies of ``/predict``, ``/v1/explain`` and ``/invocations`` as JSON Schema (and
+the pieces ``infer_body.py`` shares for the Open Inference Protocol's), written from the served
+model's feature schema when the OpenAPI document is rendered (``openapi.py``); never on the
+serving path.
 
 Each says what the route accepts for that model: every feature required, numbers (within 32-bit
 float range) or null for a numeric one, a string or null for a categorical one (the vocabulary
@@ -7,11 +9,11 @@ listed; a category never seen in training is read as missing), no other key; the
 (``parameters``, ``params``) that mean something for the model's task. Before a model is
 loaded, the bodies are the protocols' envelopes only.
 
-JSON Schema cannot tie one value to another, so three shapes are described in part, and their
+JSON Schema cannot tie one value to another, so some shapes are described in part, and their
 descriptions say so: MLflow's ``dataframe_split`` with its columns in schema order (any order
 is read) and its column form with one value per column (any equal length is read); CSV with
-its header in schema order; Open Inference Protocol tensors of one row (``shape`` is not tied
-to the length of ``data``) with per-feature tensors in schema order.
+its header in schema order (and no bound on its rows in the pattern: a bounded repetition of a
+row is more than the regular expression engines compile).
 """
 
 from __future__ import annotations
@@ -24,13 +26,9 @@ from typing import Any
 
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, TaskType
 from predictor.domain.values import FLOAT32_MAX
-from predictor.entrypoints.http.inference_protocol import DATATYPES, output_names
 
 JSON = "application/json"
 CSV = "text/csv"
-# Float datatypes: their values are read as any JSON number (integer datatypes want integers
-# within their range, which the per-feature tensors below leave out).
-FLOAT_DATATYPES = ["FP32", "FP64", "FP16"]
 Schema = dict[str, Any]
 
 
@@ -43,7 +41,7 @@ class ServedInputs:
     max_rows: int
 
 
-def _value(feature: Feature) -> Schema:
+def value_schema(feature: Feature) -> Schema:
     if feature.kind is FeatureKind.NUMERIC:
         return {"type": ["number", "null"], "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX}
     return {
@@ -53,14 +51,6 @@ def _value(feature: Feature) -> Schema:
             {"type": "null"},
         ]
     }
-
-
-def _code(feature: Feature) -> Schema:
-    """A value of a numeric matrix (V2): a category as its position in the vocabulary."""
-    if feature.kind is FeatureKind.NUMERIC:
-        return _value(feature)
-    last = len(feature.categories) - 1
-    return {"type": ["integer", "null"], "minimum": 0, "maximum": last}
 
 
 def options(task: TaskType | None, *, closed: bool = True) -> Schema:
@@ -93,7 +83,7 @@ def _row(schema: FeatureSchema | None) -> Schema:
         return {"type": "object", "additionalProperties": {"type": ["number", "string", "null"]}}
     return {
         "type": "object",
-        "properties": {feature.name: _value(feature) for feature in schema.features},
+        "properties": {feature.name: value_schema(feature) for feature in schema.features},
         "required": list(schema.names),
         "additionalProperties": False,
         "description": "A row: every feature of the model (null for an unknown value), and no other key.",
@@ -111,13 +101,13 @@ def _listed(schema: FeatureSchema | None) -> Schema:
     width = len(schema.features)
     return {
         "type": "array",
-        "prefixItems": [_value(feature) for feature in schema.features],
+        "prefixItems": [value_schema(feature) for feature in schema.features],
         "minItems": width,
         "maxItems": width,
     }
 
 
-def _object(properties: Schema, required: Sequence[str]) -> Schema:
+def closed_object(properties: Schema, required: Sequence[str]) -> Schema:
     return {
         "type": "object",
         "properties": properties,
@@ -126,38 +116,40 @@ def _object(properties: Schema, required: Sequence[str]) -> Schema:
     }
 
 
-def _json(schema: Schema, example: object | None) -> Schema:
-    media: Schema = {"schema": schema}
+def media(schema: Schema, example: object | None) -> Schema:
+    """A media type object: the schema, and the example when there is one."""
+    described: Schema = {"schema": schema}
     if example is not None:
-        media["example"] = example
-    return media
+        described["example"] = example
+    return described
 
 
 def predict(inputs: ServedInputs) -> Schema:
     """``/predict``: ``instances`` (rows as objects) and ``parameters``."""
     task = inputs.schema.target.task if inputs.schema is not None else None
-    body = _object(
+    body = closed_object(
         {"instances": _rows(inputs, _row(inputs.schema)), "parameters": options(task)}, ["instances"]
     )
     example = {"instances": [dict(inputs.example)]} if inputs.example is not None else None
-    return {"required": True, "content": {JSON: _json(body, example)}}
+    return {"required": True, "content": {JSON: media(body, example)}}
 
 
 def explain(inputs: ServedInputs) -> Schema:
     """``/v1/explain``: ``instances`` only."""
-    body = _object({"instances": _rows(inputs, _row(inputs.schema))}, ["instances"])
+    body = closed_object({"instances": _rows(inputs, _row(inputs.schema))}, ["instances"])
     example = {"instances": [dict(inputs.example)]} if inputs.example is not None else None
-    return {"required": True, "content": {JSON: _json(body, example)}}
+    return {"required": True, "content": {JSON: media(body, example)}}
 
 
 def _columns(schema: FeatureSchema | None) -> Schema:
     if schema is None:
         return {"type": "object", "additionalProperties": {"type": "array"}}
     one_value = {
-        f.name: {"type": "array", "items": _value(f), "minItems": 1, "maxItems": 1} for f in schema.features
+        f.name: {"type": "array", "items": value_schema(f), "minItems": 1, "maxItems": 1}
+        for f in schema.features
     }
     return {
-        **_object(one_value, schema.names),
+        **closed_object(one_value, schema.names),
         "description": "Columns: every feature's values, all lists of one length (described here "
         "with one value each).",
     }
@@ -175,7 +167,9 @@ def invocations(inputs: ServedInputs) -> Schema:
         else {"type": "array", "items": {"type": "string"}}
     )
     split = {
-        **_object({"columns": {"anyOf": [columns, {"type": "null"}]}, "data": table, "index": {}}, ["data"]),
+        **closed_object(
+            {"columns": {"anyOf": [columns, {"type": "null"}]}, "data": table, "index": {}}, ["data"]
+        ),
         "description": "The columns are the feature names, each once, in any order (described here in "
         "schema order); without them, the data is in schema order. The index is ignored.",
     }
@@ -188,9 +182,11 @@ def invocations(inputs: ServedInputs) -> Schema:
     }
     params = options(task)
     body = {
-        "oneOf": [_object({name: format_, "params": params}, [name]) for name, format_ in formats.items()]
+        "oneOf": [
+            closed_object({name: format_, "params": params}, [name]) for name, format_ in formats.items()
+        ]
     }
-    content = {JSON: _json(body, _split_example(inputs)), CSV: _csv(inputs)}
+    content = {JSON: media(body, _split_example(inputs)), CSV: _csv(inputs)}
     return {"required": True, "content": content}
 
 
@@ -239,7 +235,7 @@ def _csv(inputs: ServedInputs) -> Schema:
     optional = "" if len(cells) == 1 else "?"
     row = ",".join(f"(?:{cell}){optional}" for cell in cells)
     pattern = rf"^{header}(?:\r?\n{row})+(?:\r?\n)?$"
-    media: Schema = {
+    described: Schema = {
         "schema": {
             "type": "string",
             "pattern": pattern,
@@ -251,106 +247,5 @@ def _csv(inputs: ServedInputs) -> Schema:
     }
     if inputs.example is not None:
         values = [inputs.example.get(name) for name in schema.names]
-        media["example"] = _csv_line(schema.names) + _csv_line(values)
-    return media
-
-
-def _feature_tensor(feature: Feature) -> Schema:
-    datatypes = FLOAT_DATATYPES if feature.kind is FeatureKind.NUMERIC else ["BYTES"]
-    return {
-        "type": "object",
-        "properties": {
-            "name": {"const": feature.name},
-            "shape": {"enum": [[1], [1, 1]]},
-            "datatype": {"enum": datatypes},
-            "data": {"type": "array", "items": _value(feature), "minItems": 1, "maxItems": 1},
-        },
-        "required": ["name", "shape", "datatype", "data"],
-    }
-
-
-def _tensors(schema: FeatureSchema | None) -> Schema:
-    if schema is None:
-        tensor = {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"},
-                "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-                "datatype": {"enum": sorted(DATATYPES)},
-                "data": {"type": "array"},
-            },
-            "required": ["name", "shape", "datatype", "data"],
-        }
-        return {"type": "array", "items": tensor, "minItems": 1}
-    width = len(schema.features)
-    per_feature = {
-        "type": "array",
-        "prefixItems": [_feature_tensor(feature) for feature in schema.features],
-        "minItems": width,
-        "maxItems": width,
-        "description": "One tensor per feature, named after it, in any order (described here in schema "
-        "order), of shape [rows] or [rows, 1] (described here with one row). A numeric feature may "
-        "also come as an integer datatype (INT8 … UINT64) holding integers within its range.",
-    }
-    matrix = {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string", "not": {"enum": list(schema.names)}},
-            "shape": {"const": [1, width]},
-            "datatype": {"enum": FLOAT_DATATYPES},
-            "data": {
-                "type": "array",
-                "prefixItems": [_code(feature) for feature in schema.features],
-                "minItems": width,
-                "maxItems": width,
-            },
-        },
-        "required": ["name", "shape", "datatype", "data"],
-    }
-    one_matrix = {
-        "type": "array",
-        "prefixItems": [matrix],
-        "minItems": 1,
-        "maxItems": 1,
-        "description": "One numeric tensor of any other name, shape [rows, features] (described here with "
-        "one row), in schema order; categories as their position in the vocabulary.",
-    }
-    return {"anyOf": [per_feature, one_matrix]}
-
-
-def infer(inputs: ServedInputs) -> Schema:
-    """``/v2/models/{name}/infer``: tensors, ``parameters``, ``outputs`` and ``id``."""
-    schema = inputs.schema
-    task = schema.target.task if schema is not None else None
-    names = list(output_names(task)) if task is not None else ["label", "probabilities", "value"]
-    outputs = {
-        "type": ["array", "null"],
-        "items": {"type": "object", "properties": {"name": {"enum": names}}, "required": ["name"]},
-    }
-    properties = {
-        "id": {"type": ["string", "null"], "description": "Echoed in the answer (default: the request id)."},
-        "parameters": options(task, closed=False),
-        "inputs": _tensors(schema),
-        "outputs": outputs,
-    }
-    body = _object(properties, ["inputs"])
-    return {"required": True, "content": {JSON: _json(body, _infer_example(inputs))}}
-
-
-def _infer_example(inputs: ServedInputs) -> object | None:
-    schema, example = inputs.schema, inputs.example
-    if schema is None or example is None:
-        return None
-    tensors = [
-        {
-            "name": feature.name,
-            "shape": [1],
-            "datatype": "FP32" if feature.kind is FeatureKind.NUMERIC else "BYTES",
-            "data": [example.get(feature.name)],
-        }
-        for feature in schema.features
-    ]
-    return {"inputs": tensors}
-
-
-BODIES = {"predict": predict, "explain": explain, "invocations": invocations, "infer": infer}
+        described["example"] = _csv_line(schema.names) + _csv_line(values)
+    return described
