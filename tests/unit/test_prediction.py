@@ -82,3 +82,10 @@ def test_the_prediction_of_row_i_in_a_batch_equals_its_prediction_alone(
     assert [p.label for p in batch] == [p.label for p in alone]
     for together, single in zip(batch, alone, strict=True):
         assert together.probabilities == pytest.approx(single.probabilities)
+
+
+def test_the_in_memory_binary_model_scores_extreme_values_without_overflow() -> None:
+    container = serving()
+    result = container.make_prediction()([{"x1": -3.4e38, "x2": 3.4e38, "colour": "red"}])
+
+    assert 0.0 <= float(result.scores[0]) <= 1.0

@@ -67,7 +67,7 @@ def test_the_serving_app_leaves_the_documentation_to_the_first_openapi_request()
     assert predict["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/PredictResponse"
     }
-    assert predict["responses"]["503"]["content"]["application/json"]["schema"] == {
+    assert predict["responses"]["503"]["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/Problem"
     }
     assert "instances" in predict["requestBody"]["content"]["application/json"]["schema"]["properties"]

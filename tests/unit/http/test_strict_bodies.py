@@ -134,3 +134,20 @@ def test_v2_integers_within_their_datatype_are_scored(client: TestClient) -> Non
     response = client.post("/v2/models/demo/infer", json={"inputs": tensors}, headers=AUTH)
 
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("datatype", [{}, [], 3, None])
+def test_a_v2_datatype_that_is_not_a_name_is_a_400(client: TestClient, datatype: object) -> None:
+    tensors = [{**TENSORS[0], "datatype": datatype}, *TENSORS[1:]]
+
+    error = the_error(client.post("/v2/models/demo/infer", json={"inputs": tensors}, headers=AUTH))
+
+    assert error["field"] == "x1.datatype"
+
+
+@pytest.mark.parametrize("path", ["/v2/models/demo/ready", "/v2/models/demo"])
+def test_a_version_query_parameter_means_nothing_on_the_unversioned_v2_routes(
+    client: TestClient, path: str
+) -> None:
+    assert client.get(f"{path}?version=7", headers=AUTH).status_code == 200
+    assert client.get(f"{path}/versions/7", headers=AUTH).status_code == 404

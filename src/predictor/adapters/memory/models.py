@@ -71,7 +71,7 @@ class LinearModel(TrainedModel):
         if task is TaskType.REGRESSION:
             return np.asarray(raw[:, 0])
         if task is TaskType.BINARY:
-            return np.asarray(1.0 / (1.0 + np.exp(-raw[:, 0])))
+            return np.asarray(np.exp(-np.logaddexp(0.0, -raw[:, 0])))  # the sigmoid, without overflow
         shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
         return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
 

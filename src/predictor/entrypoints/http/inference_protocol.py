@@ -66,7 +66,7 @@ def _tensor(raw: object, where: str) -> tuple[str, list[int], str, list[object]]
         raise invalid("must be the tensor's name, a string", f"{where}.name")
     if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
         raise invalid("must be a list of non-negative integers", f"{name}.shape")
-    if datatype not in DATATYPES:
+    if not isinstance(datatype, str) or datatype not in DATATYPES:
         raise invalid(f"must be one of {', '.join(sorted(DATATYPES))}, got {datatype!r}", f"{name}.datatype")
     if not isinstance(data, list):
         raise invalid(f"must be a list of values, got {kind(data)}", f"{name}.data")

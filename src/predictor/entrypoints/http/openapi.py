@@ -9,7 +9,8 @@ on a FastAPI app of its own that renders the document.
 
 The request bodies of the prediction routes are the served model's (``request_bodies.py``,
 ``infer_body.py``), so the document is rendered again when another version is served (a hot
-reload), and kept per version. FastAPI's rendering is then made true to what the service answers (``_made_true``).
+reload), and kept per version. FastAPI's rendering is then made true to what the service
+answers (``_made_true``).
 """
 
 from __future__ import annotations

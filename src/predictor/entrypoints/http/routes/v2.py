@@ -66,19 +66,7 @@ async def server_metadata(request: Request, key_id: ApiKeyDep) -> Response:
     return OrjsonResponse({"name": "predictor", "version": request.app.version, "extensions": []})
 
 
-@routes.get(
-    _MODEL + "/ready",
-    summary="The model is loaded",
-    response_model="V2ModelReady",
-    responses=problems(404, 503),
-)
-@routes.get(
-    _VERSIONED + "/ready",
-    summary="This version is loaded",
-    response_model="V2ModelReady",
-    responses=problems(404, 503),
-)
-async def model_ready(container: ContainerDep, name: str, version: str | None = None) -> Response:
+def _model_ready(container: Container, name: str, version: str | None) -> Response:
     # Open, like the health routes: it answers for the name asked about, naming nothing else.
     try:
         _served(container, name, version)
@@ -90,21 +78,44 @@ async def model_ready(container: ContainerDep, name: str, version: str | None = 
     return OrjsonResponse({"name": name, "ready": True})
 
 
+# One endpoint per path, so the unversioned routes take no ``version`` query parameter.
+@routes.get(
+    _MODEL + "/ready",
+    summary="The model is loaded",
+    response_model="V2ModelReady",
+    responses=problems(404, 503),
+)
+async def model_ready(container: ContainerDep, name: str) -> Response:
+    return _model_ready(container, name, None)
+
+
+@routes.get(
+    _VERSIONED + "/ready",
+    summary="This version is loaded",
+    response_model="V2ModelReady",
+    responses=problems(404, 503),
+)
+async def version_ready(container: ContainerDep, name: str, version: str) -> Response:
+    return _model_ready(container, name, version)
+
+
 @routes.get(
     _MODEL,
     summary="Model metadata: inputs and outputs",
     response_model="V2ModelMetadata",
     responses=problems(401, 404, 429, 503),
 )
+async def model_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str) -> Response:
+    return OrjsonResponse(inference_protocol.model_metadata(_served(container, name)))
+
+
 @routes.get(
     _VERSIONED,
     summary="Model metadata of this version",
     response_model="V2ModelMetadata",
     responses=problems(401, 404, 429, 503),
 )
-async def model_metadata(
-    container: ContainerDep, key_id: ApiKeyDep, name: str, version: str | None = None
-) -> Response:
+async def version_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str, version: str) -> Response:
     return OrjsonResponse(inference_protocol.model_metadata(_served(container, name, version)))
 
 
