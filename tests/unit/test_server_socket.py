@@ -58,3 +58,11 @@ def test_uvicorns_own_listener_would_not_have_it_on_asyncio() -> None:
     plain.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     plain.bind(("127.0.0.1", 0))
     assert asyncio.run(_accepted_nodelay(plain)) == 0
+
+
+def test_uvicorn_believes_no_forwarded_headers_itself() -> None:
+    """uvicorn's default trusts X-Forwarded-* from 127.0.0.1; the app trusts PREDICTOR_TRUSTED_PROXIES."""
+    from predictor.config import load_settings
+    from predictor.entrypoints.http.server import uvicorn_config
+
+    assert uvicorn_config(load_settings(trusted_proxies="10.0.0.1")).proxy_headers is False

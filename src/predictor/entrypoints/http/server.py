@@ -97,6 +97,9 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         log_config=None,
         access_log=False,
         server_header=False,
+        # uvicorn would believe X-Forwarded-For / -Proto from 127.0.0.1; the app believes them
+        # from PREDICTOR_TRUSTED_PROXIES only (app.py).
+        proxy_headers=False,
         backlog=BACKLOG,
         # A protocol factory in place of a class: uvicorn only ever calls it.
         http=cast("type[asyncio.Protocol]", guard),
