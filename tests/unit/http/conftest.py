@@ -45,6 +45,24 @@ def serve(container: Container) -> Iterator[TestClient]:
         yield client
 
 
+def asgi_scope(path: str, headers: list[tuple[bytes, bytes]], method: str = "POST") -> dict[str, Any]:
+    """An HTTP scope as a server hands it to the app, for tests that drive the ASGI app by hand."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 80),
+    }
+
+
 def row(**values: Any) -> dict[str, Any]:
     """A valid row for the synthetic model, with ``values`` replacing (or adding) fields."""
     return {"x1": 0.5, "x2": -0.25, "colour": "red", **values}

@@ -10,28 +10,13 @@ import structlog
 
 from predictor.entrypoints.http.app import create_app
 from tests.unit.builders import serving
-from tests.unit.http.conftest import AUTH, with_keys
+from tests.unit.http.conftest import AUTH, asgi_scope, with_keys
 
-
-def scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"content-length", b"5000"),
-            (b"content-type", b"application/json"),
-            (b"x-api-key", AUTH["X-API-Key"].encode()),
-        ],
-        "client": ("127.0.0.1", 1234),
-        "server": ("127.0.0.1", 80),
-    }
+HEADERS = [
+    (b"content-length", b"5000"),
+    (b"content-type", b"application/json"),
+    (b"x-api-key", AUTH["X-API-Key"].encode()),
+]
 
 
 def test_a_client_gone_mid_body_is_one_quiet_line_and_no_5xx() -> None:
@@ -57,7 +42,7 @@ def test_a_client_gone_mid_body_is_one_quiet_line_and_no_5xx() -> None:
             sent.append(message)
 
         with structlog.testing.capture_logs() as logs:
-            anyio.run(app, scope(path), receive, send)
+            anyio.run(app, asgi_scope(path, HEADERS), receive, send)
 
         (line,) = logs
         assert (line["event"], line["log_level"], line["status"]) == ("request", "info", 499)

@@ -10,7 +10,15 @@ import orjson
 
 from predictor.entrypoints.http.app import create_app
 from tests.unit.builders import serving
-from tests.unit.http.conftest import AUTH, assert_problem, row, serve, trained_container, with_keys
+from tests.unit.http.conftest import (
+    AUTH,
+    asgi_scope,
+    assert_problem,
+    row,
+    serve,
+    trained_container,
+    with_keys,
+)
 
 MAX_BODY = 2048
 
@@ -72,24 +80,12 @@ def test_streamed_bytes_are_counted_even_when_content_length_is_small() -> None:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/predict",
-        "raw_path": b"/predict",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"content-length", b"100"),
-            (b"content-type", b"application/json"),
-            (b"x-api-key", AUTH["X-API-Key"].encode()),
-        ],
-        "client": ("127.0.0.1", 1234),
-        "server": ("127.0.0.1", 80),
-    }
+    headers = [
+        (b"content-length", b"100"),
+        (b"content-type", b"application/json"),
+        (b"x-api-key", AUTH["X-API-Key"].encode()),
+    ]
+    scope = asgi_scope("/predict", headers)
     anyio.run(app, scope, receive, send)
 
     start, body = sent[0], sent[1]

@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import orjson
 import pytest
@@ -64,18 +65,30 @@ def test_the_api_key_never_appears_in_the_logs(client: TestClient) -> None:
     assert all(line["path"] == "/predict" for line in access_lines(logs))  # no query string
 
 
-@pytest.fixture
-def json_logs() -> Iterator[io.StringIO]:
-    """configure_logging(json=True) into a buffer; the previous logging set-up is restored after."""
+@contextmanager
+def logging_into(stream: io.StringIO | None, json: bool, level: str = "INFO") -> Iterator[None]:
+    """configure_logging into ``stream`` (stderr when None); the previous set-up is restored after."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
     saved_config = structlog.get_config()
+    try:
+        if stream is None:
+            configure_logging(json=json, level=level)
+        else:
+            configure_logging(json=json, level=level, stream=stream)
+        yield
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        structlog.configure(**saved_config)
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """configure_logging(json=True) into a buffer; the previous logging set-up is restored after."""
     stream = io.StringIO()
-    configure_logging(json=True, level="INFO", stream=stream)
-    yield stream
-    root.handlers[:] = saved_handlers
-    root.setLevel(saved_level)
-    structlog.configure(**saved_config)
+    with logging_into(stream, json=True):
+        yield stream
 
 
 def lines_of(stream: io.StringIO) -> list[dict[str, object]]:
@@ -118,18 +131,10 @@ def test_json_logs_below_the_level_are_dropped(json_logs: io.StringIO) -> None:
 
 
 def test_the_console_renderer_is_used_in_development() -> None:
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    saved_config = structlog.get_config()
     stream = io.StringIO()
-    try:
-        configure_logging(json=False, level="INFO", stream=stream)
+    with logging_into(stream, json=False):
         configure_logging(json=False, level="INFO", stream=stream)  # twice: still one handler
         logging.getLogger("predictor.test").info("hello", extra={"rows": 3})
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        structlog.configure(**saved_config)
 
     (line,) = stream.getvalue().splitlines()
     assert "hello" in line
@@ -174,18 +179,10 @@ def test_a_domain_log_during_a_request_carries_its_request_id(json_logs: io.Stri
 
 
 def test_our_events_go_to_whatever_stderr_is_when_they_are_logged(capsys: pytest.CaptureFixture[str]) -> None:
-    saved_config = structlog.get_config()
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    try:
-        configure_logging(json=True, level="WARNING")
+    with logging_into(None, json=True, level="WARNING"):
         log = structlog.get_logger("predictor.test")
         log.info("below the level")
         log.warning("kept", rows=2)
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        structlog.configure(**saved_config)
     (line,) = capsys.readouterr().err.splitlines()
     assert orjson.loads(line) | {"timestamp": None} == {
         "event": "kept",
@@ -214,18 +211,10 @@ print(access.hasHandlers(), repr(out.getvalue()))
 
 @pytest.mark.parametrize("json", [True, False])
 def test_a_500s_traceback_is_logged_without_frame_locals_or_the_key(json: bool) -> None:
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    saved_config = structlog.get_config()
     stream = io.StringIO()
-    try:
-        configure_logging(json=json, level="DEBUG", stream=stream)
+    with logging_into(stream, json=json, level="DEBUG"):
         for client in failing_client(RuntimeError("boom")):
             response = client.post("/predict", json={"instances": [row()]}, headers=AUTH)
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        structlog.configure(**saved_config)
 
     assert response.status_code == 500
     logged = stream.getvalue()

@@ -21,12 +21,12 @@ from predictor.entrypoints.http.middleware import (
     BodyLimitMiddleware,
     CatchAllMiddleware,
     RequestContextMiddleware,
-    SecurityHeadersMiddleware,
 )
 from predictor.entrypoints.http.openapi import DocumentedApp
 from predictor.entrypoints.http.routes import explain, health, invocations, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_routes
 from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_admin_keyring, load_keyring
+from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
 
 DESCRIPTION = (
     "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "

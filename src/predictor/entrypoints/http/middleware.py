@@ -1,5 +1,5 @@
-"""Pure ASGI middleware: request id and access log, security headers and HTTPS, body-size
-limit, the last-resort 500.
+"""Pure ASGI middleware: request id and access log, body-size limit, the last-resort 500
+(security headers and HTTPS: ``transport_security.py``).
 
 Pure ASGI rather than ``BaseHTTPMiddleware``: no extra task per request, and the body
 stays a stream, so the size limit counts bytes as they arrive.
@@ -20,12 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from predictor.domain.errors import PayloadTooLarge
 from predictor.domain.lifecycle import ModelSlot
 from predictor.domain.telemetry import RequestMetrics
-from predictor.entrypoints.http.errors import (
-    HTTPS_REQUIRED,
-    PAYLOAD_TOO_LARGE,
-    internal_error_response,
-    problem_response,
-)
+from predictor.entrypoints.http.errors import PAYLOAD_TOO_LARGE, internal_error_response, problem_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
 MODEL_VERSION_HEADER = "X-Model-Version"
@@ -54,6 +49,14 @@ def _route(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
+
+
+def response_headers(message: Message) -> list[tuple[bytes, bytes]]:
+    """The raw (name, value) pairs of an ``http.response.start`` message, as a list to extend."""
+    headers = message.setdefault("headers", [])
+    if not isinstance(headers, list):
+        headers = message["headers"] = list(headers)
+    return headers
 
 
 def _header(scope: Scope, key: bytes) -> str | None:
@@ -99,10 +102,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # Raw (name, value) pairs: the response's own names are lower-case bytes.
-                headers = message.setdefault("headers", [])
-                if not isinstance(headers, list):
-                    headers = message["headers"] = list(headers)
+                headers = response_headers(message)  # the response's own names are lower-case bytes
                 headers.append((_REQUEST_ID_KEY, request_id.encode("latin-1")))
                 # The version only to a caller with a key: an open route names no model.
                 served = self.slot.peek()
@@ -137,62 +137,6 @@ class RequestContextMiddleware:
                     or (served.version.version if served is not None else None),
                     key_id=state.get("key_id"),
                 )
-
-
-def security_headers(hsts: bool) -> list[tuple[bytes, bytes]]:
-    """The headers every response carries unless it set its own (the docs pages set their CSP
-    and the docs assets their caching): nothing cached, sniffed, framed or referred."""
-    headers = [
-        (b"cache-control", b"no-store"),
-        (b"x-content-type-options", b"nosniff"),
-        (b"x-frame-options", b"DENY"),
-        (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
-        (b"referrer-policy", b"no-referrer"),
-    ]
-    if hsts:
-        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-    return headers
-
-
-class SecurityHeadersMiddleware:
-    """Adds ``security_headers`` to every response; with ``require_https``, refuses plain HTTP
-    (403 ``https-required``) on every route but the health checks, which load balancers make
-    over plain HTTP. The scheme is the connection's, or a trusted proxy's X-Forwarded-Proto."""
-
-    def __init__(self, app: ASGIApp, hsts: bool, require_https: bool, open_prefixes: tuple[str, ...]) -> None:
-        self.app = app
-        self._headers = security_headers(hsts)
-        self._require_https = require_https
-        self._open_prefixes = open_prefixes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                if not isinstance(headers, list):
-                    headers = message["headers"] = list(headers)
-                present = {name.lower() for name, _ in headers}
-                headers.extend(header for header in self._headers if header[0] not in present)
-            await send(message)
-
-        if (
-            self._require_https
-            and scope.get("scheme") != "https"
-            and not scope["path"].startswith(self._open_prefixes)
-        ):
-            response = problem_response(
-                HTTPS_REQUIRED,
-                "this service answers over HTTPS only; send the request to its https:// address",
-                instance=scope["path"],
-                request_id=request_state(scope).get("request_id"),
-            )
-            await response(scope, receive, send_with_headers)
-            return
-        await self.app(scope, receive, send_with_headers)
 
 
 class BodyLimitMiddleware:
