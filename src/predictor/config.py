@@ -2,7 +2,8 @@
 
 Environment variables are read here, by name (case-insensitively), and validated by pydantic
 as plain strings, which it converts to each field's type (booleans accept true/false, 1/0,
-yes/no, on/off). pydantic-settings did the same, but cost a serving process ~50 ms at start.
+yes/no, on/off). pydantic-settings did the same, at a cost to a serving process's start
+measured in docs/performance.md.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ bound by the HTTP middleware. Logs go to stderr: stdout belongs to the CLI's out
 
 Our own events (the access line of every request among them) take a shorter road: filtered
 by level where they are logged, rendered by structlog and written as one line, without a
-stdlib ``LogRecord`` and handler in between. Through the standard library the access line
-cost ~200 µs of a ~600 µs request; this way ~40 µs (docs/performance.md).
+stdlib ``LogRecord`` and handler in between: through the standard library the access line was
+a third of a small request's time (docs/performance.md has the figures).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 # uvicorn's own access line repeats ours, and would log query strings (where a careless client
 # may have put an API key); its other loggers are routed through ours. Silenced with no handler
 # at all: uvicorn builds its access record for every response when the logger has a handler,
-# even a NullHandler (3-4 % of a worker's time under load, py-spy; docs/performance.md).
+# even a NullHandler (measured under load with py-spy; docs/performance.md).
 _SILENCED = ("uvicorn.access",)
 _ROUTED = ("uvicorn", "uvicorn.error")
 

@@ -3,7 +3,7 @@
 Importing FastAPI, pydantic and numpy and building the app create a few hundred thousand
 objects that live as long as the process; the collector, triggered by allocation counts,
 walks them several times during start-up and finds no garbage. Turning it off while the
-process starts cut about 8 % of ``predictor serve``'s start (see docs/performance.md).
+process starts shortens ``predictor serve``'s start (figures in docs/performance.md).
 ``gc.freeze`` then moves those objects out of the collector's way for good, so later
 collections (on the request path) do not walk them either.
 """

@@ -30,8 +30,8 @@ class XGBoostModel(ServableModel):
 
     Two handles on the same trees: a single-threaded one for small batches (the common
     request), loaded with the model, and one using every core XGBoost sees for large
-    batches, loaded from the same bytes on the first large batch (a 200-tree model takes
-    ~12 ms to load, which a service's start-up need not wait for).
+    batches, loaded from the same bytes on the first large batch (a second load that a
+    service's start-up need not wait for).
     """
 
     def __init__(self, manifest: ModelManifest, raw: bytes) -> None:

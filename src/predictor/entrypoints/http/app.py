@@ -65,7 +65,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         redoc_url=None,
         openapi_url=None,
         lifespan=model_loading_lifespan(container, load_backoff or Backoff()),
-        # FastAPI's native OpenTelemetry asked the global providers on every request (~10 µs);
+        # FastAPI's native OpenTelemetry asked the global providers on every request;
         # the service has its own access log and metrics (docs/api.md).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )

@@ -6,8 +6,8 @@ instructions (docs/performance.md). Under concurrent load, several requests are 
 each prepares its rows, then waits here. The first to arrive schedules the call for the next
 turn (``call_soon``, no timer), so the others ready in this turn join it; the rows are stacked,
 scored once, and each request gets its own slice back. Alone, a request waits for no timer and
-no other request, only for two turns of the loop (~25 µs here: 1-connection throughput 4 % lower,
-8 connections 35 % higher; docs/performance.md). A request whose client has gone meanwhile is
+no other request, only for two turns of the loop (what that costs alone and saves under load:
+docs/performance.md). A request whose client has gone meanwhile is
 left out of the answers; the others are not held up by it.
 
 Scores do not depend on the batch a row is scored in (each row's trees are summed on their own;

@@ -3,7 +3,7 @@
 A one-row prediction spends most of its time outside the model: in FastAPI's per-request
 telemetry check, Starlette's error and exception middleware, the router trying each route's
 pattern, FastAPI's dependency solving for the ``Request`` argument and its endpoint wrapper
-(~25 % of a one-row ``/predict`` in process, docs/performance.md). The routes declared with
+(a quarter of a one-row ``/predict`` in process, docs/performance.md). The routes declared with
 ``direct=True`` take the request only (and their path parameters) and check the API key in
 their own body, so nothing of that layer is needed: ``DirectRoutes`` calls their endpoint
 straight from the middleware stack, inside the request-id, CORS, body-limit and catch-all

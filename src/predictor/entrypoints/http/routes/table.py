@@ -2,7 +2,7 @@
 
 FastAPI prepares a route (parameter models, validators) when it is declared, and prepares it
 again for every router that includes it; an ``APIRouter`` included in the app meant every
-route was prepared twice (~2 ms each here, at start-up). A ``RouteTable`` only records the
+route was prepared twice at start-up. A ``RouteTable`` only records the
 declarations, with the same arguments as ``APIRouter.get`` / ``post``; ``add_to`` declares them
 on the app, once. ``direct=True`` marks a prediction route that ``DirectRoutes`` answers without
 FastAPI's routing layer (``direct.py``); ``add_to`` returns those. ``head=True`` on a GET lets
