@@ -72,8 +72,8 @@ def cases(model: str, columns: list[str], rows: list[list[float]]) -> list[Case]
     ).encode()
     flat = [v for row in rows[:10] for v in row]
     tensor = {"name": "input-0", "shape": [10, len(columns)], "data": flat}
-    # An object where the datatype's name belongs: a TypeError in the V2 reader, a 500 in both
-    # trees when this was written (a fix was under way).
+    # An object where the datatype's name belongs: a TypeError in the V2 reader before, a 500 (a
+    # 400 since 673e533).
     broken_v2 = json.dumps({"inputs": [tensor | {"datatype": {}}]}).encode()
     # A lone surrogate as a feature name: a 500 before (the 400 naming it could not be rendered), a
     # 400 after.
@@ -82,7 +82,7 @@ def cases(model: str, columns: list[str], rows: list[list[float]]) -> list[Case]
         Case("no heavy load", "/predict", None),
         Case(f"1,000,000 empty rows ({len(empty) / 1e6:.1f} MB) at /predict", "/predict", empty),
         Case(f"{count:,} valid rows ({len(valid) / 1e6:.1f} MB) at /predict", "/predict", valid),
-        Case("V2 `datatype` an object (10 rows), a 500", f"/v2/models/{model}/infer", broken_v2),
+        Case("V2 `datatype` an object (10 rows), a 500 before", f"/v2/models/{model}/infer", broken_v2),
         Case("lone-surrogate key, a 500 before", "/predict", surrogate),
     ]
 
