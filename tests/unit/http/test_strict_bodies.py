@@ -60,6 +60,7 @@ def test_a_lone_surrogate_is_a_400_naming_where_it_is(
         ("/predict", '{"instances": [], "instances": [{"x1": 1, "x2": 0, "colour": "red"}]}', "instances"),
         ("/invocations", '{"dataframe_records": [{"colour": "red", "colour": "blue"}]}', "colour"),
         ("/v2/models/demo/infer", '{"inputs": [{"name": "x1", "name": "x2"}]}', "name"),
+        ("/v2/models/demo/infer", '{"inputs": [{"name": "x1", "parameters": {"a": 1, "a": 2}}]}', "a"),
     ],
 )
 def test_a_key_given_twice_is_a_400_naming_it(client: TestClient, path: str, text: str, key: str) -> None:

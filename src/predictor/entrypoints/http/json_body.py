@@ -4,8 +4,9 @@ orjson reads a well-formed body; what it refuses goes through the standard libra
 reads the NaN / Infinity tokens and integers beyond 64 bits (so the row encoder can name the
 row and field at fault) and also lone surrogates (``"\\ud800"``), which are refused here with
 their location. orjson keeps the last of a key given twice in one object; a body whose colons
-outnumber the keys orjson kept (a colon inside a string, or a key given twice) is read again
-by the standard library, which names a repeated key.
+outnumber the keys counted in what orjson kept (a colon inside a string, a key given twice, or
+keys deeper than rows keep theirs) is read again by the standard library, which names a
+repeated key.
 """
 
 from __future__ import annotations
@@ -75,15 +76,17 @@ def _refuse_lone_surrogates(document: object) -> None:
 
 
 def _keys(document: object) -> int:
-    """How many keys the objects of ``document`` hold, all levels together."""
-    count, stack = 0, [document]
-    while stack:
-        value = stack.pop()
+    """The keys of the top object and of the objects it holds directly or in a list: where
+    request bodies keep theirs (rows, tensors, options). Deeper keys are not counted, so a body
+    with any makes ``decode_json`` look again, exactly."""
+    if not isinstance(document, dict):
+        return 0
+    count = len(document)
+    for value in document.values():
         if isinstance(value, dict):
             count += len(value)
-            stack.extend(item for item in value.values() if isinstance(item, dict | list))
         elif isinstance(value, list):
-            stack.extend(item for item in value if isinstance(item, dict | list))
+            count += sum(len(item) for item in value if isinstance(item, dict))
     return count
 
 
