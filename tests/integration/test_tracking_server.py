@@ -42,7 +42,7 @@ from predictor.container import build_container
 from predictor.entrypoints.http.app import create_app
 
 with TestClient(create_app(build_container(load_settings(model_dir=sys.argv[1])))) as client:
-    ready = client.get("/health/ready")
+    ready = client.get("/health/ready", headers={"X-API-Key": sys.argv[2]})
 print(json.dumps({"ready": ready.status_code, "version": ready.headers.get("X-Model-Version"),
                   "mlflow": sorted(m for m in sys.modules if m.split(".")[0] == "mlflow")}))
 """
@@ -224,7 +224,7 @@ def test_an_export_serves_without_any_registry_or_mlflow(store: Store, tmp_path:
     assert [v["version"] for v in versions.json()["versions"]] == [served]
 
     checked = subprocess.run(
-        [sys.executable, "-c", NO_MLFLOW, str(target)],
+        [sys.executable, "-c", NO_MLFLOW, str(target), API_KEY],
         env=bare,
         cwd=tmp_path,
         capture_output=True,
