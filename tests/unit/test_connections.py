@@ -21,7 +21,8 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from predictor.config import load_settings
-from predictor.entrypoints.http.connections import ConnectionGuard, ConnectionLimits, Refusals
+from predictor.entrypoints.http.connection_log import Refusals
+from predictor.entrypoints.http.connections import ConnectionGuard, ConnectionLimits
 from predictor.entrypoints.http.server import raise_file_limit, uvicorn_config
 
 LOOPS = pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])

@@ -23,28 +23,22 @@ one read arms none. Closes and refusals are counted by reason and logged without
 from __future__ import annotations
 
 import asyncio
-import os
-from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import orjson
-import structlog
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from predictor.config import Settings
-from predictor.entrypoints.http.errors import PROBLEM_MEDIA_TYPE, ProblemType
-
-LOGGER = "predictor.connections"
-# After a close or refusal is logged, the ones that follow are summed into one line this often.
-LOG_INTERVAL_S = 5.0
-
-REQUEST_TIMEOUT = ProblemType(408, "request-timeout", "Request timeout")
-TOO_MANY_CONNECTIONS = ProblemType(503, "too-many-connections", "Too many connections")
-
-Reason = Literal["header_timeout", "body_timeout", "evicted_at_cap", "refused_at_cap"]
+from predictor.entrypoints.http.connection_log import LOG_INTERVAL_S, Refusals
+from predictor.entrypoints.http.errors import (
+    PROBLEM_MEDIA_TYPE,
+    REQUEST_TIMEOUT,
+    TOO_MANY_CONNECTIONS,
+    ProblemType,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,43 +56,6 @@ class ConnectionLimits:
             keep_alive_timeout_s=settings.keep_alive_timeout_s,
             max_connections=settings.max_connections,
         )
-
-
-class Refusals:
-    """Connections closed or refused, counted by reason since start (``totals``). The first is
-    logged at once; those that follow within ``interval_s`` go into one line at its end, and so
-    on while they keep coming. Counts are per process: each line names its ``pid``."""
-
-    def __init__(self, interval_s: float = LOG_INTERVAL_S) -> None:
-        self.interval_s = interval_s
-        self.totals: Counter[str] = Counter()
-        self._since_logged: Counter[str] = Counter()
-        self._summary: asyncio.TimerHandle | None = None
-
-    def record(self, reason: Reason, client: tuple[str, int] | None, loop: asyncio.AbstractEventLoop) -> None:
-        self.totals[reason] += 1
-        if self._summary is not None:
-            self._since_logged[reason] += 1
-            return
-        peer = f"{client[0]}:{client[1]}" if client else None
-        structlog.get_logger(LOGGER).warning(
-            "connection closed", reason=reason, client=peer, totals=dict(self.totals), pid=os.getpid()
-        )
-        self._summary = loop.call_later(self.interval_s, self._log_summary, loop)
-
-    def _log_summary(self, loop: asyncio.AbstractEventLoop) -> None:
-        if not self._since_logged:
-            self._summary = None
-            return
-        structlog.get_logger(LOGGER).warning(
-            "connections closed",
-            counts=dict(self._since_logged),
-            in_last_s=self.interval_s,
-            totals=dict(self.totals),
-            pid=os.getpid(),
-        )
-        self._since_logged.clear()
-        self._summary = loop.call_later(self.interval_s, self._log_summary, loop)
 
 
 class Evictable(Protocol):

@@ -55,6 +55,7 @@ HTTPS_REQUIRED = ProblemType(403, "https-required", "HTTPS required")
 MODEL_NOT_FOUND = ProblemType(404, "model-not-found", "Model not found")
 NOT_FOUND = ProblemType(404, "not-found", "Not found")
 METHOD_NOT_ALLOWED = ProblemType(405, "method-not-allowed", "Method not allowed")
+REQUEST_TIMEOUT = ProblemType(408, "request-timeout", "Request timeout")  # the connection guard's
 MODEL_REFUSED = ProblemType(409, "model-refused", "Model version refused")
 NO_EARLIER_VERSION = ProblemType(409, "no-earlier-version", "No earlier version")
 PAYLOAD_TOO_LARGE = ProblemType(413, "payload-too-large", "Payload too large")
@@ -62,6 +63,7 @@ UNSUPPORTED_MEDIA_TYPE = ProblemType(415, "unsupported-media-type", "Unsupported
 TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests")
 INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error")
 MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable")
+TOO_MANY_CONNECTIONS = ProblemType(503, "too-many-connections", "Too many connections")  # likewise
 
 # The one table: domain error class -> problem type. Looked up along the exception's MRO.
 DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
