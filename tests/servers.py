@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -13,6 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from predictor.config import load_settings
+from predictor.container import build_container
+from predictor.domain.model import ModelRef
+from predictor.domain.training import TrainingRequest
 
 PREDICTOR = [sys.executable, "-m", "predictor"]
 
@@ -41,6 +47,22 @@ def local_env(workdir: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def export_breast_cancer(work: Path, **training: object) -> Path:
+    """Train demo@production on Breast Cancer in a SQLite store under ``work`` and export it to
+    ``work / "exported"``, in process; ``training``: more ``TrainingRequest`` fields."""
+    settings = load_settings(
+        mlflow_tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
+        artifact_root=str(work / "mlartifacts"),
+        cache_dir=work / "cache",
+    )
+    container = build_container(settings)
+    request = TrainingRequest(dataset="breast-cancer", register_as="demo", promote_to="production")
+    container.train_model()(dataclasses.replace(request, **training))
+    target = work / "exported"
+    container.export_model()(ModelRef("demo", alias="production"), target)
+    return target
 
 
 def run_cli(

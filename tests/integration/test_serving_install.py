@@ -21,11 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from predictor.config import load_settings
-from predictor.container import build_container
-from predictor.domain.model import ModelRef
-from predictor.domain.training import TrainingRequest
-from tests.servers import clean_env, free_port, wait_ready
+from tests.servers import clean_env, export_breast_cancer, free_port, wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -72,19 +68,7 @@ def _uv() -> str:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("export")
-    settings = load_settings(
-        mlflow_tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
-        artifact_root=str(work / "mlartifacts"),
-        cache_dir=work / "cache",
-    )
-    container = build_container(settings)
-    container.train_model()(
-        TrainingRequest(dataset="breast-cancer", register_as="demo", promote_to="production", seed=3)
-    )
-    target = work / "exported"
-    container.export_model()(ModelRef("demo", alias="production"), target)
-    return target
+    return export_breast_cancer(tmp_path_factory.mktemp("export"), seed=3)
 
 
 @pytest.fixture(scope="module")

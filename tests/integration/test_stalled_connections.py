@@ -26,11 +26,7 @@ import httpx
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from predictor.config import load_settings
-from predictor.container import build_container
-from predictor.domain.model import ModelRef
-from predictor.domain.training import TrainingRequest
-from tests.servers import free_port, local_env, running
+from tests.servers import export_breast_cancer, free_port, local_env, running
 
 pytestmark = pytest.mark.integration
 
@@ -59,18 +55,7 @@ def soft_file_limit(limit: int) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("export")
-    settings = load_settings(
-        mlflow_tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
-        artifact_root=str(work / "mlartifacts"),
-        cache_dir=work / "cache",
-    )
-    container = build_container(settings)
-    container.train_model()(
-        TrainingRequest(dataset="breast-cancer", register_as="demo", promote_to="production", plots=False)
-    )
-    container.export_model()(ModelRef("demo", alias="production"), work / "exported")
-    return work / "exported"
+    return export_breast_cancer(tmp_path_factory.mktemp("export"), plots=False)
 
 
 @dataclass(frozen=True)
