@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -49,7 +50,7 @@ def local_env(workdir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def export_breast_cancer(work: Path, **training: object) -> Path:
+def export_breast_cancer(work: Path, **training: Any) -> Path:
     """Train demo@production on Breast Cancer in a SQLite store under ``work`` and export it to
     ``work / "exported"``, in process; ``training``: more ``TrainingRequest`` fields."""
     settings = load_settings(
