@@ -21,7 +21,8 @@ from predictor.domain.lifecycle import ServedModel
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.prediction import PredictionResult
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
-from predictor.entrypoints.http.protocol import invalid, kind
+from predictor.entrypoints.http.json_body import invalid
+from predictor.entrypoints.http.protocol import kind
 
 NUMERIC = frozenset(
     {"UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64"}

@@ -18,7 +18,8 @@ import orjson
 from predictor.domain.errors import FieldError, InvalidInput
 
 
-def _invalid(message: str, field: str | None = None) -> InvalidInput:
+def invalid(message: str, field: str | None = None) -> InvalidInput:
+    """One request-level error, its message also the summary."""
     return InvalidInput([FieldError(None, field, message)], summary=message if field is None else None)
 
 
@@ -29,7 +30,7 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise _invalid("is given more than once in the same object; send each key once", _shown(key))
+            raise invalid("is given more than once in the same object; send each key once", _shown(key))
         seen.add(key)
     raise AssertionError("a shorter dict has a repeated key")  # pragma: no cover
 
@@ -43,11 +44,11 @@ def _standard_library(body: bytes, hint: str, strict_error: str) -> object:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise _invalid(f"the body is not UTF-8 text; {hint}") from None
+        raise invalid(f"the body is not UTF-8 text; {hint}") from None
     try:
         return json.loads(text, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError):
-        raise _invalid(f"the body is not valid JSON ({strict_error}); {hint}") from None
+        raise invalid(f"the body is not valid JSON ({strict_error}); {hint}") from None
 
 
 def _is_text(value: str) -> bool:
@@ -64,12 +65,12 @@ def _refuse_lone_surrogates(document: object) -> None:
     while stack:
         value, where = stack.pop()
         if isinstance(value, str) and not _is_text(value):
-            raise _invalid("is not valid Unicode text: it holds a lone surrogate", where or None)
+            raise invalid("is not valid Unicode text: it holds a lone surrogate", where or None)
         if isinstance(value, dict):
             for key, item in value.items():
                 inner = f"{where}.{_shown(key)}" if where else _shown(key)
                 if not _is_text(key):
-                    raise _invalid("is a key that is not valid Unicode text (a lone surrogate)", inner)
+                    raise invalid("is a key that is not valid Unicode text (a lone surrogate)", inner)
                 stack.append((item, inner))
         elif isinstance(value, list):
             stack.extend((item, f"{where}[{i}]") for i, item in enumerate(value))

@@ -21,7 +21,8 @@ from predictor.domain.options import Output
 from predictor.domain.prediction import PredictionResult
 from predictor.domain.schema import TaskType
 from predictor.domain.values import ValueFormat
-from predictor.entrypoints.http.protocol import decode_object, invalid, kind
+from predictor.entrypoints.http.json_body import invalid
+from predictor.entrypoints.http.protocol import decode_object, kind
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 PARAMS = "params"

@@ -12,11 +12,10 @@ import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
 from predictor.domain.prediction import PredictionResult
 from predictor.entrypoints.http.dependencies import container_of, model_calls_of
-from predictor.entrypoints.http.json_body import decode_json
+from predictor.entrypoints.http.json_body import decode_json, invalid
 
 # Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
 # bigger batches go to a thread so they do not hold up other requests.
@@ -34,11 +33,6 @@ T = TypeVar("T")
 def kind(value: object) -> str:
     kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
     return kinds.get(type(value), "a number")
-
-
-def invalid(message: str, field: str | None = None) -> InvalidInput:
-    """One request-level error, its message also the summary."""
-    return InvalidInput([FieldError(None, field, message)], summary=message if field is None else None)
 
 
 def decode_object(body: bytes, hint: str) -> dict[str, object]:

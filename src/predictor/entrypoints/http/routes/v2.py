@@ -17,8 +17,9 @@ from predictor.domain.errors import ModelNotFound, ModelUnavailable
 from predictor.domain.lifecycle import ServedModel
 from predictor.entrypoints.http import inference_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep, container_of
+from predictor.entrypoints.http.json_body import invalid
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import decode_object, invalid, parsed_body, predict_rows
+from predictor.entrypoints.http.protocol import decode_object, parsed_body, predict_rows
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
