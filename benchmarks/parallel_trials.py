@@ -17,7 +17,7 @@ import argparse
 import time
 
 from predictor.domain.search import TuningBudget, is_maximized
-from predictor.domain.training import TrainingRequest
+from predictor.services.training.pipeline import TrainingRequest
 from train_bench import COMPARE_SEEDS, DATASETS, in_memory_trainer  # benchmarks/ is on the path
 
 LAYOUTS = (2, 1)

@@ -19,7 +19,7 @@ import optuna
 
 from predictor.adapters.optuna.tuner import OptunaTuner, median_pruner, patient_median_pruner
 from predictor.domain.search import TrialState, TuningBudget
-from predictor.domain.training import TrainingRequest
+from predictor.services.training.pipeline import TrainingRequest
 from train_bench import in_memory_trainer  # the benchmarks' folder is the script's path
 from tuning_metric import print_header, print_means, print_wins, study_arguments
 

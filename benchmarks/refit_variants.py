@@ -25,17 +25,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from predictor.adapters.datasets import LocalDatasetSource
+from predictor.adapters.sklearn.datasets import LocalDatasetSource
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
-from predictor.domain.data_checks import check_table
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.metrics import evaluate
 from predictor.domain.ports import Matrix, Scores
-from predictor.domain.preparation import PreparedData, prepare_data
 from predictor.domain.preprocessing import PreprocessingSettings
 from predictor.domain.search import TuningBudget
-from predictor.domain.training import TrainingRequest
-from predictor.domain.tuning import CV_FOLDS, tuning_folds
+from predictor.services.training.data_checks import check_table
+from predictor.services.training.metrics import evaluate
+from predictor.services.training.pipeline import TrainingRequest
+from predictor.services.training.preparation import PreparedData, prepare_data
+from predictor.services.training.tuning import CV_FOLDS, tuning_folds
 from train_bench import in_memory_trainer  # the benchmarks' folder is the script's path
 from tuning_metric import print_header, print_means, print_wins, study_arguments
 

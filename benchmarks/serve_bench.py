@@ -81,7 +81,7 @@ def build_model(work: Path) -> tuple[str, Path, list[str], list[list[float]]]:
     the feature names and the data set's rows."""
     from predictor.config import load_settings
     from predictor.container import build_container
-    from predictor.domain.training import TrainingRequest
+    from predictor.services.training.pipeline import TrainingRequest
 
     tracking_uri = f"sqlite:///{work / 'mlflow.db'}"
     settings = load_settings(

@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from predictor.adapters.datasets import LocalDatasetSource
+from predictor.adapters.matplotlib.plots import MatplotlibReportRenderer
 from predictor.adapters.memory import InMemoryExperimentTracker, InMemoryModelRegistry
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 from predictor.adapters.optuna.tuner import OptunaTuner
-from predictor.adapters.plots import MatplotlibReportRenderer
+from predictor.adapters.sklearn.datasets import LocalDatasetSource
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.search import TrialState, TuningBudget
-from predictor.domain.training import TrainingOutcome, TrainingRequest, TrainModel
-from predictor.domain.tuning import CV_FOLDS
+from predictor.services.training.pipeline import TrainingOutcome, TrainingRequest, TrainModel
+from predictor.services.training.tuning import CV_FOLDS
 
 DATASETS = ("breast-cancer", "wine", "diabetes")
 GOAL = 0.98

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from predictor.domain.search import TuningBudget
-from predictor.domain.training import TrainingRequest
+from predictor.services.training.pipeline import TrainingRequest
 from train_bench import in_memory_trainer  # the benchmarks' folder is the script's path
 
 VARIANTS: dict[str, tuple[dict[str, Any], int]] = {

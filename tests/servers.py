@@ -19,7 +19,7 @@ import httpx
 from predictor.config import load_settings
 from predictor.container import build_container
 from predictor.domain.model import ModelRef
-from predictor.domain.training import TrainingRequest
+from predictor.services.training.pipeline import TrainingRequest
 
 PREDICTOR = [sys.executable, "-m", "predictor"]
 

@@ -14,19 +14,17 @@ from dependency_injector import containers, providers
 
 from predictor.adapters import memory
 from predictor.config import Settings
-from predictor.domain.catalog import DescribeModel, ListModels
-from predictor.domain.explanation import ExplainPrediction
 from predictor.domain.exported import ExportRecord
-from predictor.domain.lifecycle import LoadExportedModel, LoadModel, ModelSlot
 from predictor.domain.model import ModelRef
-from predictor.domain.prediction import MakePrediction
-from predictor.domain.promotion import PromoteModel, RollbackModel
-from predictor.domain.reload import RefreshModel
-from predictor.domain.telemetry import RequestMetrics
+from predictor.services.registry.catalog import DescribeModel, ListModels
+from predictor.services.registry.promotion import PromoteModel, RollbackModel
+from predictor.services.serving.explanation import ExplainPrediction
+from predictor.services.serving.loading import LoadExportedModel, LoadModel, ModelSlot
+from predictor.services.serving.prediction import MakePrediction
+from predictor.services.serving.refresh import RefreshModel
+from predictor.services.serving.telemetry import RequestMetrics
 
 if TYPE_CHECKING:
-    from predictor.domain.batch import PredictTable
-    from predictor.domain.export import ExportModel
     from predictor.domain.ports import (
         Alerter,
         DatasetSource,
@@ -41,31 +39,33 @@ if TYPE_CHECKING:
         TableFiles,
         Tuner,
     )
-    from predictor.domain.training import TrainModel
+    from predictor.services.registry.export import ExportModel
+    from predictor.services.serving.batch_scoring import PredictTable
+    from predictor.services.training.pipeline import TrainModel
 
 
 # The training and batch use cases are imported when first built, so a serving process does
 # not import the training side of the domain.
 def _train_model(**dependencies: Any) -> TrainModel:
-    from predictor.domain.training import TrainModel
+    from predictor.services.training.pipeline import TrainModel
 
     return TrainModel(**dependencies)
 
 
 def _predict_table(**dependencies: Any) -> PredictTable:
-    from predictor.domain.batch import PredictTable
+    from predictor.services.serving.batch_scoring import PredictTable
 
     return PredictTable(**dependencies)
 
 
 def _export_model(**dependencies: Any) -> ExportModel:
-    from predictor.domain.export import ExportModel
+    from predictor.services.registry.export import ExportModel
 
     return ExportModel(**dependencies)
 
 
 def _exported_registry(model_dir: Path) -> ModelRegistry:
-    from predictor.adapters.exported import ExportedModelRegistry
+    from predictor.adapters.files.exported import ExportedModelRegistry
 
     return ExportedModelRegistry(model_dir)
 
@@ -110,37 +110,37 @@ def _optuna_tuner() -> Tuner:
 
 
 def _matplotlib_renderer() -> ReportRenderer:
-    from predictor.adapters.plots import MatplotlibReportRenderer
+    from predictor.adapters.matplotlib.plots import MatplotlibReportRenderer
 
     return MatplotlibReportRenderer()
 
 
 def _datasets() -> DatasetSource:
-    from predictor.adapters.datasets import LocalDatasetSource
+    from predictor.adapters.sklearn.datasets import LocalDatasetSource
 
     return LocalDatasetSource()
 
 
 def _local_cache(root: Path) -> ModelCache:
-    from predictor.adapters.cache import LocalModelCache
+    from predictor.adapters.files.cache import LocalModelCache
 
     return LocalModelCache(root)
 
 
 def _arrow_tables() -> TableFiles:
-    from predictor.adapters.arrow import ArrowTableFiles
+    from predictor.adapters.files.arrow import ArrowTableFiles
 
     return ArrowTableFiles()
 
 
 def _secret_store(settings: Settings) -> SecretStore:
-    from predictor.adapters.secrets import EnvironmentSecretStore
+    from predictor.adapters.environment.secrets import EnvironmentSecretStore
 
     return EnvironmentSecretStore()
 
 
 def _log_alerter() -> Alerter:
-    from predictor.adapters.alerts import LogAlerter
+    from predictor.adapters.logs.alerts import LogAlerter
 
     return LogAlerter()
 
@@ -153,7 +153,7 @@ def served_ref(settings: Settings) -> ModelRef:
 
 
 def _metrics_sink(settings: Settings) -> MetricsSink:
-    from predictor.adapters.metrics import EmfMetricsSink, NullMetricsSink
+    from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
 
     return EmfMetricsSink() if settings.metrics_sink == "emf" else NullMetricsSink()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from predictor.adapters.cache import LocalModelCache
+from predictor.adapters.files.cache import LocalModelCache
 from predictor.adapters.memory import InMemoryModelCache
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef, ModelVersion
@@ -177,7 +177,7 @@ def test_an_unreadable_last_good_record_is_ignored_with_a_warning(
     cache.remember(PRODUCTION, VERSION)
     (record,) = (tmp_path / "demo" / "last-good").glob("*.json")
     record.write_text('{"name": "demo", "vers')
-    with caplog.at_level(logging.WARNING, logger="predictor.adapters.cache"):
+    with caplog.at_level(logging.WARNING, logger="predictor.adapters.files.cache"):
         assert cache.last_good(PRODUCTION) is None
     assert "last-good" in caplog.text
 

@@ -35,7 +35,7 @@ from predictor.domain.ports import (
     ModelTrainer,
     TrainedModel,
 )
-from predictor.domain.training import build_schema, encode_columns, encode_target, split_indices
+from predictor.services.training.pipeline import build_schema, encode_columns, encode_target, split_indices
 
 
 @dataclass

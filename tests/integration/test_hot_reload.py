@@ -24,7 +24,7 @@ from sklearn.datasets import load_breast_cancer
 from predictor.adapters.memory import SystemClock
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.domain.model import ModelRef
-from predictor.domain.promotion import PromoteModel, RollbackModel
+from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from tests.servers import clean_env, free_port, run_cli, running, tracking_server
 
 pytestmark = pytest.mark.integration

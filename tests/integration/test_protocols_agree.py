@@ -23,7 +23,7 @@ import pytest
 import xgboost
 
 from predictor.adapters.memory import synthetic_table
-from predictor.domain.encoding import RowEncoder
+from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.schema import FeatureKind
 from tests.servers import free_port, local_env, run_cli, running

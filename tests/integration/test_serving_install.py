@@ -37,9 +37,9 @@ NOT_ON_THE_SERVING_PATH = (
     "xgboost",
     "scipy",
     "predictor.entrypoints.http.schemas",
-    "predictor.domain.training",
-    "predictor.domain.tuning",
-    "predictor.domain.batch",
+    "predictor.services.training.pipeline",
+    "predictor.services.training.tuning",
+    "predictor.services.serving.batch_scoring",
     "predictor.adapters.xgboost.trainer",
 )
 IMPORTED = """

@@ -16,7 +16,7 @@ from dependency_injector import providers
 from fastapi.testclient import TestClient
 from mlflow import MlflowClient
 
-from predictor.adapters.datasets import LocalDatasetSource
+from predictor.adapters.matplotlib.plots import MatplotlibReportRenderer
 from predictor.adapters.memory import (
     InMemoryDatasetSource,
     InMemoryExperimentTracker,
@@ -27,7 +27,7 @@ from predictor.adapters.memory import (
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 from predictor.adapters.optuna.tuner import PRUNER_PATIENCE_ROUNDS, OptunaTuner
-from predictor.adapters.plots import MatplotlibReportRenderer
+from predictor.adapters.sklearn.datasets import LocalDatasetSource
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.config import API_KEYS_SECRET, load_settings
@@ -35,10 +35,10 @@ from predictor.container import build_container
 from predictor.domain.model import ModelRef
 from predictor.domain.ports import DatasetSource
 from predictor.domain.search import TrialState, TuningBudget
-from predictor.domain.tabular import encode_columns
-from predictor.domain.training import TrainingOutcome, TrainingRequest, TrainModel
 from predictor.entrypoints.cli import cli
 from predictor.entrypoints.http.app import create_app
+from predictor.services.training.pipeline import TrainingOutcome, TrainingRequest, TrainModel
+from predictor.services.training.tabular import encode_columns
 from tests.messy import write_messy_csv
 
 pytestmark = pytest.mark.integration
@@ -103,7 +103,7 @@ def test_a_messy_csv_is_served_exactly_as_the_training_pipeline_predicts(
         {"age": 20.0, "income": 12.0, "colour": "red", "city": "Lima", "constant": 1.0},
     ]
     with (
-        caplog.at_level(logging.INFO, logger="predictor.domain.prediction"),
+        caplog.at_level(logging.INFO, logger="predictor.services.serving.prediction"),
         TestClient(create_app(container)) as client,
     ):
         response = client.post("/predict", json={"instances": rows}, headers={"X-API-Key": API_KEY})

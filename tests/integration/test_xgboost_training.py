@@ -20,20 +20,20 @@ import xgboost
 from mlflow import MlflowClient
 from mlflow.models import Model
 
-from predictor.adapters.cache import LocalModelCache
-from predictor.adapters.datasets import LocalDatasetSource
+from predictor.adapters.files.cache import LocalModelCache
 from predictor.adapters.memory import InMemoryDatasetSource, synthetic_table
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
+from predictor.adapters.sklearn.datasets import LocalDatasetSource
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
-from predictor.domain.data import Table
-from predictor.domain.encoding import RowEncoder
-from predictor.domain.lifecycle import LoadModel, ModelSlot
+from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.model import ModelRef
 from predictor.domain.ports import DatasetSource
 from predictor.domain.schema import FeatureKind
-from predictor.domain.training import TrainingOutcome, TrainingRequest, TrainModel, encode_columns
+from predictor.domain.table import Table
+from predictor.services.serving.loading import LoadModel, ModelSlot
+from predictor.services.training.pipeline import TrainingOutcome, TrainingRequest, TrainModel, encode_columns
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from predictor.config import load_settings
 from predictor.container import Container, build_container
 from predictor.domain.model import ModelRef
 from predictor.domain.schema import TaskType
-from predictor.domain.training import TrainingRequest
+from predictor.services.training.pipeline import TrainingRequest
 
 
 def memory_container(task: TaskType = TaskType.BINARY, **settings: object) -> Container:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from predictor.adapters.alerts import ALERT_LOGGER, LogAlerter
+from predictor.adapters.logs.alerts import ALERT_LOGGER, LogAlerter
 
 
 def test_an_alert_is_an_error_record_with_its_fields(caplog: pytest.LogCaptureFixture) -> None:

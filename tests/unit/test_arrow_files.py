@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from predictor.adapters.arrow import ArrowTableFiles, read_ahead
+from predictor.adapters.files.arrow import ArrowTableFiles, read_ahead
+from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import DataError, InvalidInput
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType
-from predictor.domain.values import ValueFormat
 
 SCHEMA = FeatureSchema(
     (Feature("x1"), Feature("colour", FeatureKind.CATEGORICAL, ("1", "2"))),

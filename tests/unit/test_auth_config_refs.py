@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from predictor.config import load_settings
-from predictor.domain.auth import ApiKeyring, key_id
 from predictor.domain.errors import ConfigurationError, InvalidInput, Unauthorized
 from predictor.domain.model import ModelRef
+from predictor.services.serving.auth import ApiKeyring, key_id
 
 KEY_A = "a" * 20
 KEY_B = "b" * 20

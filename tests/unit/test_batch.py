@@ -10,10 +10,10 @@ import pytest
 
 from predictor.adapters.memory import InMemoryTableFiles
 from predictor.container import Container
-from predictor.domain.batch import PredictTable
 from predictor.domain.errors import InvalidInput
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import TaskType
+from predictor.services.serving.batch_scoring import PredictTable
 from tests.unit.builders import serving
 
 SOURCE = Path("rows.csv")

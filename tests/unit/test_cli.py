@@ -107,4 +107,4 @@ def test_starting_a_command_imports_only_that_commands_module() -> None:
     assert "predictor.entrypoints.cli.serve" in loaded
     for other in ("train", "demo", "predict", "promote", "models", "export", "mlflow_server"):
         assert f"predictor.entrypoints.cli.{other}'" not in loaded
-    assert "predictor.domain.training" not in loaded
+    assert "predictor.services.training.pipeline" not in loaded

@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from predictor.adapters.memory import LinearModel, synthetic_table
-from predictor.domain.cross_validation import Fold, cross_validate, fold_indices, mean_curves
 from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Boosting, Matrix, ModelTrainer, Scores
 from predictor.domain.schema import TaskType
-from predictor.domain.tabular import build_schema
+from predictor.services.training.cross_validation import Fold, cross_validate, fold_indices, mean_curves
+from predictor.services.training.tabular import build_schema
 
 
 @given(

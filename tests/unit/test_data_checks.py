@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from predictor.adapters.memory import synthetic_table
-from predictor.domain.data import Table
-from predictor.domain.data_checks import check_table
 from predictor.domain.errors import DataCheckFailed
 from predictor.domain.schema import TaskType
+from predictor.domain.table import Table
+from predictor.services.training.data_checks import check_table
 
 
 def table(**columns: list[Any]) -> Table:

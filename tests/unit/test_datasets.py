@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from predictor.adapters.datasets import TARGET_COLUMN, LocalDatasetSource
+from predictor.adapters.sklearn.datasets import TARGET_COLUMN, LocalDatasetSource
 from predictor.domain.errors import DataError
 from predictor.domain.schema import FeatureKind, TaskType
-from predictor.domain.training import build_schema
+from predictor.services.training.pipeline import build_schema
 
 
 def test_breast_cancer_is_binary_with_class_names_in_the_data_sets_order() -> None:

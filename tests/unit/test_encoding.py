@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predictor.domain.encoding import RowEncoder
+from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidInput
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType
 
@@ -197,7 +197,7 @@ def test_tables_of_plain_numbers_encode_like_rows_of_objects(
 ) -> None:
     """dataframe_split-style tables take a C-speed path too; in any column order, their matrix
     (or their failure) is that of the same rows sent as objects."""
-    from predictor.domain.inputs import Table
+    from predictor.domain.encoding.inputs import NamedRows
 
     as_objects = [dict(zip(names, row, strict=True)) for row in rows]
     try:
@@ -205,7 +205,7 @@ def test_tables_of_plain_numbers_encode_like_rows_of_objects(
     except InvalidInput:
         expected = None
     try:
-        got: np.ndarray | None = Table(list(names), rows).encode(NUMERIC).matrix
+        got: np.ndarray | None = NamedRows(list(names), rows).encode(NUMERIC).matrix
     except InvalidInput:
         got = None
     if expected is None:

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from predictor.adapters.exported import ExportedModelRegistry
+from predictor.adapters.files.exported import ExportedModelRegistry
 from predictor.adapters.memory import FixedClock
 from predictor.container import Container
 from predictor.domain.errors import ConfigurationError, InvalidModel, ModelNotFound, ModelUnavailable
 from predictor.domain.exported import EXPORT_RECORD_FILE, ExportRecord
-from predictor.domain.lifecycle import ModelSlot
 from predictor.domain.manifest import MANIFEST_FILE
 from predictor.domain.model import ModelRef
-from predictor.domain.reload import RefreshStatus
+from predictor.services.serving.loading import ModelSlot
+from predictor.services.serving.refresh import RefreshStatus
 from tests.unit.builders import memory_container, train_demo
 from tests.unit.http.conftest import AUTH, row, serve, with_keys
 from tests.unit.variants import PRODUCTION, register_variant, registry_of

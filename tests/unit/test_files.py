@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from predictor.adapters.datasets import LocalDatasetSource
-from predictor.domain.data import ReadOptions
+from predictor.adapters.sklearn.datasets import LocalDatasetSource
 from predictor.domain.errors import DataError
+from predictor.domain.table import ReadOptions
 from tests.messy import write_messy_csv
 
 SOURCE = LocalDatasetSource()

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predictor.domain.encoding import RowEncoder
+from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput, NamedRows, Records
+from predictor.domain.encoding.rows import RowEncoder
+from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import InvalidInput
-from predictor.domain.inputs import Columns, FeatureMatrix, ModelInput, Records, Table
 from predictor.domain.preprocessing import MissingValues, Preprocessing
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType
-from predictor.domain.values import ValueFormat
 
 NAMES = ("age", "income", "colour")
 SCHEMA = FeatureSchema(
@@ -36,8 +36,8 @@ ROWS: list[dict[str, Any]] = [
 ]
 
 
-def table(rows: list[dict[str, Any]], order: tuple[str, ...] = NAMES) -> Table:
-    return Table(list(order), [[row.get(n) for n in order] for row in rows])
+def table(rows: list[dict[str, Any]], order: tuple[str, ...] = NAMES) -> NamedRows:
+    return NamedRows(list(order), [[row.get(n) for n in order] for row in rows])
 
 
 def columns(rows: list[dict[str, Any]]) -> Columns:
@@ -65,7 +65,7 @@ def test_every_shape_gives_the_rows_matrix_preprocessing_included() -> None:
 
 def test_a_table_without_names_is_in_schema_order() -> None:
     rows = [[row[n] for n in NAMES] for row in ROWS]
-    assert same(Table(None, rows).encode(ENCODER).matrix, ENCODER.encode(ROWS).matrix)
+    assert same(NamedRows(None, rows).encode(ENCODER).matrix, ENCODER.encode(ROWS).matrix)
 
 
 def test_numpy_columns_read_nan_as_missing_and_refuse_infinity() -> None:
@@ -88,13 +88,13 @@ def test_a_json_list_refuses_nan_as_rows_do() -> None:
 
 
 def test_csv_text_cells_parse_numbers_and_read_empty_as_missing() -> None:
-    text = Table(["colour", "age", "income"], [["red", "40", " 2.5"], ["", "", "NaN"]], ValueFormat.TEXT)
+    text = NamedRows(["colour", "age", "income"], [["red", "40", " 2.5"], ["", "", "NaN"]], ValueFormat.TEXT)
     matrix = text.encode(ENCODER).matrix
     assert matrix[0].tolist() == [40.0, 2.5, 2.0]
     assert matrix[1, 0] == 30.0  # empty -> missing -> median
     assert math.isnan(matrix[1, 1])
     with pytest.raises(InvalidInput) as caught:
-        Table(["colour", "age", "income"], [["red", "forty", "inf"]], ValueFormat.TEXT).encode(ENCODER)
+        NamedRows(["colour", "age", "income"], [["red", "forty", "inf"]], ValueFormat.TEXT).encode(ENCODER)
     assert [(e.row, e.field, e.message) for e in caught.value.errors] == [
         (0, "age", "must be a number or empty, got 'forty'"),
         (0, "income", "must be a finite number, got 'inf'"),
@@ -114,13 +114,13 @@ def test_a_matrix_takes_category_codes() -> None:
 @pytest.mark.parametrize(
     ("batch", "expected"),
     [
-        (Table(["age", "income"], [[1, 2]]), [(None, "colour")]),
-        (Table(["age", "income", "colour", "height"], [[1, 2, "red", 3]]), [(None, "height")]),
-        (Table(["age", "age", "income", "colour"], [[1, 1, 2, "red"]]), [(None, "age")]),
-        (Table(list(NAMES), [[1, 2]]), [(0, None)]),
-        (Table(list(NAMES), [{"age": 1}]), [(0, None)]),
-        (Table(list(NAMES), []), [(None, None)]),
-        (Table("age", [[1]]), [(None, None)]),
+        (NamedRows(["age", "income"], [[1, 2]]), [(None, "colour")]),
+        (NamedRows(["age", "income", "colour", "height"], [[1, 2, "red", 3]]), [(None, "height")]),
+        (NamedRows(["age", "age", "income", "colour"], [[1, 1, 2, "red"]]), [(None, "age")]),
+        (NamedRows(list(NAMES), [[1, 2]]), [(0, None)]),
+        (NamedRows(list(NAMES), [{"age": 1}]), [(0, None)]),
+        (NamedRows(list(NAMES), []), [(None, None)]),
+        (NamedRows("age", [[1]]), [(None, None)]),
         (Columns({"age": [1, 2], "income": [1], "colour": ["red", "red"]}), [(None, "income")]),
         (Columns({"age": [1], "income": [1]}), [(None, "colour")]),
         (Columns({"age": 1, "income": [1], "colour": ["red"]}), [(None, "age")]),
@@ -152,7 +152,7 @@ full_rows = st.lists(st.fixed_dictionaries(dict.fromkeys(NAMES, scalars)), min_s
 
 @given(names=json_like, rows=json_like, fmt=st.sampled_from(ValueFormat))
 def test_any_table_encodes_or_is_invalid_input(names: object, rows: object, fmt: ValueFormat) -> None:
-    for batch in (Table(names, rows, fmt), Table(list(NAMES), rows, fmt), Records(rows)):
+    for batch in (NamedRows(names, rows, fmt), NamedRows(list(NAMES), rows, fmt), Records(rows)):
         with contextlib.suppress(InvalidInput):
             batch.encode(ENCODER)
 

@@ -10,9 +10,9 @@ import pytest
 from predictor.adapters.memory import InMemoryModelRegistry, LinearModelRuntime
 from predictor.container import Container
 from predictor.domain.errors import InvalidModel, ModelNotFound, ModelUnavailable
-from predictor.domain.lifecycle import ModelSlot, check_model
 from predictor.domain.manifest import MANIFEST_FILE
 from predictor.domain.model import ModelRef
+from predictor.services.serving.loading import ModelSlot, check_model
 from tests.unit.builders import train_demo
 
 PRODUCTION = ModelRef("demo", alias="production")

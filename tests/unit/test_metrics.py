@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from predictor.domain.metrics import confusion_matrix, evaluate
 from predictor.domain.schema import TaskType
+from predictor.services.training.metrics import confusion_matrix, evaluate
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from predictor.adapters.memory import synthetic_table
-from predictor.domain.encoding import RowEncoder
+from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidModel
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.preparation import prepare_data
 from predictor.domain.preprocessing import (
     MissingValues,
     Preprocessing,
@@ -20,7 +19,8 @@ from predictor.domain.preprocessing import (
     fit_preprocessing,
 )
 from predictor.domain.schema import TaskType
-from predictor.domain.tabular import encode_columns, raw_rows
+from predictor.services.training.preparation import prepare_data
+from predictor.services.training.tabular import encode_columns, raw_rows
 
 NAN = math.nan
 

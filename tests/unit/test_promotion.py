@@ -15,7 +15,7 @@ from predictor.adapters.memory import FixedClock
 from predictor.container import Container
 from predictor.domain.errors import ConfigurationError, InvalidInput, ModelNotFound, NoEarlierVersion
 from predictor.domain.model import ModelRef
-from predictor.domain.promotion import HISTORY_LIMIT, history_tag
+from predictor.services.registry.promotion import HISTORY_LIMIT, history_tag
 from tests.unit.builders import memory_container, train_demo
 from tests.unit.variants import registry_of
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from predictor.domain.rate_limit import TokenBuckets
+from predictor.services.serving.rate_limit import TokenBuckets
 
 
 def test_a_bucket_gives_its_burst_then_makes_the_caller_wait() -> None:

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from predictor.adapters.cache import LocalModelCache
+from predictor.adapters.files.cache import LocalModelCache
 from predictor.adapters.memory import InMemoryModelRegistry, RecordingAlerter
 from predictor.container import Container
-from predictor.domain.lifecycle import ModelSlot
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.reload import RefreshStatus, schema_breaks
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType
+from predictor.services.serving.loading import ModelSlot
+from predictor.services.serving.refresh import RefreshStatus, schema_breaks
 from tests.unit.builders import memory_container, train_demo
 from tests.unit.variants import PRODUCTION, categories, register_variant, registry_of, renamed
 
@@ -81,7 +81,7 @@ def test_a_version_that_fails_to_load_is_refused_once_and_the_old_one_keeps_serv
     broken = register_variant(loaded, tmp_path, corrupt=True)
     registry.set_alias("demo", "production", broken)
 
-    with caplog.at_level(logging.ERROR, logger="predictor.domain.reload"):
+    with caplog.at_level(logging.ERROR, logger="predictor.services.serving.refresh"):
         outcomes = [loaded.refresh_model()(PRODUCTION) for _ in range(3)]
     assert {o.status for o in outcomes} == {RefreshStatus.REFUSED}
     assert outcomes[0].candidate == broken
@@ -172,7 +172,7 @@ def test_an_unreachable_registry_keeps_serving_alerts_once_per_outage_and_logs_r
 ) -> None:
     registry = registry_of(loaded)
     refresh = loaded.refresh_model()
-    with caplog.at_level(logging.INFO, logger="predictor.domain.reload"):
+    with caplog.at_level(logging.INFO, logger="predictor.services.serving.refresh"):
         registry.offline = True
         outage = [refresh(PRODUCTION) for _ in range(4)]
         registry.offline = False

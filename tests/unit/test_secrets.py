@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from predictor.adapters.secrets import EnvironmentSecretStore
+from predictor.adapters.environment.secrets import EnvironmentSecretStore
 
 NAME = "PREDICTOR_TEST_SECRET_LIST"
 

@@ -7,8 +7,9 @@ import logging
 
 import pytest
 
-from predictor.adapters.metrics import EmfMetricsSink
-from predictor.domain.telemetry import Metric, RequestMetrics
+from predictor.adapters.logs.metrics import EmfMetricsSink
+from predictor.domain.ports import Metric
+from predictor.services.serving.telemetry import RequestMetrics
 
 
 def by_name(metrics: list[Metric], route: str, status: str) -> dict[str, float]:

@@ -7,12 +7,12 @@ import pytest
 
 from predictor.adapters.memory import InMemoryExperimentTracker
 from predictor.container import Container
-from predictor.domain.data import Table
 from predictor.domain.errors import DataError
-from predictor.domain.metrics import evaluate, roc_auc
 from predictor.domain.model import ModelRef
 from predictor.domain.schema import FeatureKind, TaskType
-from predictor.domain.training import TrainingRequest, build_schema, infer_task, split_indices
+from predictor.domain.table import Table
+from predictor.services.training.metrics import evaluate, roc_auc
+from predictor.services.training.pipeline import TrainingRequest, build_schema, infer_task, split_indices
 from tests.unit.builders import memory_container
 
 

@@ -11,13 +11,13 @@ from predictor.adapters.memory import (
     synthetic_table,
 )
 from predictor.container import Container
-from predictor.domain.data import Table
 from predictor.domain.errors import ConfigurationError, DataCheckFailed
 from predictor.domain.evaluation import PlotKind
 from predictor.domain.model import ModelRef
 from predictor.domain.schema import TaskType
 from predictor.domain.search import TuningBudget
-from predictor.domain.training import TrainingRequest
+from predictor.domain.table import Table
+from predictor.services.training.pipeline import TrainingRequest
 from tests.unit.builders import memory_container
 
 

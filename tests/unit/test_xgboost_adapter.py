@@ -16,7 +16,7 @@ from predictor.domain.errors import DataError, InvalidModel
 from predictor.domain.manifest import MANIFEST_FILE, ModelManifest
 from predictor.domain.ports import Matrix, Scores
 from predictor.domain.schema import TaskType
-from predictor.domain.training import build_schema, encode_columns, encode_target, split_indices
+from predictor.services.training.pipeline import build_schema, encode_columns, encode_target, split_indices
 
 
 def parts(task: TaskType) -> tuple[ModelManifest, Matrix, tuple[Matrix, Scores], tuple[Matrix, Scores]]:

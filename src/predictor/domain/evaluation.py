@@ -1,4 +1,4 @@
-"""Evaluation on the held-out test rows: metrics, the confusion matrix and what to plot."""
+"""What a training run learns of its model on the held-out test rows, and the plots it can carry."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from predictor.domain.metrics import class_probabilities, confusion_matrix, evaluate
 from predictor.domain.schema import TaskType
+from predictor.domain.scores import class_probabilities
 
 
 class PlotKind(StrEnum):
@@ -70,27 +70,3 @@ class EvaluationReport:
             out["labels"] = list(self.labels)
             out["confusion_matrix"] = self.confusion
         return out
-
-
-def evaluate_scores(
-    task: TaskType,
-    labels: tuple[str, ...],
-    truth: npt.NDArray[np.float64],
-    scores: npt.NDArray[Any],
-    feature_importance: Mapping[str, float] | None = None,
-) -> EvaluationReport:
-    scores64 = np.asarray(scores, dtype=np.float64)
-    metrics = evaluate(task, truth, scores64, len(labels))
-    confusion: list[list[int]] = []
-    if task.is_classification:
-        predicted = np.argmax(class_probabilities(task, scores64), axis=1)
-        confusion = confusion_matrix(truth.astype(np.int64), predicted, len(labels))
-    return EvaluationReport(
-        task=task,
-        labels=labels,
-        truth=truth,
-        scores=scores64,
-        metrics=metrics,
-        confusion=confusion,
-        feature_importance=dict(feature_importance or {}),
-    )

@@ -15,12 +15,12 @@ import pytest
 import structlog
 from fastapi.testclient import TestClient
 
-from predictor.domain.auth import key_id
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Matrix, Scores, ServableModel
 from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.protocol import INLINE_ROWS
 from predictor.entrypoints.logging import configure_logging
+from predictor.services.serving.auth import key_id
 from tests.unit.http.conftest import API_KEY, AUTH, FAST_RETRY, row, trained_container
 from tests.unit.http.test_server_errors import failing_client
 
@@ -99,7 +99,7 @@ def test_json_logs_render_stdlib_records_with_their_extra_fields_and_the_bound_r
     json_logs: io.StringIO,
 ) -> None:
     with structlog.contextvars.bound_contextvars(request_id="req-1"):
-        logging.getLogger("predictor.domain.lifecycle").info(
+        logging.getLogger("predictor.services.serving.loading").info(
             "model loaded", extra={"model": "demo", "version": "3"}
         )
         structlog.get_logger("predictor.test").info("structlog event", rows=2)
@@ -107,7 +107,7 @@ def test_json_logs_render_stdlib_records_with_their_extra_fields_and_the_bound_r
     domain, ours = lines_of(json_logs)
     assert domain["event"] == "model loaded"
     assert (domain["model"], domain["version"], domain["request_id"]) == ("demo", "3", "req-1")
-    assert (domain["level"], domain["logger"]) == ("info", "predictor.domain.lifecycle")
+    assert (domain["level"], domain["logger"]) == ("info", "predictor.services.serving.loading")
     assert "timestamp" in domain
     assert (ours["event"], ours["rows"], ours["request_id"]) == ("structlog event", 2, "req-1")
 

@@ -13,8 +13,8 @@ import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 
+from predictor.domain.encoding.values import FLOAT32_MAX
 from predictor.domain.schema import TaskType
-from predictor.domain.values import FLOAT32_MAX
 from predictor.entrypoints.http.app import create_app
 from tests.unit.builders import memory_container
 from tests.unit.http.conftest import AUTH, PROBLEM_JSON, serve, trained_container, with_keys

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from predictor.domain.data import ReadOptions, Table, TableChunk
+from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import (
     DataError,
     FieldError,
@@ -22,7 +22,7 @@ from predictor.domain.ports import (
     TableFiles,
 )
 from predictor.domain.schema import FeatureSchema, TaskType
-from predictor.domain.values import ValueFormat
+from predictor.domain.table import ReadOptions, Table, TableChunk
 
 
 class InMemoryDatasetSource(DatasetSource):

@@ -15,11 +15,11 @@ from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import (
     Alerter,
     Clock,
+    Metric,
     MetricsSink,
     ModelCache,
     SecretStore,
 )
-from predictor.domain.telemetry import Metric
 
 
 class InMemoryModelCache(ModelCache):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 
-from predictor.domain.encoding import RowEncoder
+from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidInput, InvalidModel
 from predictor.domain.ports import TrainedModel
 

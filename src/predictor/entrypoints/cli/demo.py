@@ -41,7 +41,7 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None]) -> None:
     from predictor.container import build_container
     from predictor.domain.errors import ModelNotFound
     from predictor.domain.model import ModelRef
-    from predictor.domain.training import TrainingRequest
+    from predictor.services.training.pipeline import TrainingRequest
 
     key = demo_api_key()
     os.environ.setdefault(API_KEYS_SECRET, key)

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from predictor.domain.catalog import ModelDescription
 from predictor.domain.model import ModelVersion
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+from predictor.services.registry.catalog import ModelDescription
 
 _ALIAS_TAG = "predictor.alias."
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from predictor.container import Container
-    from predictor.domain.lifecycle import ServedModel
+    from predictor.services.serving.loading import ServedModel
 
 
 class RowProgress:

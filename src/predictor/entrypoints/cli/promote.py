@@ -7,8 +7,8 @@ import os
 
 import click
 
-from predictor.domain.promotion import AliasMove
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+from predictor.services.registry.promotion import AliasMove
 
 # MLflow's model stages are deprecated in favour of aliases; the stages a user may still type.
 STAGES = {"Staging": "staging", "Production": "production"}

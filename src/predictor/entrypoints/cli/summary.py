@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from predictor.domain.data_checks import DataReport
 from predictor.domain.search import TrialState
-from predictor.domain.training import TrainingOutcome
+from predictor.services.training.data_checks import DataReport
+from predictor.services.training.pipeline import TrainingOutcome
 
 # Shown first, in this order; any other metric follows alphabetically.
 _ORDER = ("roc_auc", "accuracy", "f1", "precision", "recall", "log_loss", "rmse", "mae", "r2")

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from predictor.domain.data import DEFAULT_NA_VALUES
 from predictor.domain.errors import DataCheckFailed
 from predictor.domain.preprocessing import MissingValues
 from predictor.domain.schema import TaskType
+from predictor.domain.table import DEFAULT_NA_VALUES
 from predictor.entrypoints.cli.base import cli, exit_code_for, reports_errors, settings_from_env
 
 
@@ -89,12 +89,12 @@ def train(
       predictor train --dataset wine --register wine --promote production --if-better
     """
     from predictor.container import build_container
-    from predictor.domain.data import ReadOptions
     from predictor.domain.preprocessing import PreprocessingSettings
     from predictor.domain.search import TuningBudget
-    from predictor.domain.training import TrainingRequest
+    from predictor.domain.table import ReadOptions
     from predictor.entrypoints.cli.progress import RichTuningProgress
     from predictor.entrypoints.cli.summary import print_outcome
+    from predictor.services.training.pipeline import TrainingRequest
 
     if (dataset is None) == (data_path is None):
         raise click.UsageError("give exactly one of --dataset NAME or --data PATH")

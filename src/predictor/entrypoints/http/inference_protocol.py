@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput
 from predictor.domain.errors import FieldError, InvalidInput
-from predictor.domain.inputs import Columns, FeatureMatrix, ModelInput
-from predictor.domain.lifecycle import ServedModel
 from predictor.domain.options import Output, PredictionOptions
-from predictor.domain.prediction import PredictionResult
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
 from predictor.entrypoints.http.json_body import invalid
 from predictor.entrypoints.http.protocol import kind
+from predictor.services.serving.loading import ServedModel
+from predictor.services.serving.prediction import PredictionResult
 
 NUMERIC = frozenset(
     {"UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64"}

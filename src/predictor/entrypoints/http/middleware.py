@@ -18,9 +18,9 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from predictor.domain.errors import PayloadTooLarge
-from predictor.domain.lifecycle import ModelSlot
-from predictor.domain.telemetry import RequestMetrics
 from predictor.entrypoints.http.errors import PAYLOAD_TOO_LARGE, internal_error_response, problem_response
+from predictor.services.serving.loading import ModelSlot
+from predictor.services.serving.telemetry import RequestMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
 MODEL_VERSION_HEADER = "X-Model-Version"

@@ -15,14 +15,14 @@ import io
 
 import numpy as np
 
+from predictor.domain.encoding.inputs import Columns, ModelInput, NamedRows, Records
+from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InvalidInput
-from predictor.domain.inputs import Columns, ModelInput, Records, Table
 from predictor.domain.options import Output
-from predictor.domain.prediction import PredictionResult
 from predictor.domain.schema import TaskType
-from predictor.domain.values import ValueFormat
 from predictor.entrypoints.http.json_body import invalid
 from predictor.entrypoints.http.protocol import decode_object, kind
+from predictor.services.serving.prediction import PredictionResult
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 PARAMS = "params"
@@ -33,7 +33,7 @@ def _rows_or_columns(data: object) -> ModelInput:
     if isinstance(data, dict):
         return Columns(data)
     if isinstance(data, list) and data and all(isinstance(row, list) for row in data):
-        return Table(None, data)
+        return NamedRows(None, data)
     return Records(data)
 
 
@@ -50,7 +50,7 @@ def _split(data: object) -> ModelInput:
         )
     if "data" not in data:
         raise invalid("is required: a list of rows, each a list of values", "dataframe_split.data")
-    return Table(data.get("columns"), data["data"])
+    return NamedRows(data.get("columns"), data["data"])
 
 
 def parse_json(body: bytes) -> tuple[ModelInput, object]:
@@ -77,7 +77,7 @@ def parse_json(body: bytes) -> tuple[ModelInput, object]:
     return _rows_or_columns(data), document.get(PARAMS)
 
 
-def parse_csv(body: bytes) -> Table:
+def parse_csv(body: bytes) -> NamedRows:
     """A header line of feature names, then one line per row; blank lines are skipped."""
     try:
         text = body.decode("utf-8-sig")
@@ -89,7 +89,7 @@ def parse_csv(body: bytes) -> Table:
         raise invalid(f"the body is not valid CSV: {exc}") from None
     if not lines:
         raise invalid("the CSV body is empty; send a header line of feature names, then one line per row")
-    return Table(lines[0], lines[1:], ValueFormat.TEXT)
+    return NamedRows(lines[0], lines[1:], ValueFormat.TEXT)
 
 
 def predictions(result: PredictionResult) -> list[object]:

@@ -26,8 +26,8 @@ from predictor.entrypoints.http.routes.table import PROBLEM_DESCRIPTION, RouteTa
 
 if TYPE_CHECKING:
     from predictor.container import Container
-    from predictor.domain.lifecycle import ServedModel
     from predictor.entrypoints.http.request_bodies import ServedInputs
+    from predictor.services.serving.loading import ServedModel
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from predictor.domain.options import PredictionOptions
-from predictor.domain.prediction import PredictionResult
 from predictor.entrypoints.http.dependencies import container_of, model_calls_of
 from predictor.entrypoints.http.json_body import decode_json, invalid
+from predictor.services.serving.prediction import PredictionResult
 
 # Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
 # bigger batches go to a thread so they do not hold up other requests.

@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from predictor.domain.encoding.values import FLOAT32_MAX
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, TaskType
-from predictor.domain.values import FLOAT32_MAX
 
 JSON = "application/json"
 CSV = "text/csv"

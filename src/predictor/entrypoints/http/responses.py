@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
-from predictor.domain.lifecycle import ServedModel
+from predictor.services.serving.loading import ServedModel
 
 
 class OrjsonResponse(Response):

@@ -18,9 +18,9 @@ from fastapi.security import APIKeyHeader
 
 from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, Settings
 from predictor.container import Container
-from predictor.domain.auth import ApiKeyring
 from predictor.domain.errors import ConfigurationError, Forbidden, TooManyRequests, Unauthorized
-from predictor.domain.rate_limit import TokenBuckets
+from predictor.services.serving.auth import ApiKeyring
+from predictor.services.serving.rate_limit import TokenBuckets
 
 API_KEY_HEADER = "X-API-Key"
 

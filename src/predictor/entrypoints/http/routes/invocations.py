@@ -12,7 +12,7 @@ import orjson
 from fastapi import Request
 from starlette.responses import PlainTextResponse, Response
 
-from predictor.domain.inputs import ModelInput
+from predictor.domain.encoding.inputs import ModelInput
 from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http import mlflow_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep

@@ -9,11 +9,11 @@ from starlette.responses import Response
 
 from predictor.domain.errors import ModelNotFound, ModelRefused, ModelUnavailable
 from predictor.domain.model import ModelVersion
-from predictor.domain.reload import RefreshOutcome, RefreshStatus
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import AdminKeyDep, ApiKeyDep
+from predictor.services.serving.refresh import RefreshOutcome, RefreshStatus
 
 routes = RouteTable(prefix="/v1/models", tags=["models"])
 

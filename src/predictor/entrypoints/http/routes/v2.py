@@ -14,7 +14,6 @@ from starlette.responses import Response
 
 from predictor.container import Container
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
-from predictor.domain.lifecycle import ServedModel
 from predictor.entrypoints.http import inference_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.json_body import invalid
@@ -23,6 +22,7 @@ from predictor.entrypoints.http.protocol import decode_object, parsed_body, pred
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
+from predictor.services.serving.loading import ServedModel
 
 routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
 

@@ -1,0 +1,1 @@
+"""The process environment: secrets read from environment variables."""

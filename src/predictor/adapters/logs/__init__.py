@@ -1,0 +1,1 @@
+"""Structured log lines as an output: alerts, and metrics in CloudWatch's Embedded Metric Format."""

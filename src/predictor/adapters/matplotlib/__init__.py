@@ -1,0 +1,1 @@
+"""matplotlib: evaluation plots rendered as PNG bytes."""

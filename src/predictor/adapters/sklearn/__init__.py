@@ -1,0 +1,1 @@
+"""scikit-learn: its bundled UCI data sets, as named training data."""

@@ -1,0 +1,1 @@
+"""Client values, rows and tables -> the validated float32 matrix a model reads, every bad field reported."""

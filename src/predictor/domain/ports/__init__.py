@@ -1,0 +1,47 @@
+"""The ports: what the domain needs from the outside world, as typing.Protocols, one module per area.
+
+Adapters subclass these explicitly (``class MlflowModelRegistry(ModelRegistry)``) so mypy
+checks them; ``predictor.adapters.memory`` has an in-memory implementation of each.
+"""
+
+from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
+from predictor.domain.ports.operations import Alerter, Clock, Metric, MetricsSink, SecretStore
+from predictor.domain.ports.registry import ModelRegistry
+from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
+from predictor.domain.ports.training import (
+    Boosting,
+    DatasetSource,
+    ExperimentTracker,
+    IterationCallback,
+    ModelTrainer,
+    ReportRenderer,
+    TrackedRun,
+    TrainedModel,
+    Tuner,
+)
+
+__all__ = [
+    "Alerter",
+    "Boosting",
+    "Clock",
+    "DatasetSource",
+    "ExperimentTracker",
+    "IterationCallback",
+    "Matrix",
+    "Metric",
+    "MetricsSink",
+    "ModelCache",
+    "ModelRegistry",
+    "ModelRuntime",
+    "ModelTrainer",
+    "PredictionColumns",
+    "PredictionSink",
+    "ReportRenderer",
+    "Scores",
+    "SecretStore",
+    "ServableModel",
+    "TableFiles",
+    "TrackedRun",
+    "TrainedModel",
+    "Tuner",
+]

@@ -1,0 +1,44 @@
+"""Table files for batch scoring: read in chunks, predictions written as they come."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from predictor.domain.schema import FeatureSchema
+from predictor.domain.table import TableChunk
+
+# One output column per name: labels (strings) or numbers, one value per row of the chunk.
+PredictionColumns = Mapping[str, Sequence[str] | npt.NDArray[np.float64]]
+
+
+class PredictionSink(Protocol):
+    """Where batch predictions go, chunk after chunk, in order."""
+
+    def write(self, predictions: PredictionColumns, kept: object) -> None:
+        """Append one chunk's predictions, after the chunk's kept columns (``TableChunk.kept``)."""
+        ...
+
+
+class TableFiles(Protocol):
+    """Table files (CSV, Parquet) read in chunks and written as they come, for batch scoring."""
+
+    def read(
+        self, path: Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
+    ) -> Iterable[TableChunk]:
+        """The file's rows in order, ``chunk_rows`` at a time (the last chunk shorter), with the
+        schema's features (numeric ones as numpy arrays when they hold only numbers) and the
+        ``keep`` columns. Raises, while iterating, ``InvalidInput`` when a feature or kept column
+        is missing from the file (other columns are ignored) and ``DataError`` when it cannot be
+        read."""
+        ...
+
+    def write(self, path: Path) -> AbstractContextManager[PredictionSink]:
+        """A sink writing to ``path``: the file appears there, complete, only when the block
+        exits normally; on an error nothing is left behind."""
+        ...

@@ -1,0 +1,72 @@
+"""What serving needs: a model that scores encoded rows, the runtime that loads one, and a cache
+of model directories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from predictor.domain.manifest import ModelManifest
+from predictor.domain.model import ModelRef, ModelVersion
+
+Matrix = npt.NDArray[np.float32]
+
+
+Scores = npt.NDArray[np.floating[Any]]
+
+
+class ServableModel(Protocol):
+    """A loaded model, ready to predict.
+
+    ``predict`` takes an encoded float32 matrix (rows x features, schema order) and returns
+    the probability of the positive class per row (binary), class probabilities per row
+    (multiclass, shape rows x classes) or the predicted value per row (regression).
+    """
+
+    @property
+    def manifest(self) -> ModelManifest: ...
+
+    def predict(self, matrix: Matrix) -> Scores: ...
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        """Each feature's additive contribution to the model's margin, and the base value.
+
+        For a binary classifier or a regression model: ``(rows x features, rows)``; for a
+        multiclass model, one set per class: ``(rows x classes x features, rows x classes)``.
+        Per row (and class), the contributions plus the base value add up to the margin: the
+        log-odds (binary), the class score before softmax (multiclass) or the value. Raises
+        ``InvalidModel`` when the model cannot score the matrix.
+        """
+        ...
+
+
+class ModelRuntime(Protocol):
+    """Loads a model directory (booster + manifest) into a ``ServableModel``.
+
+    Raises ``InvalidModel`` when the directory cannot be served.
+    """
+
+    def load(self, directory: Path) -> ServableModel: ...
+
+
+class ModelCache(Protocol):
+    """Model directories kept on local disk, and the last version that loaded well per reference."""
+
+    def get(self, version: ModelVersion) -> Path | None:
+        """The cached directory of ``version``, or None when absent or corrupted."""
+        ...
+
+    def put(self, version: ModelVersion, download: Callable[[Path], Path]) -> Path:
+        """Fill the cache for ``version``: ``download(staging_dir)`` writes the model directory
+        and returns it; the cache moves it into place atomically and returns the cached path."""
+        ...
+
+    def remember(self, ref: ModelRef, version: ModelVersion) -> None:
+        """Record ``version`` as the last good one for ``ref``."""
+        ...
+
+    def last_good(self, ref: ModelRef) -> tuple[ModelVersion, Path] | None: ...

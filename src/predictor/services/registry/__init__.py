@@ -1,0 +1,1 @@
+"""The registry's use cases: describe, promote, roll back and export model versions."""

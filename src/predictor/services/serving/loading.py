@@ -1,0 +1,191 @@
+"""Use cases around the served model: load it (with fallback) and hold it for requests."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from predictor.domain.encoding.rows import RowEncoder
+from predictor.domain.errors import InvalidInput, InvalidModel, ModelUnavailable
+from predictor.domain.exported import ExportRecord
+from predictor.domain.model import ModelRef, ModelVersion
+from predictor.domain.ports import ModelCache, ModelRegistry, ModelRuntime, ServableModel
+from predictor.domain.schema import TaskType
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A loaded model with its compiled encoder and where it came from."""
+
+    version: ModelVersion
+    alias: str | None
+    model: ServableModel
+    encoder: RowEncoder
+    origin: str = "registry"
+
+
+class ModelSlot:
+    """The model requests use now. Swapping is one reference assignment, so a request that
+    read the old model finishes on it while new requests see the new one."""
+
+    def __init__(self) -> None:
+        self._served: ServedModel | None = None
+        self._lock = threading.Lock()
+        # Held for a whole load or refresh (resolve -> fetch -> check -> swap), so that two
+        # never run at once: the start-up retries, the poller and an admin reload.
+        self.changing = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self._served is not None
+
+    def current(self) -> ServedModel:
+        served = self._served
+        if served is None:
+            raise ModelUnavailable("no model is loaded yet")
+        return served
+
+    def peek(self) -> ServedModel | None:
+        return self._served
+
+    def swap(self, served: ServedModel) -> ServedModel | None:
+        with self._lock:
+            previous, self._served = self._served, served
+        return previous
+
+
+def check_model(model: ServableModel) -> RowEncoder:
+    """Compile the encoder and run a smoke prediction on the manifest's input example."""
+    manifest = model.manifest
+    encoder = RowEncoder(manifest.schema)
+    if not manifest.input_example:
+        raise InvalidModel("the model has no input example to check it with")
+    try:
+        matrix = encoder.encode(list(manifest.input_example)).matrix
+    except InvalidInput as exc:
+        raise InvalidModel(f"the model's own input example does not fit its schema: {exc}") from exc
+    scores = np.asarray(model.predict(matrix), dtype=np.float64)
+    target = manifest.schema.target
+    expected: tuple[int, ...] = (len(matrix),)
+    if target.task is TaskType.MULTICLASS:
+        expected = (len(matrix), len(target.labels))
+    if scores.shape != expected or not all(math.isfinite(v) for v in scores.ravel().tolist()):
+        raise InvalidModel(
+            f"the smoke prediction gave shape {scores.shape} or non-finite scores; expected {expected}"
+        )
+    return encoder
+
+
+def fetch(registry: ModelRegistry, cache: ModelCache, version: ModelVersion) -> Path:
+    """The version's model directory from the cache; downloaded (once) when absent or corrupted."""
+    cached = cache.get(version)
+    if cached is None:
+        cached = cache.put(version, lambda staging: registry.download(version, staging))
+        log.info("model version downloaded", extra={"model": version.name, "version": version.version})
+    return cached
+
+
+def prepare(
+    runtime: ModelRuntime, version: ModelVersion, alias: str | None, directory: Path, origin: str
+) -> ServedModel:
+    """Load the model directory and check it (``check_model``): ready to swap in, not swapped yet."""
+    model = runtime.load(directory)
+    encoder = check_model(model)
+    return ServedModel(version=version, alias=alias, model=model, encoder=encoder, origin=origin)
+
+
+def install(slot: ModelSlot, served: ServedModel) -> ServedModel:
+    slot.swap(served)
+    version = served.version
+    log.info(
+        "model loaded",
+        extra={
+            "model": version.name,
+            "version": version.version,
+            "alias": served.alias,
+            "origin": served.origin,
+        },
+    )
+    return served
+
+
+class LoadModel:
+    """Resolve a model reference, fetch and check the version, and put it in the slot.
+
+    When the registry cannot be reached, serve the last version that loaded well for the
+    same reference from the local cache, else the exported directory ``fallback_dir`` (if
+    set and of the same model), and say so in the log.
+    """
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        runtime: ModelRuntime,
+        cache: ModelCache,
+        slot: ModelSlot,
+        fallback_dir: Path | None = None,
+    ) -> None:
+        self._registry = registry
+        self._runtime = runtime
+        self._cache = cache
+        self._slot = slot
+        self._fallback_dir = fallback_dir
+
+    def __call__(self, ref: ModelRef) -> ServedModel:
+        with self._slot.changing:
+            try:
+                version = self._registry.resolve(ref)
+            except ModelUnavailable as exc:
+                return install(self._slot, self._fallback(ref, exc))
+            directory = fetch(self._registry, self._cache, version)
+            served = install(self._slot, prepare(self._runtime, version, ref.alias, directory, "registry"))
+            self._cache.remember(ref, version)
+            return served
+
+    def _fallback(self, ref: ModelRef, exc: ModelUnavailable) -> ServedModel:
+        cached = self._cache.last_good(ref)
+        if cached is not None:
+            (version, directory), origin = cached, "cache"
+            where = "the last good version from the local cache"
+        else:
+            (version, directory), origin = self._exported(ref, exc), "export"
+            where = "the exported model directory"
+        log.warning(
+            f"registry unreachable; serving {where}",
+            extra={"model": ref.name, "version": version.version, "reason": str(exc)},
+        )
+        return prepare(self._runtime, version, ref.alias, directory, origin)
+
+    def _exported(self, ref: ModelRef, exc: ModelUnavailable) -> tuple[ModelVersion, Path]:
+        if self._fallback_dir is not None:
+            record = ExportRecord.read(self._fallback_dir)
+            if record.ref.name == ref.name:
+                return record.version, self._fallback_dir
+            log.warning(
+                "the exported fallback directory holds another model; not serving it",
+                extra={"model": ref.name, "exported": record.ref.name},
+            )
+        raise ModelUnavailable(
+            f"the registry cannot be reached ({exc}) and no version of {ref} is cached"
+        ) from exc
+
+
+class LoadExportedModel:
+    """Serve an exported model directory (see ``exported``) as it is: no registry, no cache."""
+
+    def __init__(self, runtime: ModelRuntime, slot: ModelSlot) -> None:
+        self._runtime = runtime
+        self._slot = slot
+
+    def __call__(self, directory: Path) -> ServedModel:
+        record = ExportRecord.read(directory)
+        with self._slot.changing:
+            served = prepare(self._runtime, record.version, record.ref.alias, directory, "export")
+            return install(self._slot, served)

@@ -1,0 +1,1 @@
+"""Training: load -> check -> prepare -> tune or fit -> evaluate -> track -> register -> promote."""

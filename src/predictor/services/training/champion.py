@@ -1,0 +1,109 @@
+"""Challenger against champion: score the model an alias points at on the new run's test rows."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from predictor.domain.encoding.rows import RowEncoder
+from predictor.domain.errors import InvalidInput, ModelNotFound
+from predictor.domain.model import ModelRef
+from predictor.domain.ports import ModelRegistry, ModelRuntime
+from predictor.domain.schema import FeatureSchema, TaskType
+from predictor.services.training.metrics import MAIN_METRIC, evaluate, is_better
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    """Whether the alias moves to the new version, on which metric, and both scores."""
+
+    alias: str
+    promote: bool
+    metric: str
+    candidate: float
+    current: float | None = None
+    current_version: str | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "alias": self.alias,
+            "promoted": self.promote,
+            "metric": self.metric,
+            "candidate": self.candidate,
+            "current": self.current,
+            "current_version": self.current_version,
+            "reason": self.reason,
+        }
+
+    def describe(self) -> str:
+        if self.current is None:
+            return f"{self.reason}: {self.metric} {self.candidate:.4f}"
+        verdict = "moves to the new version" if self.promote else "stays"
+        return (
+            f"{self.alias} {verdict}: {self.metric} {self.candidate:.4f} (new) vs "
+            f"{self.current:.4f} (version {self.current_version}) on the same {self.reason}"
+        )
+
+
+class ChallengeChampion:
+    """Load the version ``name@alias`` through the registry and runtime, encode the held-out
+    raw rows with its own encoder, and compare its main metric with the candidate's."""
+
+    def __init__(self, registry: ModelRegistry, runtime: ModelRuntime) -> None:
+        self._registry = registry
+        self._runtime = runtime
+
+    def __call__(
+        self,
+        name: str,
+        alias: str,
+        schema: FeatureSchema,
+        rows: Sequence[Mapping[str, Any]],
+        truth: npt.NDArray[np.float64],
+        candidate_metrics: Mapping[str, float],
+    ) -> PromotionDecision:
+        task = schema.target.task
+        metric = MAIN_METRIC[task]
+        candidate = float(candidate_metrics[metric])
+        try:
+            current = self._registry.resolve(ModelRef(name, alias=alias))
+        except ModelNotFound:
+            return PromotionDecision(alias, True, metric, candidate, reason=f"no {name}@{alias} yet")
+        with tempfile.TemporaryDirectory(prefix="predictor-champion-") as tmp:
+            model = self._runtime.load(self._registry.download(current, Path(tmp)))
+        theirs = model.manifest.schema
+        if theirs.target.task is not task or theirs.target.labels != schema.target.labels:
+            return PromotionDecision(
+                alias, False, metric, candidate, None, current.version,
+                f"version {current.version} predicts another target ({theirs.target.task.value}, "
+                f"{list(theirs.target.labels)}); {alias} is left alone",
+            )  # fmt: skip
+        try:
+            # Their features only: a column the new model uses but they do not is not theirs to see.
+            encoded = RowEncoder(theirs).encode(
+                [{k: row[k] for k in theirs.names if k in row} for row in rows]
+            )
+        except InvalidInput as exc:
+            return PromotionDecision(
+                alias, False, metric, candidate, None, current.version,
+                f"version {current.version} cannot score these rows ({exc}); {alias} is left alone",
+            )  # fmt: skip
+        scores = model.predict(encoded.matrix)
+        labels = len(schema.target.labels) if task is not TaskType.REGRESSION else 0
+        theirs_score = evaluate(task, truth, np.asarray(scores, dtype=np.float64), labels)[metric]
+        return PromotionDecision(
+            alias=alias,
+            promote=is_better(metric, candidate, theirs_score),
+            metric=metric,
+            candidate=candidate,
+            current=theirs_score,
+            current_version=current.version,
+            reason=f"{len(rows)} held-out rows",
+        )

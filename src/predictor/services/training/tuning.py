@@ -1,0 +1,194 @@
+"""Use case: search the trainer's parameters by cross-validation (or on the validation rows),
+each trial a run nested under the tuning run."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from predictor.domain.errors import ConfigurationError, DataError
+from predictor.domain.manifest import ModelManifest
+from predictor.domain.ports import ExperimentTracker, ModelTrainer, TrackedRun, Tuner
+from predictor.domain.schema import TaskType
+from predictor.domain.search import (
+    XGBOOST_SPACE,
+    SearchSpace,
+    TrialHandle,
+    TrialRecord,
+    TrialState,
+    TuningBudget,
+    TuningProgress,
+    TuningResult,
+    is_maximized,
+)
+from predictor.services.training.cross_validation import Fold, cross_validate, fold_indices
+from predictor.services.training.preparation import PreparedData
+
+__all__ = ["CV_FOLDS", "TRIAL_ROUNDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
+
+# The metric the trainer stops early on, per task (XGBoost's names), unless params set one.
+# Log loss rather than AUC for binary: on a small validation split AUC saturates near 1 after
+# a few rounds and stops the search from telling configurations apart.
+VALIDATION_METRIC = {TaskType.BINARY: "logloss", TaskType.MULTICLASS: "mlogloss", TaskType.REGRESSION: "rmse"}
+# Each trial may boost this long; early stopping (on the mean validation curve) ends most far sooner.
+TRIAL_ROUNDS = {"num_boost_round": 1000, "early_stopping_rounds": 50}
+# Trials are scored by 5-fold cross-validation of the training and validation rows by default.
+CV_FOLDS = 5
+
+
+def tuning_folds(data: PreparedData, folds: int, seed: int) -> list[Fold]:
+    """What each trial trains and is scored on: the training and validation splits when
+    ``folds`` is 1, otherwise ``folds`` seeded folds of those rows together (never test rows)."""
+    if folds < 1:
+        raise ConfigurationError(f"the number of cross-validation folds must be at least 1, not {folds}")
+    if folds == 1:
+        return [(data.part(data.train), data.part(data.valid))]
+    rows = np.sort(np.concatenate([data.train, data.valid]))
+    pairs = fold_indices(data.truth, data.schema.target.task, rows, folds, seed)
+    return [(data.part(train), data.part(valid)) for train, valid in pairs]
+
+
+def _beats(record: TrialRecord, best: TrialRecord | None, maximize: bool) -> bool:
+    """A complete trial with a score, better than ``best`` (the earlier trial wins a tie)."""
+    value = record.value
+    if record.state is not TrialState.COMPLETE or value is None or math.isnan(value):
+        return False
+    if best is None or best.value is None:
+        return True
+    return value > best.value if maximize else value < best.value
+
+
+class TuneParameters:
+    """Run the tuner over the trainer, log each trial as a run nested under ``parent_run_id``."""
+
+    def __init__(
+        self,
+        trainer: ModelTrainer,
+        tuner: Tuner,
+        tracker: ExperimentTracker,
+        space: SearchSpace = XGBOOST_SPACE,
+    ) -> None:
+        self._trainer = trainer
+        self._tuner = tuner
+        self._tracker = tracker
+        self._space = space
+
+    def __call__(
+        self,
+        manifest: ModelManifest,
+        folds: Sequence[Fold],
+        params: Mapping[str, Any],
+        seed: int,
+        budget: TuningBudget,
+        experiment: str,
+        parent_run_id: str,
+        progress: TuningProgress | None = None,
+    ) -> TuningResult:
+        """Each trial trains one model per fold; its score is the best round of the mean
+        validation curve (with one fold: of the validation curve)."""
+        metric = str(params.get("eval_metric", VALIDATION_METRIC[manifest.schema.target.task]))
+        maximize = is_maximized(metric)
+        histories: dict[int, dict[str, tuple[float, ...]]] = {}
+        lock = threading.Lock()
+
+        def objective(trial: TrialHandle) -> float:
+            history = cross_validate(
+                self._trainer,
+                manifest,
+                folds,
+                {**TRIAL_ROUNDS, **params, **trial.params},
+                seed,
+                maximize,
+                report=trial.report,
+                threads=trial.threads,
+            )
+            with lock:
+                histories[trial.number] = history
+            values = history.get(metric) or next(reversed(history.values()), ())
+            if not values:
+                return float("nan")
+            return max(values) if maximize else min(values)
+
+        best: list[TrialRecord] = []
+
+        def finished(record: TrialRecord) -> None:
+            with lock:
+                history = histories.pop(record.number, {})
+            record = replace(record, history=history)
+            self._log_trial(experiment, parent_run_id, metric, record)
+            if _beats(record, best[0] if best else None, maximize):
+                best[:] = [record]
+            if progress is not None:
+                progress.trial_finished(record, best[0] if best else None)
+
+        if progress is not None:
+            progress.started(budget.trials, budget.timeout)
+        try:
+            trials = self._tuner.tune(self._space, objective, budget, seed, maximize, finished)
+        finally:
+            if progress is not None:
+                progress.finished()
+        if not best:
+            raise DataError(f"no tuning trial completed ({len(trials)} tried); see the trial runs for why")
+        return TuningResult(metric, maximize, best[0], tuple(trials), len(folds))
+
+    def _log_trial(
+        self,
+        experiment: str,
+        parent_run_id: str,
+        metric: str,
+        record: TrialRecord,
+    ) -> None:
+        with self._tracker.start_run(
+            experiment, f"trial-{record.number}", parent_run_id=parent_run_id
+        ) as run:
+            run.log_params(dict(record.params))
+            run.set_tags(
+                {"predictor.trial.number": str(record.number), "predictor.trial.state": record.state.value}
+            )
+            if record.value is not None:
+                run.log_metrics({f"valid_{metric}": record.value, "trial_seconds": record.seconds})
+            for name, values in record.history.items():
+                run.log_metric_history(f"valid_{name}", values)
+
+
+def tune_in_run(
+    tune: TuneParameters,
+    run: TrackedRun,
+    manifest: ModelManifest,
+    data: PreparedData,
+    params: Mapping[str, Any],
+    seed: int,
+    budget: TuningBudget,
+    folds: int,
+    experiment: str,
+    progress: TuningProgress | None = None,
+) -> TuningResult:
+    """Tune inside the training run ``run``: the trials nest under it, and it records the
+    search (``tuning.json``), the budget and the best score."""
+    result = tune(
+        manifest, tuning_folds(data, folds, seed), params, seed, budget, experiment, run.run_id, progress
+    )
+    run.log_dict(result.as_dict(), "tuning.json")
+    run.log_params(
+        {
+            "tuning_trials": budget.trials,
+            "tuning_timeout": budget.timeout,
+            "tuning_parallel": budget.parallel,
+            "tuning_cv_folds": folds,
+        }
+    )
+    run.log_metrics(
+        {
+            f"tuning_best_valid_{result.metric}": float(result.best.value or 0.0),
+            "tuning_trials_complete": result.count(TrialState.COMPLETE),
+            "tuning_trials_pruned": result.count(TrialState.PRUNED),
+            "tuning_trials_failed": result.count(TrialState.FAILED),
+        }
+    )
+    return result
