@@ -35,10 +35,10 @@ lint: setup  ## ruff
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 
-typecheck: setup  ## mypy, strict on src/
+typecheck: setup  ## mypy, strict on src/ and tools/
 	$(BIN)/mypy
 
-contracts: setup  ## import-linter: the domain imports no adapter, framework or SDK
+contracts: setup  ## import-linter: the domain's allow-list, the layers, one adapter per vendor SDK
 	$(BIN)/lint-imports --no-cache
 
 browser:  ## headless Chromium and its driver for the browser test (apt-get, only when missing)

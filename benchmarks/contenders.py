@@ -1,6 +1,8 @@
 """The servers the benchmark compares, each started on loopback over the same booster.
 
 - predictor: ``predictor serve --model-dir`` on the exported model (1 and 2 workers)
+- predictor (before): the same, from another source tree (``--before DIR``) run by the same
+  environment with ``PYTHONPATH=DIR/src``, on the same exported model
 - MLflow: ``mlflow models serve --env-manager local`` on the registered version
 - MLServer 1.7.1 with its XGBoost runtime, in its own environment (uvloop < 0.22, so its
   default parallel worker pool runs; 1.7.1 crash-loops with uvloop 0.23)
@@ -132,7 +134,9 @@ def post(running: Running, body: bytes) -> dict[str, object]:
         return dict(json.loads(response.read()))
 
 
-def predictor(bin_dir: Path, model_dir: Path, workers: int) -> Contender:
+def predictor(bin_dir: Path, model_dir: Path, workers: int, source: Path | None = None) -> Contender:
+    """``source``: a ``src/`` folder to serve from instead of the installed package (the tree
+    before a change). It is started as ``python -m predictor``, the one way in both trees have."""
     names: list[str] = json.loads((model_dir / "manifest.json").read_text())["schema"]["features"]
     columns = [f["name"] for f in names]  # type: ignore[index]
 
@@ -145,10 +149,14 @@ def predictor(bin_dir: Path, model_dir: Path, workers: int) -> Contender:
         "PREDICTOR_PROFILE": "prod",
         "PREDICTOR_RELOAD_INTERVAL_S": "0",
     }
+    launcher = [str(bin_dir / "predictor")]
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+        launcher = [str(bin_dir / "python"), "-m", "predictor"]
     return Contender(
-        name=f"predictor ({workers} worker{'s' if workers > 1 else ''})",
+        name=predictor_name(workers, before=source is not None),
         command=[
-            str(bin_dir / "predictor"),
+            *launcher,
             "serve",
             "--model-dir",
             str(model_dir),
@@ -163,8 +171,14 @@ def predictor(bin_dir: Path, model_dir: Path, workers: int) -> Contender:
         body=body,
         headers={"X-API-Key": API_KEY},
         columnar=("/invocations", _dataframe_split(columns)),
-        note="serving install (no extras); auth, validation, JSON access log, EMF metrics on",
+        note="serving install (no extras); auth, validation, JSON access log, EMF metrics on"
+        + ("; source tree before the change, `python -m predictor`" if source is not None else ""),
     )
+
+
+def predictor_name(workers: int, *, before: bool = False) -> str:
+    """``predictor (2 workers)``, ``predictor (before, 1 worker)``: the names the report looks for."""
+    return f"predictor ({'before, ' if before else ''}{workers} worker{'s' if workers > 1 else ''})"
 
 
 def _dataframe_split(columns: list[str]) -> Callable[[Rows], bytes]:
@@ -256,7 +270,11 @@ def ensure_mlserver(env_dir: Path, uv: str) -> Path:
 
 
 def _base_env(bin_dir: Path) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PREDICTOR_", "MLFLOW_", "MLSERVER_"))}
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PREDICTOR_", "MLFLOW_", "MLSERVER_")) and k != "PYTHONPATH"
+    }
     # `mlflow models serve --env-manager local` starts uvicorn through the shell: its bin first.
     keep["PATH"] = f"{bin_dir}{os.pathsep}{keep.get('PATH', '')}"
     return keep

@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/serve_bench.py            # the full run (~15 min on 2 cores)
     .venv/bin/python benchmarks/serve_bench.py --quick    # shorter runs, no repeats
+    .venv/bin/python benchmarks/serve_bench.py --before /tmp/before   # and the tree before a change
+
+With ``--before DIR`` (a source tree, e.g. a `git worktree` of the commit before a change), that
+tree's predictor is measured in the same run beside the current one: served by the same
+environment with ``PYTHONPATH`` on its ``src/``, from the same exported model, with 1 and 2
+workers. The goals are judged on the current tree; the before tree's ratios are shown beside.
 
 Builds the 200-tree, depth-6 model on UCI Breast Cancer in a scratch MLflow store, exports it,
 starts each server on loopback, and measures with wrk: 1-row requests at 1, 8 and 32
@@ -74,6 +80,28 @@ def serving_install(work: Path, uv: str) -> Path:
         check=True,
     )
     return env_dir / "bin"
+
+
+def before_tree(work: Path, tree: Path, python: Path) -> Path:
+    """A copy of ``tree``'s ``src/`` with its bytecode compiled, as the serving install has (the
+    tree itself may be read-only, and compiling on the first launch would count in its cold
+    start)."""
+    source = tree / "src"
+    if not (source / "predictor" / "__main__.py").is_file():
+        raise SystemExit(f"--before {tree}: no src/predictor/__main__.py there")
+    copy = work / "before-src"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([str(python), "-m", "compileall", "-q", str(copy)], check=True)
+    return copy
+
+
+def tree_label(tree: Path) -> str:
+    """``/tmp/before (dea1a05)``: the folder and, when it is a git checkout, its commit."""
+    found = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return f"`{tree}` ({found.stdout.strip()})" if found.returncode == 0 else f"`{tree}`"
 
 
 def build_model(work: Path) -> tuple[str, Path, list[str], list[list[float]]]:
@@ -233,6 +261,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / ".bench", help="scratch folder (git-ignored)")
     parser.add_argument("--only", action="append", help="run only contenders whose name contains this")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument(
+        "--before", type=Path, metavar="DIR", help="also measure the predictor of this source tree"
+    )
     args = parser.parse_args()
     seconds, repeats, launches = (3.0, 1, 2) if args.quick else (args.seconds, 2, COLD_STARTS)
     steps = [1, 4, 16, 64] if args.quick else [1, 2, 4, 8, 16, 32, 64]
@@ -248,6 +279,14 @@ def main() -> None:
     line_up = [
         contenders.predictor(serving_bin, exported, 1),
         contenders.predictor(serving_bin, exported, 2),
+    ]
+    if args.before:
+        source = before_tree(work, args.before.resolve(), serving_bin / "python")
+        line_up += [
+            contenders.predictor(serving_bin, exported, 1, source),
+            contenders.predictor(serving_bin, exported, 2, source),
+        ]
+    line_up += [
         contenders.mlserver(mlserver_env, work / "mlserver-model", booster, MODEL),
         contenders.mlflow(BIN, tracking_uri, f"models:/{MODEL}/1", names, work),
     ]
@@ -259,13 +298,15 @@ def main() -> None:
         results.append(measure(contender, work, rows, seconds, repeats, steps, launches))
     run = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python benchmarks/serve_bench.py" + (" --quick" if args.quick else ""),
+        "command": " ".join(["python", "benchmarks/serve_bench.py", *sys.argv[1:]]),
         "machine": report.machine(),
         "versions": versions(mlserver_env),
         "seconds": seconds,
         "repeats": repeats,
         "results": results,
     }
+    if args.before:
+        run["before"] = tree_label(args.before.resolve())
     (work / "serve_bench.json").write_text(json.dumps(run, indent=2))
     goals = report.goals(results)
     report.write(args.out, run, goals)

@@ -5,6 +5,13 @@ section of docs/performance.md and says whether the goal holds (tuned Breast Can
 AUC >= 0.98).
 
     .venv/bin/python benchmarks/train_bench.py [--trials 30] [--no-write] [--no-compare]
+    .venv/bin/python benchmarks/train_bench.py --before /tmp/before [--repeats 3] [--before-only]
+
+With ``--before DIR`` (a source tree, e.g. a `git worktree` of the commit before a change), it
+also trains the same configuration with the same seed in that tree and in this one, through the
+command line in subprocesses (benchmarks/train_ab.py, which imports nothing of either tree), and
+writes that comparison as a section of its own: the boosters' SHA-256 (the floor: identical) and
+the tuning wall times side by side (the floor: within 10 %).
 
 The first two tables run in-process against a temporary SQLite MLflow store (tracking and plots
 included in the times), with the default seed 42. The comparison tracks in memory, without plots.
@@ -24,6 +31,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import sections
+import train_ab
 from predictor.adapters.matplotlib.plots import MatplotlibReportRenderer
 from predictor.adapters.memory import InMemoryExperimentTracker, InMemoryModelRegistry
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
@@ -162,7 +171,17 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
     parser.add_argument("--no-compare", action="store_true", help="skip the validation split vs CV table")
+    parser.add_argument(
+        "--before", type=Path, metavar="DIR", help="also train in this source tree and compare (train_ab.py)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="with --before: runs per tree and mode")
+    parser.add_argument("--before-only", action="store_true", help="with --before: only that comparison")
     args = parser.parse_args()
+    ab_holds = True
+    if args.before:
+        ab_holds = before_and_after(args.before.resolve(), args.trials, args.repeats, write=not args.no_write)
+        if args.before_only:
+            return 0 if ab_holds else 1
     rows: list[Row] = []
     layouts: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="train-bench-") as tmp:
@@ -226,7 +245,17 @@ def main() -> int:
     lines.append(END)
     if not args.no_write:
         write_section("\n".join(lines))
-    return 0 if holds else 1
+    return 0 if holds and ab_holds else 1
+
+
+def before_and_after(before: Path, trials: int, repeats: int, *, write: bool) -> bool:
+    """The same training in the tree ``before`` and in this one; its own section of the doc."""
+    lines, holds = train_ab.compare(before, trials, repeats)
+    if write:
+        title = "## Training before and after a change (`benchmarks/train_bench.py --before DIR`)"
+        sections.write_section(DOC, "train_before_after", [title, "", *machine(), "", *lines])
+        print(f"wrote {DOC}")
+    return holds
 
 
 def write_section(section: str) -> None:

@@ -1,0 +1,1 @@
+"""Project tooling that is not part of the package: import-linter's custom contract types."""
