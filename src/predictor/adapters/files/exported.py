@@ -1,8 +1,8 @@
-"""An exported model directory seen as a read-only registry holding its one version.
+"""An exported model directory seen as a catalog holding its one version.
 
 ``predictor serve --model-dir DIR`` uses it instead of MLflow, so the service's routes that
 read the registry (``GET /v1/models``, ``POST /v1/models/reload``) work the same, without any
-registry or network.
+registry or network. It has no write side: nothing publishes into an export.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from predictor.domain.errors import ConfigurationError, ModelNotFound
+from predictor.domain.errors import ModelNotFound
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import ModelRegistry
-
-_READ_ONLY = "an exported model directory is read-only; change the registry, then export again"
+from predictor.domain.ports import ModelCatalog
 
 
-class ExportedModelRegistry(ModelRegistry):
+class ExportedModelCatalog(ModelCatalog):
     """The version in ``directory`` (read from its ``version.json`` once, when first asked)."""
 
     def __init__(self, directory: Path) -> None:
@@ -46,28 +44,17 @@ class ExportedModelRegistry(ModelRegistry):
             raise ModelNotFound(f"{ref} is not the exported version ({version.name}/{version.version})")
         return version
 
-    def download(self, version: ModelVersion, destination: Path) -> Path:
-        self.resolve(ModelRef(version.name, version=version.version))
-        return Path(shutil.copytree(self._directory, destination / "model"))
-
-    def register(self, name: str, source: str, run_id: str | None, tags: Mapping[str, str]) -> ModelVersion:
-        raise ConfigurationError(_READ_ONLY)
-
-    def set_alias(self, name: str, alias: str, version: str) -> None:
-        raise ConfigurationError(_READ_ONLY)
-
     def list_versions(self, name: str) -> Sequence[ModelVersion]:
         return [self._version(name)]
 
     def list_models(self) -> Sequence[str]:
         return [self.record.version.name]
 
-    def set_version_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
-        raise ConfigurationError(_READ_ONLY)
-
     def model_tags(self, name: str) -> Mapping[str, str]:
         self._version(name)
         return {}
 
-    def set_model_tags(self, name: str, tags: Mapping[str, str]) -> None:
-        raise ConfigurationError(_READ_ONLY)
+    def download(self, version: ModelVersion, destination: Path) -> Path:
+        self.resolve(ModelRef(version.name, version=version.version))
+        shutil.copytree(self._directory, destination, dirs_exist_ok=True)
+        return destination

@@ -1,12 +1,12 @@
 """The ports: what the domain needs from the outside world, as typing.Protocols, one module per area.
 
-Adapters subclass these explicitly (``class MlflowModelRegistry(ModelRegistry)``) so mypy
+Adapters subclass these explicitly (``class ExportedModelCatalog(ModelCatalog)``) so mypy
 checks them; ``predictor.adapters.memory`` has an in-memory implementation of each.
 """
 
 from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
 from predictor.domain.ports.operations import Alerter, Clock, Metric, MetricsSink, SecretStore
-from predictor.domain.ports.registry import ModelRegistry
+from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
 from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
 from predictor.domain.ports.training import (
     Boosting,
@@ -31,6 +31,8 @@ __all__ = [
     "Metric",
     "MetricsSink",
     "ModelCache",
+    "ModelCatalog",
+    "ModelPublisher",
     "ModelRegistry",
     "ModelRuntime",
     "ModelTrainer",
