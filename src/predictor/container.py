@@ -29,6 +29,7 @@ from predictor.services.serving.telemetry import RequestMetrics
 if TYPE_CHECKING:
     from predictor.domain.ports import (
         Alerter,
+        ArtifactStore,
         DatasetSource,
         ExperimentTracker,
         MetricsSink,
@@ -139,6 +140,12 @@ def _local_cache(root: Path) -> ModelCache:
     return LocalModelCache(root)
 
 
+def _local_artifacts() -> ArtifactStore:
+    from predictor.adapters.files.artifacts import LocalArtifactStore
+
+    return LocalArtifactStore()
+
+
 def _arrow_tables() -> TableFiles:
     from predictor.adapters.files.arrow import ArrowTableFiles
 
@@ -183,6 +190,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(_datasets)
     cache = providers.Singleton(_local_cache, settings.provided.cache_dir)
     tables = providers.Singleton(_arrow_tables)
+    artifacts = providers.Singleton(_local_artifacts)
     secrets = providers.Singleton(_secret_store, settings)
     metrics = providers.Singleton(_metrics_sink, settings)
     alerter = providers.Singleton(_log_alerter)
@@ -202,6 +210,9 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(memory.InMemoryDatasetSource)
     cache = providers.Singleton(memory.InMemoryModelCache)
     tables = providers.Singleton(memory.InMemoryTableFiles)
+    # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
+    # served from its path.
+    artifacts = providers.Singleton(_local_artifacts)
     secrets = providers.Singleton(memory.StaticSecretStore)
     metrics = providers.Singleton(memory.RecordingMetricsSink)
     alerter = providers.Singleton(memory.RecordingAlerter)
@@ -244,7 +255,11 @@ class Container(containers.DeclarativeContainer):
     describe_model = providers.Factory(DescribeModel, catalog=catalog)
     list_models = providers.Factory(ListModels, catalog=catalog)
     export_model = providers.Factory(
-        _export_model, catalog=catalog, runtime=adapters.runtime, clock=adapters.clock
+        _export_model,
+        catalog=catalog,
+        runtime=adapters.runtime,
+        artifacts=adapters.artifacts,
+        clock=adapters.clock,
     )
     make_prediction = providers.Singleton(
         MakePrediction,

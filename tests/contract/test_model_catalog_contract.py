@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from predictor.adapters.files.artifacts import LocalArtifactStore
 from predictor.adapters.files.exported import ExportedModelCatalog
 from predictor.adapters.memory import FixedClock, InMemoryModelRegistry
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
@@ -49,7 +50,9 @@ def _exported(logged: Logged, tmp: Path) -> Stocked:
     registry = InMemoryModelRegistry()
     name = _stock(registry, logged)
     clock = FixedClock(datetime(2026, 4, 1, tzinfo=UTC))
-    ExportModel(registry, logged.runtime, clock)(ModelRef(name, alias="production"), tmp / "export")
+    ExportModel(registry, logged.runtime, LocalArtifactStore(), clock)(
+        ModelRef(name, alias="production"), tmp / "export"
+    )
     return Stocked(ExportedModelCatalog(tmp / "export"), name, ["2"], logged)
 
 

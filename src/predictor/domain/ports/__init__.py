@@ -4,6 +4,7 @@ Adapters subclass these explicitly (``class ExportedModelCatalog(ModelCatalog)``
 checks them; ``predictor.adapters.memory`` has an in-memory implementation of each.
 """
 
+from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
 from predictor.domain.ports.operations import Alerter, Clock, Metric, MetricsSink, SecretStore
 from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
@@ -22,6 +23,7 @@ from predictor.domain.ports.training import (
 
 __all__ = [
     "Alerter",
+    "ArtifactStore",
     "Boosting",
     "Clock",
     "DatasetSource",
