@@ -66,6 +66,23 @@ def test_a_published_directory_holds_the_blocks_files_and_the_given_ones(
     assert not staging.exists()
 
 
+def test_a_published_directory_downloads_as_it_was_filled(
+    store: ArtifactStore, where: Where, tmp_path: Path
+) -> None:
+    with store.publish(where("export"), {"version.json": b"{}"}) as staging:
+        fill(staging)
+    copy = store.download(where("export"), tmp_path / "copy")
+    assert copy == tmp_path / "copy"
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()) == [
+        "model.ubj",
+        "sub/extra.txt",
+        "version.json",
+    ]
+    assert (copy / "model.ubj").read_bytes() == b"\x00booster\xff"
+    with pytest.raises(ConfigurationError, match="nothing is stored at"):
+        store.download(where("missing"), tmp_path / "nothing")
+
+
 def test_a_block_that_raises_publishes_nothing(store: ArtifactStore, where: Where) -> None:
     stagings: list[Path] = []
 

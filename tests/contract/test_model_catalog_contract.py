@@ -15,11 +15,11 @@ import pytest
 
 from predictor.adapters.files.artifacts import LocalArtifactStore
 from predictor.adapters.files.exported import ExportedModelCatalog
-from predictor.adapters.memory import FixedClock, InMemoryModelRegistry
+from predictor.adapters.memory import FixedClock, InMemoryArtifactStore, InMemoryModelRegistry
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
 from predictor.domain.manifest import MANIFEST_FILE
 from predictor.domain.model import ModelRef
-from predictor.domain.ports import ModelCatalog, ModelRegistry
+from predictor.domain.ports import ArtifactStore, ModelCatalog, ModelRegistry
 from predictor.services.registry.export import ExportModel
 from tests.contract.registries import IMPLEMENTATIONS, Logged, log_model
 
@@ -46,21 +46,21 @@ def _stock(registry: ModelRegistry, logged: Logged) -> str:
     return name
 
 
-def _exported(logged: Logged, tmp: Path) -> Stocked:
+def _exported(logged: Logged, artifacts: ArtifactStore, where: str) -> Stocked:
     registry = InMemoryModelRegistry()
     name = _stock(registry, logged)
     clock = FixedClock(datetime(2026, 4, 1, tzinfo=UTC))
-    ExportModel(registry, logged.runtime, LocalArtifactStore(), clock)(
-        ModelRef(name, alias="production"), tmp / "export"
-    )
-    return Stocked(ExportedModelCatalog(tmp / "export"), name, ["2"], logged)
+    ExportModel(registry, logged.runtime, artifacts, clock)(ModelRef(name, alias="production"), where)
+    return Stocked(ExportedModelCatalog(where, artifacts), name, ["2"], logged)
 
 
-@pytest.fixture(scope="module", params=[*IMPLEMENTATIONS, "exported"])
+@pytest.fixture(scope="module", params=[*IMPLEMENTATIONS, "exported", "exported-in-memory"])
 def stocked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stocked:
     tmp = tmp_path_factory.mktemp(request.param)
     if request.param == "exported":
-        return _exported(log_model("memory", tmp), tmp)
+        return _exported(log_model("memory", tmp), LocalArtifactStore(), str(tmp / "export"))
+    if request.param == "exported-in-memory":  # as an export in an object store will be read
+        return _exported(log_model("memory", tmp), InMemoryArtifactStore(), "memory://exports/demo")
     logged = log_model(request.param, tmp)
     return Stocked(logged.registry, _stock(logged.registry, logged), ["2", "1"], logged)
 

@@ -64,6 +64,14 @@ class LocalArtifactStore(ArtifactStore):
         with _failing_as(f"cannot list {uri}"):
             return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
+    def download(self, uri: str, destination: Path) -> Path:
+        source = local_path(uri)
+        if not source.is_dir():
+            raise ConfigurationError(f"nothing is stored at {uri}")
+        with _failing_as(f"cannot copy {uri} to {destination}"):
+            shutil.copytree(source, destination, dirs_exist_ok=True)
+        return destination
+
     @contextmanager
     def publish(self, uri: str, files: Mapping[str, bytes] | None = None) -> Iterator[Path]:
         target = local_path(uri)

@@ -34,6 +34,15 @@ class InMemoryArtifactStore(ArtifactStore):
         prefix = uri.rstrip("/") + "/"
         return sorted(key.removeprefix(prefix) for key in self.files if key.startswith(prefix))
 
+    def download(self, uri: str, destination: Path) -> Path:
+        names = self.list(uri)
+        if not names:
+            raise ConfigurationError(f"nothing is stored at {uri}")
+        for name in names:
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            (destination / name).write_bytes(self.files[uri.rstrip("/") + "/" + name])
+        return destination
+
     @contextmanager
     def publish(self, uri: str, files: Mapping[str, bytes] | None = None) -> Iterator[Path]:
         staging = Path(tempfile.mkdtemp(prefix="predictor-artifacts-"))

@@ -32,6 +32,12 @@ class ArtifactStore(Protocol):
         nothing is there."""
         ...
 
+    def download(self, uri: str, destination: Path) -> Path:
+        """Copy the files under the directory ``uri`` into the local directory ``destination``
+        (created when missing), at their relative paths; return ``destination``. Raises
+        ``ConfigurationError`` when nothing is there."""
+        ...
+
     def publish(self, uri: str, files: Mapping[str, bytes] | None = None) -> AbstractContextManager[Path]:
         """A new, empty local directory to fill in the block. When the block ends normally,
         its files and ``files`` (relative path -> content, written after the others, so that
