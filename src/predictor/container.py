@@ -7,6 +7,7 @@ inside their factories, so a process that never touches MLflow never imports it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from dependency_injector import containers, providers
 
 from predictor.adapters import memory
 from predictor.config import Settings
+from predictor.domain.errors import ConfigurationError
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
@@ -27,10 +29,12 @@ from predictor.services.serving.telemetry import RequestMetrics
 if TYPE_CHECKING:
     from predictor.domain.ports import (
         Alerter,
+        ArtifactStore,
         DatasetSource,
         ExperimentTracker,
         MetricsSink,
         ModelCache,
+        ModelCatalog,
         ModelRegistry,
         ModelRuntime,
         ModelTrainer,
@@ -64,24 +68,33 @@ def _export_model(**dependencies: Any) -> ExportModel:
     return ExportModel(**dependencies)
 
 
-def _exported_registry(model_dir: Path) -> ModelRegistry:
-    from predictor.adapters.files.exported import ExportedModelRegistry
+_READ_ONLY = "an exported model directory is read-only; change the registry, then export again"
 
-    return ExportedModelRegistry(model_dir)
+
+def _not_an_export(settings: Settings) -> None:
+    """An exported directory has only a catalog: a use case that writes the registry is refused."""
+    if settings.model_dir is not None:
+        raise ConfigurationError(_READ_ONLY)
+
+
+def _catalog(settings: Settings, registry: Callable[[], ModelRegistry]) -> ModelCatalog:
+    """The exported model directory being served (which needs no mlflow), or the registry's read side."""
+    if settings.model_dir is not None:
+        from predictor.adapters.files.exported import ExportedModelCatalog
+
+        return ExportedModelCatalog(settings.model_dir)
+    return registry()
 
 
 def _registry(settings: Settings) -> ModelRegistry:
-    """MLflow's registry, or the exported model directory being served (which needs no mlflow)."""
-    if settings.model_dir is not None:
-        return _exported_registry(settings.model_dir)
+    _not_an_export(settings)
     from predictor.adapters.mlflow.registry import MlflowModelRegistry
 
     return MlflowModelRegistry(settings.mlflow_tracking_uri)
 
 
 def _memory_registry(settings: Settings) -> ModelRegistry:
-    if settings.model_dir is not None:
-        return _exported_registry(settings.model_dir)
+    _not_an_export(settings)
     return memory.InMemoryModelRegistry()
 
 
@@ -125,6 +138,12 @@ def _local_cache(root: Path) -> ModelCache:
     from predictor.adapters.files.cache import LocalModelCache
 
     return LocalModelCache(root)
+
+
+def _local_artifacts() -> ArtifactStore:
+    from predictor.adapters.files.artifacts import LocalArtifactStore
+
+    return LocalArtifactStore()
 
 
 def _arrow_tables() -> TableFiles:
@@ -171,6 +190,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(_datasets)
     cache = providers.Singleton(_local_cache, settings.provided.cache_dir)
     tables = providers.Singleton(_arrow_tables)
+    artifacts = providers.Singleton(_local_artifacts)
     secrets = providers.Singleton(_secret_store, settings)
     metrics = providers.Singleton(_metrics_sink, settings)
     alerter = providers.Singleton(_log_alerter)
@@ -190,6 +210,9 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(memory.InMemoryDatasetSource)
     cache = providers.Singleton(memory.InMemoryModelCache)
     tables = providers.Singleton(memory.InMemoryTableFiles)
+    # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
+    # served from its path.
+    artifacts = providers.Singleton(_local_artifacts)
     secrets = providers.Singleton(memory.StaticSecretStore)
     metrics = providers.Singleton(memory.RecordingMetricsSink)
     alerter = providers.Singleton(memory.RecordingAlerter)
@@ -205,9 +228,12 @@ class Container(containers.DeclarativeContainer):
     slot = providers.Singleton(ModelSlot)
     request_metrics = providers.Singleton(RequestMetrics)
     model_ref = providers.Singleton(served_ref, settings)
+    # The read side, for serving and the catalog: the exported directory being served, or the
+    # registry. Promotion and training take the registry itself (both sides).
+    catalog = providers.Singleton(_catalog, settings, adapters.registry.provider)
     load_model = providers.Factory(
         LoadModel,
-        registry=adapters.registry,
+        registry=catalog,
         runtime=adapters.runtime,
         cache=adapters.cache,
         slot=slot,
@@ -217,7 +243,7 @@ class Container(containers.DeclarativeContainer):
     # One instance: it remembers refused versions and the trouble it last alerted.
     refresh_model = providers.Singleton(
         RefreshModel,
-        registry=adapters.registry,
+        registry=catalog,
         runtime=adapters.runtime,
         cache=adapters.cache,
         slot=slot,
@@ -226,10 +252,14 @@ class Container(containers.DeclarativeContainer):
     )
     promote_model = providers.Factory(PromoteModel, registry=adapters.registry, clock=adapters.clock)
     rollback_model = providers.Factory(RollbackModel, registry=adapters.registry, clock=adapters.clock)
-    describe_model = providers.Factory(DescribeModel, registry=adapters.registry)
-    list_models = providers.Factory(ListModels, registry=adapters.registry)
+    describe_model = providers.Factory(DescribeModel, catalog=catalog)
+    list_models = providers.Factory(ListModels, catalog=catalog)
     export_model = providers.Factory(
-        _export_model, registry=adapters.registry, runtime=adapters.runtime, clock=adapters.clock
+        _export_model,
+        catalog=catalog,
+        runtime=adapters.runtime,
+        artifacts=adapters.artifacts,
+        clock=adapters.clock,
     )
     make_prediction = providers.Singleton(
         MakePrediction,

@@ -1,5 +1,5 @@
 """Exported model directories: written by ExportModel, served by LoadExportedModel or as the
-start-up fallback, read as a one-version registry; on the in-memory adapters."""
+start-up fallback, read as a one-version catalog; on the in-memory adapters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from predictor.adapters.files.exported import ExportedModelRegistry
+from predictor.adapters.files.exported import ExportedModelCatalog
 from predictor.adapters.memory import FixedClock
 from predictor.container import Container
 from predictor.domain.errors import ConfigurationError, InvalidModel, ModelNotFound, ModelUnavailable
@@ -86,8 +86,8 @@ def test_a_directory_that_is_not_an_export_is_a_clear_error(tmp_path: Path) -> N
         ExportRecord.read(tmp_path)
 
 
-def test_the_exported_registry_holds_one_version_and_is_read_only(exported: Path, tmp_path: Path) -> None:
-    registry = ExportedModelRegistry(exported)
+def test_the_exported_catalog_holds_one_version(exported: Path, tmp_path: Path) -> None:
+    registry = ExportedModelCatalog(exported)
     assert registry.resolve(PRODUCTION).version == "1"
     assert registry.resolve(ModelRef("demo", version="1")).version == "1"
     assert [v.version for v in registry.list_versions("demo")] == ["1"]
@@ -99,10 +99,18 @@ def test_the_exported_registry_holds_one_version_and_is_read_only(exported: Path
     ):
         with pytest.raises(ModelNotFound):
             registry.resolve(ref)
-    copy = registry.download(registry.resolve(PRODUCTION), tmp_path)
+    (tmp_path / "copy").mkdir()
+    copy = registry.download(registry.resolve(PRODUCTION), tmp_path / "copy")
+    assert copy == tmp_path / "copy"
     assert (copy / MANIFEST_FILE).is_file()
-    with pytest.raises(ConfigurationError, match="read-only"):
-        registry.set_alias("demo", "production", "1")
+
+
+def test_a_served_export_refuses_what_writes_the_registry(exported: Path) -> None:
+    container = memory_container(model_dir=exported)
+    assert container.describe_model()("demo").aliases == {"production": "1"}
+    for build in (container.promote_model, container.rollback_model, container.train_model):
+        with pytest.raises(ConfigurationError, match="an exported model directory is read-only"):
+            build()
 
 
 def test_registry_unreachable_at_start_up_with_nothing_cached_serves_the_fallback_export(

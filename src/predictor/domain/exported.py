@@ -31,21 +31,21 @@ class ExportRecord:
     ref: ModelRef
     exported_at: datetime
 
-    def write(self, directory: Path) -> None:
+    def to_json(self) -> bytes:
+        """The content of ``version.json``."""
         record = {
             "format_version": EXPORT_FORMAT_VERSION,
             **self.version.as_dict(),
             "ref": self.ref.uri,
             "exported_at": self.exported_at.isoformat(),
         }
-        (directory / EXPORT_RECORD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
 
     @classmethod
-    def read(cls, directory: Path) -> ExportRecord:
-        """Raises ``InvalidModel`` when ``directory`` is not an exported model directory."""
-        path = directory / EXPORT_RECORD_FILE
+    def from_json(cls, content: bytes, where: str) -> ExportRecord:
+        """Raises ``InvalidModel`` when ``content`` is not a ``version.json`` (of the export ``where``)."""
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(content)
             if raw.get("format_version") != EXPORT_FORMAT_VERSION:
                 raise ValueError(f"unsupported format_version {raw.get('format_version')!r}")
             return cls(
@@ -53,10 +53,18 @@ class ExportRecord:
                 ref=ModelRef.parse(str(raw["ref"])),
                 exported_at=datetime.fromisoformat(raw["exported_at"]),
             )
+        except (ValueError, TypeError, KeyError, AttributeError, InvalidInput) as exc:
+            raise InvalidModel(f"the {EXPORT_RECORD_FILE} of {where!r} is malformed: {exc}") from exc
+
+    @classmethod
+    def read(cls, directory: Path) -> ExportRecord:
+        """Raises ``InvalidModel`` when ``directory`` is not an exported model directory."""
+        # File I/O left in the domain only until serving reads exports through its catalog.
+        try:
+            content = (directory / EXPORT_RECORD_FILE).read_bytes()
         except OSError as exc:
             raise InvalidModel(
                 f"{directory.name!r} has no readable {EXPORT_RECORD_FILE}: it is not a directory written "
                 "by `predictor export`"
             ) from exc
-        except (ValueError, TypeError, KeyError, AttributeError, InvalidInput) as exc:
-            raise InvalidModel(f"the {EXPORT_RECORD_FILE} of {directory.name!r} is malformed: {exc}") from exc
+        return cls.from_json(content, directory.name)

@@ -1,35 +1,44 @@
-"""An exported model directory seen as a read-only registry holding its one version.
+"""An exported model directory seen as a catalog holding its one version.
 
 ``predictor serve --model-dir DIR`` uses it instead of MLflow, so the service's routes that
 read the registry (``GET /v1/models``, ``POST /v1/models/reload``) work the same, without any
-registry or network.
+registry or network. It has no write side: nothing publishes into an export. The directory is
+read through an ``ArtifactStore`` (local files unless given another), so it may be a URI.
 """
 
 from __future__ import annotations
 
-import shutil
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from predictor.domain.errors import ConfigurationError, ModelNotFound
-from predictor.domain.exported import ExportRecord
+from predictor.adapters.files.artifacts import LocalArtifactStore
+from predictor.domain.errors import ConfigurationError, InvalidModel, ModelNotFound
+from predictor.domain.exported import EXPORT_RECORD_FILE, ExportRecord
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import ModelRegistry
-
-_READ_ONLY = "an exported model directory is read-only; change the registry, then export again"
+from predictor.domain.ports import ArtifactStore, ModelCatalog
 
 
-class ExportedModelRegistry(ModelRegistry):
+class ExportedModelCatalog(ModelCatalog):
     """The version in ``directory`` (read from its ``version.json`` once, when first asked)."""
 
-    def __init__(self, directory: Path) -> None:
-        self._directory = directory
+    def __init__(self, directory: str | os.PathLike[str], artifacts: ArtifactStore | None = None) -> None:
+        self._uri = os.fspath(directory).rstrip("/")
+        self._artifacts = artifacts or LocalArtifactStore()
         self._record: ExportRecord | None = None
 
     @property
     def record(self) -> ExportRecord:
         if self._record is None:
-            self._record = ExportRecord.read(self._directory)
+            name = self._uri.rsplit("/", 1)[-1]
+            try:
+                content = self._artifacts.read(f"{self._uri}/{EXPORT_RECORD_FILE}")
+            except ConfigurationError as exc:
+                raise InvalidModel(
+                    f"{name!r} has no readable {EXPORT_RECORD_FILE}: it is not a directory written by "
+                    "`predictor export`"
+                ) from exc
+            self._record = ExportRecord.from_json(content, name)
         return self._record
 
     def _version(self, name: str) -> ModelVersion:
@@ -46,28 +55,16 @@ class ExportedModelRegistry(ModelRegistry):
             raise ModelNotFound(f"{ref} is not the exported version ({version.name}/{version.version})")
         return version
 
-    def download(self, version: ModelVersion, destination: Path) -> Path:
-        self.resolve(ModelRef(version.name, version=version.version))
-        return Path(shutil.copytree(self._directory, destination / "model"))
-
-    def register(self, name: str, source: str, run_id: str | None, tags: Mapping[str, str]) -> ModelVersion:
-        raise ConfigurationError(_READ_ONLY)
-
-    def set_alias(self, name: str, alias: str, version: str) -> None:
-        raise ConfigurationError(_READ_ONLY)
-
     def list_versions(self, name: str) -> Sequence[ModelVersion]:
         return [self._version(name)]
 
     def list_models(self) -> Sequence[str]:
         return [self.record.version.name]
 
-    def set_version_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
-        raise ConfigurationError(_READ_ONLY)
-
     def model_tags(self, name: str) -> Mapping[str, str]:
         self._version(name)
         return {}
 
-    def set_model_tags(self, name: str, tags: Mapping[str, str]) -> None:
-        raise ConfigurationError(_READ_ONLY)
+    def download(self, version: ModelVersion, destination: Path) -> Path:
+        self.resolve(ModelRef(version.name, version=version.version))
+        return self._artifacts.download(self._uri, destination)

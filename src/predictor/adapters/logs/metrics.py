@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from itertools import groupby
 
 from predictor.domain.ports import Metric, MetricsSink
@@ -45,7 +46,8 @@ class EmfMetricsSink(MetricsSink):
                 }
                 self._log.info(json.dumps(document, separators=(",", ":")))
         except Exception:  # noqa: BLE001  # a sink must never fail the flush loop
-            self._log.exception("could not publish metrics")
+            with suppress(Exception):  # ... not even when its logger is what fails
+                self._log.exception("could not publish metrics")
 
 
 class NullMetricsSink(MetricsSink):

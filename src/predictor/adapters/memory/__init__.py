@@ -7,6 +7,7 @@ the in-memory trainer, registry and runtime together train, register and serve e
 
 from __future__ import annotations
 
+from predictor.adapters.memory.artifacts import InMemoryArtifactStore
 from predictor.adapters.memory.data import (
     InMemoryDatasetSource,
     InMemoryTableFiles,
@@ -35,6 +36,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "Alert",
     "FixedClock",
+    "InMemoryArtifactStore",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",
     "InMemoryModelCache",

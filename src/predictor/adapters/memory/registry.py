@@ -1,4 +1,4 @@
-"""InMemoryModelRegistry: versions, aliases and tags in dicts; ``offline`` mimics an unreachable registry."""
+"""InMemoryModelRegistry: both registry ports over dicts; ``offline`` mimics an unreachable registry."""
 
 from __future__ import annotations
 
@@ -8,16 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from predictor.adapters.memory.services import SystemClock
-from predictor.domain.errors import (
-    ModelNotFound,
-    ModelUnavailable,
-)
+from predictor.domain.errors import ModelNotFound, ModelUnavailable
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import (
-    Clock,
-    ModelRegistry,
-)
+from predictor.domain.ports import Clock, ModelRegistry
 
 
 @dataclass
@@ -27,7 +21,8 @@ class _Entry:
 
 
 class InMemoryModelRegistry(ModelRegistry):
-    """Versions and aliases in a dict; model directories stay where the tracker wrote them.
+    """The catalog and the publisher of one registry: versions and aliases in dicts, model
+    directories left where the tracker wrote them.
 
     ``offline = True`` makes every call raise ``ModelUnavailable``, as an unreachable
     registry does.
@@ -73,10 +68,9 @@ class InMemoryModelRegistry(ModelRegistry):
         self._check_online()
         for entry in self._entries(version.name):
             if entry.version.version == version.version:
-                target = destination / "model"
-                shutil.copytree(entry.directory, target)
+                shutil.copytree(entry.directory, destination, dirs_exist_ok=True)
                 self.downloads += 1
-                return target
+                return destination
         raise ModelNotFound(f"model {version.name!r} has no version {version.version}")
 
     def register(self, name: str, source: str, run_id: str | None, tags: Mapping[str, str]) -> ModelVersion:

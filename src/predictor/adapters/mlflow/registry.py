@@ -1,7 +1,13 @@
-"""The MLflow Model Registry behind the ``ModelRegistry`` port."""
+"""The MLflow Model Registry behind both registry ports, ``ModelCatalog`` and ``ModelPublisher``.
+
+One class implements both: they are one store behind one client, and the name is the
+product's. Use cases still ask for the side they need; only promotion and training take both.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +36,7 @@ _REGISTRATION_WAIT_SECONDS = 300
 
 
 class MlflowModelRegistry(ModelRegistry):
-    """Registered models in MLflow (SQLite, PostgreSQL or a tracking server).
+    """Registered models in MLflow (SQLite, PostgreSQL or a tracking server), read and written.
 
     The client is built on first use, so constructing the adapter never touches the store;
     MLflow's HTTP retries are shortened (see ``connection.HTTP_DEFAULTS``) unless configured.
@@ -60,22 +66,29 @@ class MlflowModelRegistry(ModelRegistry):
 
     def download(self, version: ModelVersion, destination: Path) -> Path:
         uri = f"models:/{version.name}/{version.version}"
-        with mlflow_errors(self._store, f"{uri} is not in the registry"):
-            # Resolved here rather than handing MLflow the models:/ URI: MLflow resolves
-            # models:/ against its process-global registry URI, ignoring the one passed in.
-            location = self._client.get_model_version_download_uri(version.name, version.version)
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=location,
-                dst_path=str(destination),
-                tracking_uri=self._uri,
-                registry_uri=self._uri,
-            )
-        directory = Path(local)
-        if not (directory / MANIFEST_FILE).is_file():
+        # MLflow downloads into a directory named after the artifact path; its files are moved
+        # up from there, so that they land in ``destination`` itself.
+        landing = Path(tempfile.mkdtemp(prefix=".download-", dir=destination))
+        try:
+            with mlflow_errors(self._store, f"{uri} is not in the registry"):
+                # Resolved here rather than handing MLflow the models:/ URI: MLflow resolves
+                # models:/ against its process-global registry URI, ignoring the one passed in.
+                location = self._client.get_model_version_download_uri(version.name, version.version)
+                local = mlflow.artifacts.download_artifacts(
+                    artifact_uri=location,
+                    dst_path=str(landing),
+                    tracking_uri=self._uri,
+                    registry_uri=self._uri,
+                )
+            for entry in Path(local).iterdir():
+                entry.rename(destination / entry.name)
+        finally:
+            shutil.rmtree(landing, ignore_errors=True)
+        if not (destination / MANIFEST_FILE).is_file():
             raise InvalidModel(
                 f"{uri} has no {MANIFEST_FILE}: it was not logged by predictor, so it cannot be served"
             )
-        return directory
+        return destination
 
     def register(self, name: str, source: str, run_id: str | None, tags: Mapping[str, str]) -> ModelVersion:
         with mlflow_errors(self._store, f"cannot register {name!r}"):

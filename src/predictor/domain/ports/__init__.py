@@ -1,12 +1,13 @@
 """The ports: what the domain needs from the outside world, as typing.Protocols, one module per area.
 
-Adapters subclass these explicitly (``class MlflowModelRegistry(ModelRegistry)``) so mypy
+Adapters subclass these explicitly (``class ExportedModelCatalog(ModelCatalog)``) so mypy
 checks them; ``predictor.adapters.memory`` has an in-memory implementation of each.
 """
 
+from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
 from predictor.domain.ports.operations import Alerter, Clock, Metric, MetricsSink, SecretStore
-from predictor.domain.ports.registry import ModelRegistry
+from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
 from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
 from predictor.domain.ports.training import (
     Boosting,
@@ -22,6 +23,7 @@ from predictor.domain.ports.training import (
 
 __all__ = [
     "Alerter",
+    "ArtifactStore",
     "Boosting",
     "Clock",
     "DatasetSource",
@@ -31,6 +33,8 @@ __all__ = [
     "Metric",
     "MetricsSink",
     "ModelCache",
+    "ModelCatalog",
+    "ModelPublisher",
     "ModelRegistry",
     "ModelRuntime",
     "ModelTrainer",

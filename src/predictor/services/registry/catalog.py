@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from predictor.domain.model import ModelVersion
-from predictor.domain.ports import ModelRegistry
+from predictor.domain.ports import ModelCatalog
 from predictor.services.registry.promotion import histories
 
 
@@ -27,20 +27,20 @@ class ModelDescription:
 class DescribeModel:
     """A registered model's versions (aliases, metrics, run, creation time, tags) and alias histories."""
 
-    def __init__(self, registry: ModelRegistry) -> None:
-        self._registry = registry
+    def __init__(self, catalog: ModelCatalog) -> None:
+        self._catalog = catalog
 
     def __call__(self, name: str) -> ModelDescription:
-        versions = tuple(self._registry.list_versions(name))
-        return ModelDescription(name, versions, histories(self._registry.model_tags(name)))
+        versions = tuple(self._catalog.list_versions(name))
+        return ModelDescription(name, versions, histories(self._catalog.model_tags(name)))
 
 
 class ListModels:
     """Every registered model, described."""
 
-    def __init__(self, registry: ModelRegistry) -> None:
-        self._describe = DescribeModel(registry)
-        self._registry = registry
+    def __init__(self, catalog: ModelCatalog) -> None:
+        self._describe = DescribeModel(catalog)
+        self._catalog = catalog
 
     def __call__(self) -> list[ModelDescription]:
-        return [self._describe(name) for name in self._registry.list_models()]
+        return [self._describe(name) for name in self._catalog.list_models()]

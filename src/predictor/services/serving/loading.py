@@ -14,7 +14,7 @@ from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidInput, InvalidModel, ModelUnavailable
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import ModelCache, ModelRegistry, ModelRuntime, ServableModel
+from predictor.domain.ports import ModelCache, ModelCatalog, ModelRuntime, ServableModel
 from predictor.domain.schema import TaskType
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def check_model(model: ServableModel) -> RowEncoder:
     return encoder
 
 
-def fetch(registry: ModelRegistry, cache: ModelCache, version: ModelVersion) -> Path:
+def fetch(registry: ModelCatalog, cache: ModelCache, version: ModelVersion) -> Path:
     """The version's model directory from the cache; downloaded (once) when absent or corrupted."""
     cached = cache.get(version)
     if cached is None:
@@ -126,7 +126,7 @@ class LoadModel:
 
     def __init__(
         self,
-        registry: ModelRegistry,
+        registry: ModelCatalog,
         runtime: ModelRuntime,
         cache: ModelCache,
         slot: ModelSlot,

@@ -22,7 +22,7 @@ from predictor.domain.errors import (
     PredictorError,
 )
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import Alerter, ModelCache, ModelRegistry, ModelRuntime
+from predictor.domain.ports import Alerter, ModelCache, ModelCatalog, ModelRuntime
 from predictor.domain.schema import FeatureKind, FeatureSchema
 from predictor.services.serving.loading import ModelSlot, ServedModel, fetch, install, prepare
 
@@ -84,7 +84,7 @@ class RefreshModel:
 
     def __init__(
         self,
-        registry: ModelRegistry,
+        registry: ModelCatalog,
         runtime: ModelRuntime,
         cache: ModelCache,
         slot: ModelSlot,
