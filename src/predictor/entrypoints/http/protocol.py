@@ -74,7 +74,9 @@ def _on_a_thread(rows: int | None) -> bool:
 
 
 async def call(function: Callable[..., T], rows: int | None, *args: object) -> T:
-    """``function(*args)``, on a worker thread when the batch has more than ``INLINE_ROWS`` rows."""
+    """``function(*args)``, on a worker thread when the batch has more than ``INLINE_ROWS`` rows:
+    a use case, or building the answer (Python objects per row, which hold the GIL but hand it
+    over to the loop every switch interval on a thread)."""
     if _on_a_thread(rows):
         return await anyio.to_thread.run_sync(function, *args)
     return function(*args)

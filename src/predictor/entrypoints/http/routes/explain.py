@@ -16,8 +16,19 @@ from predictor.entrypoints.http.protocol import call, decoded_body, media_type
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
+from predictor.services.serving.explanation import Explanation
 
 routes = RouteTable(tags=["predict"])
+
+
+def _answer(explanation: Explanation, request_id: str) -> bytes:
+    return orjson.dumps(
+        {
+            "explanations": explanation.rows(),
+            "model": model_info(explanation.model),
+            "request_id": request_id,
+        }
+    )
 
 
 @routes.post(
@@ -37,11 +48,5 @@ async def explain(request: Request) -> Response:
     explanation = await call(container.explain_prediction(), batch.size, batch)
     version = explanation.model.version.version
     request.state.model_version = version
-    content = orjson.dumps(
-        {
-            "explanations": explanation.rows(),
-            "model": model_info(explanation.model),
-            "request_id": request.state.request_id,
-        }
-    )
+    content = await call(_answer, batch.size, explanation, request.state.request_id)
     return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: version})

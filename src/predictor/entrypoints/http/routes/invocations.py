@@ -15,12 +15,17 @@ from starlette.responses import PlainTextResponse, Response
 from predictor.entrypoints.http import mlflow_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import CSV, JSON, decoded_body, media_type, predict_rows
+from predictor.entrypoints.http.protocol import CSV, JSON, call, decoded_body, media_type, predict_rows
 from predictor.entrypoints.http.routes.health import KEY_OPTIONAL, ready
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
+from predictor.services.serving.prediction import PredictionResult
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
+
+
+def _answer(result: PredictionResult) -> bytes:
+    return orjson.dumps({"predictions": mlflow_protocol.predictions(result)})
 
 
 @routes.post(
@@ -39,7 +44,7 @@ async def invocations(request: Request) -> Response:
     result = await predict_rows(request, batch.size, batch, options, mlflow_protocol.PARAMS)
     version = result.model.version.version
     request.state.model_version = version
-    content = orjson.dumps({"predictions": mlflow_protocol.predictions(result)})
+    content = await call(_answer, batch.size, result)
     return Response(content, media_type=JSON, headers={MODEL_VERSION_HEADER: version})
 
 

@@ -13,12 +13,23 @@ from starlette.responses import Response
 
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.predict_protocol import read_predict
-from predictor.entrypoints.http.protocol import decoded_body, media_type, predict_rows
+from predictor.entrypoints.http.protocol import call, decoded_body, media_type, predict_rows
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
+from predictor.services.serving.prediction import PredictionResult
 
 routes = RouteTable(tags=["predict"])
+
+
+def _answer(result: PredictionResult, request_id: str) -> bytes:
+    return orjson.dumps(
+        {
+            "predictions": [prediction.as_dict() for prediction in result.predictions],
+            "model": model_info(result.model),
+            "request_id": request_id,
+        }
+    )
 
 
 @routes.post(
@@ -46,12 +57,6 @@ async def predict(request: Request) -> Response:
     result = await predict_rows(request, batch.size, batch, options)
     version = result.model.version.version
     request.state.model_version = version
-    content = orjson.dumps(
-        {
-            "predictions": [prediction.as_dict() for prediction in result.predictions],
-            "model": model_info(result.model),
-            "request_id": request.state.request_id,
-        }
-    )
+    content = await call(_answer, batch.size, result, request.state.request_id)
     # The version that answered, even if another was swapped in meanwhile.
     return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: version})
