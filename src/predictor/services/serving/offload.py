@@ -28,17 +28,23 @@ import sys
 import threading
 import weakref
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from predictor.domain.encoding.rows import EncodedRows, RowEncoder
 from predictor.domain.errors import DecoderUnavailable, InvalidInput
 from predictor.domain.schema import FeatureSchema
-from predictor.services.serving import decoder_process
-from predictor.services.serving.decoder_process import Failed, Header, Read, Reader, Refused
 from predictor.services.serving.loading import ServedModel
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from predictor.services.serving.decoder_process import Reader
+
+# The process side (``decoder_process``) and the executor are imported with the first big body,
+# not on the serving process's start path.
+_PROCESS_MODULE = "predictor.services.serving.decoder_process"
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +76,15 @@ class _Process:
     """One decoder process, and the encoder tokens it has learned (as it keeps them)."""
 
     def __init__(self, timeout_s: float) -> None:
+        from predictor.services.serving import decoder_process
+
+        self._frames = decoder_process
         self.timeout_s = timeout_s
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, (_SOURCE, environment.get("PYTHONPATH"))))
         self.popen = subprocess.Popen(  # noqa: S603  # this interpreter, our own module
             # Not ``-m``: its replies' classes must pickle under the module's own name.
-            [sys.executable, "-c", f"from {decoder_process.__name__} import main; main()"],
+            [sys.executable, "-c", f"from {_PROCESS_MODULE} import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=environment,
@@ -90,16 +99,16 @@ class _Process:
     def ask(self, token: int, schema: FeatureSchema, read: Reader, max_rows: int, body: bytes) -> object:
         """The process's reply; ``EOFError`` or ``OSError`` when it stops or hangs meanwhile."""
         learn = token not in self.known
-        header = pickle.dumps(Header(token, schema if learn else None, read, max_rows))
+        header = pickle.dumps(self._frames.Header(token, schema if learn else None, read, max_rows))
         watchdog = threading.Timer(self.timeout_s, self.popen.kill)
         watchdog.start()
         try:
-            decoder_process.write_frame(self.requests, header, body)
+            self._frames.write_frame(self.requests, header, body)
             if learn:
                 self.known[token] = None
-                while len(self.known) > decoder_process.KEPT_ENCODERS:
+                while len(self.known) > self._frames.KEPT_ENCODERS:
                     del self.known[next(iter(self.known))]
-            reply = decoder_process.read_reply(self.replies)
+            reply = self._frames.read_reply(self.replies)
         finally:
             watchdog.cancel()
         return pickle.loads(reply)  # noqa: S301  # from our own decoder process
@@ -130,7 +139,7 @@ class BodyDecoder:
         self.processes = processes
         self._max_rows = max_rows
         self._timeout_s = timeout_s
-        self._executor = ThreadPoolExecutor(max(processes, 1), thread_name_prefix="body-decoder")
+        self._executor: ThreadPoolExecutor | None = None
         self._mine = threading.local()  # each executor thread drives one process
         self._running: set[_Process] = set()
         self._lock = threading.Lock()
@@ -154,15 +163,24 @@ class BodyDecoder:
 
         Raises what ``read`` raises (``InvalidInput`` …), as it raised it; ``DecoderUnavailable``
         when two processes in turn stop while reading it."""
+        from predictor.services.serving.decoder_process import Failed, Read, Refused
+
         token = self._tokens.setdefault(served.encoder, next(self._counter))
         schema = served.encoder.schema
-        reply = await asyncio.wrap_future(self._executor.submit(self._ask, token, schema, read, body))
-        if isinstance(reply, Refused):
-            raise reply.error
-        if isinstance(reply, Failed):
+        reply = await asyncio.wrap_future(self._executor_now().submit(self._ask, token, schema, read, body))
+        if isinstance(reply, Refused | Failed):
             raise reply.error
         assert isinstance(reply, Read)  # noqa: S101  # the three replies a process sends
         return reply.envelope, EncodedBatch(reply.size, reply.outcome, served)
+
+    def _executor_now(self) -> ThreadPoolExecutor:
+        if self._closed:
+            raise DecoderUnavailable("the service is stopping; its decoder processes are stopped")
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max(self.processes, 1), thread_name_prefix="body-decoder")
+        return self._executor
 
     def _ask(self, token: int, schema: FeatureSchema, read: Reader, body: bytes) -> object:
         """On an executor thread: this thread's process's reply; a fresh process once if it stops."""
@@ -206,7 +224,8 @@ class BodyDecoder:
         """Stop every decoder process; bodies not begun yet are not read (the service is
         stopping). Later bodies are the caller's to read in process (``enabled`` is False)."""
         self._closed = True
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             running = list(self._running)
             self._running.clear()
