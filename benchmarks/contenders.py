@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -72,10 +73,11 @@ def _tree(root: int) -> list[int]:
     pids, frontier = [root], [root]
     while frontier:
         parent = frontier.pop()
-        try:
-            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        except OSError:
-            children = []
+        # Each thread lists the children it started (a decoder process is started by a thread).
+        children = []
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            with contextlib.suppress(OSError):  # the thread ended meanwhile
+                children += (task / "children").read_text().split()
         pids += [int(c) for c in children]
         frontier += [int(c) for c in children]
     return pids

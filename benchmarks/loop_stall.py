@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/loop_stall.py --before /tmp/before/src
     .venv/bin/python benchmarks/loop_stall.py --before /tmp/before/src --seconds 4 --rounds 1 --out -
+    .venv/bin/python benchmarks/loop_stall.py --variant thread=PREDICTOR_DECODER_PROCESSES=0 \
+        --variant process=PREDICTOR_DECODER_PROCESSES=1 --cases big --out -
 
 Two trees of predictor, each started as `predictor serve --model-dir` (one worker, dev profile)
 with ``PYTHONPATH`` at its ``src``: ``--before`` (a checkout from before big bodies were parsed
@@ -10,7 +12,9 @@ round, in one run. While wrk keeps a few connections posting one heavy body, a s
 asks `/health/live` at a steady rate, one request at a time, and records each latency from
 send to answer. The cases: no heavy load; 1,000,000 empty rows (~3 MB); ~8 MB of valid rows;
 two requests that made a 500 before, whose traceback the dev profile renders (what each tree
-answers them is in the table). Writes the table into docs/performance.md between its markers
+answers them is in the table). ``--variant NAME=VAR=VALUE[,VAR=VALUE]`` adds this tree again
+under NAME with those settings (``--before`` is then optional), to compare settings side by side;
+``--cases big`` keeps the first three cases. Writes the table into docs/performance.md between its markers
 (``--out -``: print only).
 """
 
@@ -87,13 +91,20 @@ def cases(model: str, columns: list[str], rows: list[list[float]]) -> list[Case]
     ]
 
 
-def server(tree: str, src: Path, exported: Path) -> contenders.Contender:
+@dataclasses.dataclass(frozen=True)
+class Tree:
+    src: Path
+    settings: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def server(tree: str, src: Path, exported: Path, settings: dict[str, str]) -> contenders.Contender:
     base = contenders.predictor(serve_bench.BIN, exported, 1)
     env = base.env | {
         "PYTHONPATH": str(src),
         "PREDICTOR_PROFILE": "dev",
         "PREDICTOR_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
         "PREDICTOR_MAX_ROWS": str(MAX_ROWS),
+        **settings,
     }
     imported = subprocess.run(
         [str(serve_bench.BIN / "python"), "-c", "import predictor; print(predictor.__file__)"],
@@ -232,22 +243,24 @@ class Run:
     samples: list[Sample]
     alone: dict[tuple[str, str], str]  # (case, tree): the heavy request's answer on an idle server
     tracebacks: dict[str, int]  # per tree, in its server's log
+    rss_mib: dict[str, tuple[float, float]]  # per tree: server and its children, at ready and at the end
 
 
-def run(args: argparse.Namespace, trees: dict[str, Path]) -> Run:
+def run(args: argparse.Namespace, trees: dict[str, Tree]) -> Run:
     """Both servers up, every case measured on each in turn."""
     with tempfile.TemporaryDirectory(prefix="loop-stall-") as scratch:
         work = args.work.resolve() if args.work else Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         print("training and exporting the model …", flush=True)
         _, exported, columns, rows = serve_bench.build_model(work)
-        line_up = [server(tree, src, exported) for tree, src in trees.items()]
+        line_up = [server(name, tree.src, exported, tree.settings) for name, tree in trees.items()]
         running = [
             contenders.start(c, serve_bench.free_port(), work / f"server-{c.name}.log") for c in line_up
         ]
+        at_ready = {each.contender.name: each.rss_mib() for each in running}
         samples: list[Sample] = []
         solo: dict[tuple[str, str], str] = {}
-        heavy = cases(serve_bench.MODEL, columns, rows)
+        heavy = cases(serve_bench.MODEL, columns, rows)[: 3 if args.cases == "big" else None]
         try:
             for case in heavy:
                 for each in running:
@@ -258,18 +271,19 @@ def run(args: argparse.Namespace, trees: dict[str, Path]) -> Run:
                         sample = measure(each, case, args.seconds, args.interval_ms / 1000, args.connections)
                         samples.append(sample)
                         print(_progress(sample), flush=True)
+            rss = {each.contender.name: (at_ready[each.contender.name], each.rss_mib()) for each in running}
         finally:
             for each in running:
                 each.stop()
         logs = {c.name: (work / f"server-{c.name}.log").read_text() for c in line_up}
-    return Run(heavy, samples, solo, {tree: log.count("Traceback") for tree, log in logs.items()})
+    return Run(heavy, samples, solo, {tree: log.count("Traceback") for tree, log in logs.items()}, rss)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--before", type=Path, required=True, help="src folder of the tree before the fix")
+    parser.add_argument("--before", type=Path, default=None, help="src folder of the tree before the fix")
     parser.add_argument("--after", type=Path, default=ROOT / "src", help="src folder after (this tree's)")
     parser.add_argument("--seconds", type=float, default=10.0, help="probing time per case and tree")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per case")
@@ -277,12 +291,30 @@ def main() -> None:
     parser.add_argument("--interval-ms", type=float, default=10.0, help="time between health probes")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"), help="'-': print only")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="NAME=VAR=VALUE[,VAR=VALUE]: the --after tree again, with these settings",
+    )
+    parser.add_argument("--cases", choices=("all", "big"), default="all", help="big: no load and big bodies")
     args = parser.parse_args()
     ensure_wrk()
-    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
+    trees = {"before": Tree(args.before.resolve())} if args.before else {}
+    for variant in args.variant:
+        name, _, assignments = variant.partition("=")
+        settings = dict(item.split("=", 1) for item in assignments.split(",") if item)
+        trees[name] = Tree(args.after.resolve(), settings)
+    if not args.variant:
+        trees["after"] = Tree(args.after.resolve())
+    if len(trees) < 2:
+        parser.error("compare two trees at least: --before, or two --variant")
     # Taken before the servers start, which is when each imports its tree's code.
     started = f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}"
-    described = {tree: describe(src) for tree, src in trees.items()}
+    described = {
+        name: describe(tree.src) + "".join(f", `{k}={v}`" for k, v in tree.settings.items())
+        for name, tree in trees.items()
+    }
     found = run(args, trees)
     print("loop lag in process …", flush=True)
     lags = loop_lag.measure({c.name: c.body for c in found.cases[1:3] if c.body is not None})
@@ -293,7 +325,7 @@ def main() -> None:
         "client on the same 2 cores. Compare the trees side by side (same run, alternating), "
         "not the absolute figures",
         f"- command: `.venv/bin/python benchmarks/loop_stall.py {' '.join(sys.argv[1:])}`",
-        f"- started: {started}; before: {described['before']}; after: {described['after']}",
+        f"- started: {started}; " + "; ".join(f"{name}: {text}" for name, text in described.items()),
         "- server: `predictor serve --model-dir` (200 trees, depth 6, Breast Cancer), one worker, dev "
         f"profile (console log to a file), `PREDICTOR_MAX_BODY_BYTES={MAX_BODY_BYTES}`, "
         f"`PREDICTOR_MAX_ROWS={MAX_ROWS}`",
@@ -301,6 +333,8 @@ def main() -> None:
         "connection (the next one sent at once when an answer comes late), latency from send to "
         f"answer; {args.seconds:g} s per tree and case, {args.rounds} rounds (values separated by /)",
         f"- tracebacks in the servers' logs: {', '.join(f'{t} {n}' for t, n in found.tracebacks.items())}",
+        "- RSS of each server and its child processes, MiB, at ready → after the run: "
+        + ", ".join(f"{t} {a:.1f} → {b:.1f}" for t, (a, b) in found.rss_mib.items()),
         "",
         *table(found.samples, found.alone, list(trees), args.connections),
         "",

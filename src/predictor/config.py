@@ -69,6 +69,9 @@ class Settings(BaseModel):
     # Binary classifiers label a row positive when P(positive) >= this; requests may override it.
     decision_threshold: float = Field(default=0.5, gt=0, lt=1)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # Bodies over 64 KiB are read and encoded in up to this many decoder processes per worker,
+    # started on the first such body (0: on a thread of the worker, holding its GIL).
+    decoder_processes: int = Field(default=1, ge=0, le=64)
     cors_origins: tuple[str, ...] = ()
     cors_allow_credentials: bool = False
     docs_enabled: bool = True

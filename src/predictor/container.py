@@ -22,6 +22,7 @@ from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.explanation import ExplainPrediction
 from predictor.services.serving.loading import LoadExportedModel, LoadModel, ModelSlot
+from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
 from predictor.services.serving.telemetry import RequestMetrics
@@ -269,6 +270,10 @@ class Container(containers.DeclarativeContainer):
     )
     explain_prediction = providers.Singleton(
         ExplainPrediction, slot=slot, max_rows=settings.provided.max_rows
+    )
+    # One per process: its decoder processes start on the first big body; close() stops them.
+    body_decoder = providers.Singleton(
+        BodyDecoder, processes=settings.provided.decoder_processes, max_rows=settings.provided.max_rows
     )
     predict_table = providers.Factory(
         _predict_table, files=adapters.tables, threshold=settings.provided.decision_threshold

@@ -8,12 +8,16 @@ PredictorError
 ├── TooManyRequests         a client or key over its rate; ``retry_after`` seconds (HTTP 429)
 ├── ModelNotFound           no such model, version or alias in the registry (HTTP 404)
 ├── ModelUnavailable        nothing loaded yet, or the registry cannot be reached (HTTP 503)
+├── DecoderUnavailable      a decoder process stopped while it read a request body (HTTP 503)
 ├── InvalidModel            a model directory or manifest that cannot be served
 ├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
 ├── ConfigurationError      a setting or combination of settings that cannot work
 └── DataError               a training data set that cannot be used
     └── DataCheckFailed     the data checks found problems (one line each)
+
+Each pickles with its constructor's arguments, so one raised in a decoder process arrives as
+it was raised.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ class InvalidInput(PredictorError):
         self.summary = summary or _summarise(errors)
         super().__init__(self.summary)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.errors, self.summary), self.__dict__
+
 
 def _summarise(errors: list[FieldError]) -> str:
     if not errors:
@@ -68,6 +75,9 @@ class PayloadTooLarge(PredictorError):
         self.actual = actual
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (str(self), self.limit, self.actual), self.__dict__
+
 
 class Unauthorized(PredictorError):
     """The API key is missing or is not one of the active keys."""
@@ -84,6 +94,9 @@ class TooManyRequests(PredictorError):
         self.retry_after = retry_after
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (str(self), self.retry_after), self.__dict__
+
 
 class ModelNotFound(PredictorError):
     """The registry has no such model, version or alias."""
@@ -91,6 +104,10 @@ class ModelNotFound(PredictorError):
 
 class ModelUnavailable(PredictorError):
     """No model is loaded yet, or the registry cannot be reached."""
+
+
+class DecoderUnavailable(PredictorError):
+    """A decoder process stopped (or hung) while it read a request body, again on a fresh one."""
 
 
 class InvalidModel(PredictorError):
@@ -119,3 +136,6 @@ class DataCheckFailed(DataError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.problems,), self.__dict__

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from predictor.domain.errors import (
+    DecoderUnavailable,
     FieldError,
     Forbidden,
     InvalidInput,
@@ -63,6 +64,7 @@ UNSUPPORTED_MEDIA_TYPE = ProblemType(415, "unsupported-media-type", "Unsupported
 TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests")
 INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error")
 MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable")
+DECODER_UNAVAILABLE = ProblemType(503, "decoder-unavailable", "Decoder unavailable")
 TOO_MANY_CONNECTIONS = ProblemType(503, "too-many-connections", "Too many connections")  # likewise
 
 # The one table: domain error class -> problem type. Looked up along the exception's MRO.
@@ -74,6 +76,7 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     TooManyRequests: TOO_MANY_REQUESTS,
     ModelNotFound: MODEL_NOT_FOUND,
     ModelUnavailable: MODEL_UNAVAILABLE,
+    DecoderUnavailable: DECODER_UNAVAILABLE,
     ModelRefused: MODEL_REFUSED,
     NoEarlierVersion: NO_EARLIER_VERSION,
 }

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput
-from predictor.domain.errors import FieldError, InvalidInput
+from predictor.domain.errors import FieldError, InvalidInput, ModelUnavailable
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
-from predictor.entrypoints.http.json_body import invalid
-from predictor.entrypoints.http.protocol import kind
+from predictor.entrypoints.http.json_body import decode_object, invalid, kind
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.prediction import PredictionResult
 
@@ -36,9 +35,13 @@ INTEGER_RANGES = {
 FIELDS = ("id", "parameters", "inputs", "outputs")
 
 
+HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
+
+
 @dataclass(frozen=True)
 class InferRequest:
-    batch: ModelInput
+    """An inference request's own values; its rows travel beside it (``read_infer``)."""
+
     options: PredictionOptions
     id: str | None
     outputs: tuple[str, ...] | None
@@ -133,7 +136,14 @@ def _batch(inputs: object, schema: FeatureSchema) -> ModelInput:
     return Columns(columns)
 
 
-def read_infer_request(document: dict[str, object], schema: FeatureSchema) -> InferRequest:
+def read_infer(body: bytes, schema: FeatureSchema | None) -> tuple[InferRequest, ModelInput]:
+    """A body reader (see ``predict_protocol``): the request's own values and its rows."""
+    if schema is None:
+        raise ModelUnavailable("no model is loaded yet")
+    return read_infer_request(decode_object(body, HINT), schema)
+
+
+def read_infer_request(document: dict[str, object], schema: FeatureSchema) -> tuple[InferRequest, ModelInput]:
     """Raises ``InvalidInput`` naming the field at fault."""
     unexpected = [key for key in document if key not in FIELDS]
     if unexpected:
@@ -160,7 +170,7 @@ def read_infer_request(document: dict[str, object], schema: FeatureSchema) -> In
         ]
         if wrong:
             raise InvalidInput(wrong)
-    return InferRequest(_batch(document.get("inputs"), schema), options, request_id, names)
+    return InferRequest(options, request_id, names), _batch(document.get("inputs"), schema)
 
 
 def output_names(task: TaskType) -> tuple[str, ...]:

@@ -116,6 +116,7 @@ def model_loading_lifespan(
             tasks.start_soon(publish_metrics, container)
             yield
             tasks.cancel_scope.cancel()
+        container.body_decoder().close()
         flush_metrics(container)  # what the last interval counted
 
     return lifespan

@@ -18,10 +18,9 @@ import numpy as np
 from predictor.domain.encoding.inputs import Columns, ModelInput, NamedRows, Records
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InvalidInput
-from predictor.domain.options import Output
-from predictor.domain.schema import TaskType
-from predictor.entrypoints.http.json_body import invalid
-from predictor.entrypoints.http.protocol import decode_object, kind
+from predictor.domain.options import Output, PredictionOptions
+from predictor.domain.schema import FeatureSchema, TaskType
+from predictor.entrypoints.http.json_body import decode_object, invalid, kind
 from predictor.services.serving.prediction import PredictionResult
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -90,6 +89,16 @@ def parse_csv(body: bytes) -> NamedRows:
     if not lines:
         raise invalid("the CSV body is empty; send a header line of feature names, then one line per row")
     return NamedRows(lines[0], lines[1:], ValueFormat.TEXT)
+
+
+def read_invocation(
+    csv_body: bool, body: bytes, schema: FeatureSchema | None
+) -> tuple[PredictionOptions, ModelInput]:
+    """A body reader (see ``predict_protocol``): the options and the rows of a CSV or JSON body."""
+    if csv_body:
+        return PredictionOptions(), parse_csv(body)
+    batch, params = parse_json(body)
+    return PredictionOptions.parse(params, PARAMS), batch
 
 
 def predictions(result: PredictionResult) -> list[object]:

@@ -1,5 +1,5 @@
-"""What every prediction protocol shares: the content types it reads, reading a body (on a
-worker thread when it is big), and calling a use case on the event loop for small batches or on
+"""What every prediction protocol shares: the content types it reads, reading a body (in a
+decoder process when it is big), and calling a use case on the event loop for small batches or on
 a worker thread for big ones; a small batch's model call is shared with the other requests of
 the same turn of the event loop (``batching.py``)."""
 
@@ -12,15 +12,17 @@ import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from predictor.domain.encoding.inputs import ModelInput
 from predictor.domain.options import PredictionOptions
+from predictor.domain.schema import FeatureSchema
 from predictor.entrypoints.http.dependencies import container_of, model_calls_of
-from predictor.entrypoints.http.json_body import decode_json, invalid
+from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.prediction import PredictionResult
 
 # Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
 # bigger batches go to a thread so they do not hold up other requests.
 INLINE_ROWS = 64
-# Bodies up to this size are parsed on the event loop; bigger ones on a worker thread, so that
+# Bodies up to this size are parsed on the event loop; bigger ones in a decoder process, so that
 # parsing megabytes never holds up the other requests (health checks among them).
 INLINE_BODY_BYTES = 64 * 1024
 
@@ -28,18 +30,6 @@ JSON = "application/json"
 CSV = "text/csv"
 
 T = TypeVar("T")
-
-
-def kind(value: object) -> str:
-    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
-    return kinds.get(type(value), "a number")
-
-
-def decode_object(body: bytes, hint: str) -> dict[str, object]:
-    document = decode_json(body, hint)
-    if not isinstance(document, dict):
-        raise invalid(f"the body must be a JSON object, got {kind(document)}; {hint}")
-    return document
 
 
 def media_type(header: str | None, accepted: tuple[str, ...] = (JSON,)) -> str:
@@ -57,12 +47,26 @@ def media_type(header: str | None, accepted: tuple[str, ...] = (JSON,)) -> str:
     return media
 
 
-async def parsed_body(request: Request, parse: Callable[[bytes], T]) -> T:
-    """``parse(body)``: on the event loop for a small body, on a worker thread for a big one."""
+async def decoded_body(
+    request: Request,
+    read: Callable[[bytes, FeatureSchema | None], tuple[T, ModelInput]],
+    served: ServedModel | None = None,
+) -> tuple[T, ModelInput]:
+    """``read(body, schema)``: the envelope's values and the rows. A small body is read on the
+    event loop. A big one is read, and its rows encoded, in a decoder process (the app's
+    ``BodyDecoder``) for ``served`` (default: the model serving now); on a worker thread when
+    there is no decoder or no model yet. ``read`` must suit a decoder process (see
+    ``predict_protocol``)."""
     body = await request.body()
-    if len(body) > INLINE_BODY_BYTES:
-        return await anyio.to_thread.run_sync(parse, body)
-    return parse(body)
+    if served is None:
+        served = container_of(request).slot().peek()
+    schema = served.model.manifest.schema if served is not None else None
+    if len(body) <= INLINE_BODY_BYTES:
+        return read(body, schema)
+    decoder = container_of(request).body_decoder()
+    if served is None or not decoder.enabled:
+        return await anyio.to_thread.run_sync(read, body, schema)
+    return await decoder.decode(read, body, served)
 
 
 def _on_a_thread(rows: int | None) -> bool:
@@ -70,7 +74,9 @@ def _on_a_thread(rows: int | None) -> bool:
 
 
 async def call(function: Callable[..., T], rows: int | None, *args: object) -> T:
-    """``function(*args)``, on a worker thread when the batch has more than ``INLINE_ROWS`` rows."""
+    """``function(*args)``, on a worker thread when the batch has more than ``INLINE_ROWS`` rows:
+    a use case, or building the answer (Python objects per row, which hold the GIL but hand it
+    over to the loop every switch interval on a thread)."""
     if _on_a_thread(rows):
         return await anyio.to_thread.run_sync(function, *args)
     return function(*args)

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from predictor.domain.encoding.inputs import Columns, FeatureMatrix, NamedRows, Records
+from predictor.domain.encoding.inputs import Records
 from predictor.domain.schema import TaskType
 from predictor.services.serving.loading import ModelSlot, ServedModel
-from predictor.services.serving.prediction import encode_for
+from predictor.services.serving.offload import EncodedBatch
+from predictor.services.serving.prediction import MODEL_INPUTS, encode_for
 
 Floats = npt.NDArray[np.float64]
 
@@ -67,8 +68,8 @@ class ExplainPrediction:
 
     def __call__(self, rows: Any) -> Explanation:
         """Raises ``InvalidInput``, ``PayloadTooLarge`` or ``ModelUnavailable``."""
-        served = self._slot.current()
-        batch = rows if isinstance(rows, Records | NamedRows | Columns | FeatureMatrix) else Records(rows)
+        served = rows.served if isinstance(rows, EncodedBatch) else self._slot.current()
+        batch = rows if isinstance(rows, MODEL_INPUTS) else Records(rows)
         encoded = encode_for(served, batch, self._max_rows)
         contributions, base = served.model.contributions(encoded.matrix)
         return Explanation(

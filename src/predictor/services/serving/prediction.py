@@ -18,8 +18,12 @@ from predictor.domain.ports import Matrix, Scores
 from predictor.domain.schema import Target, TaskType
 from predictor.domain.scores import class_probabilities
 from predictor.services.serving.loading import ModelSlot, ServedModel
+from predictor.services.serving.offload import EncodedBatch
 
 log = logging.getLogger(__name__)
+
+# The shapes of rows taken as they are; anything else is read as rows by feature name (Records).
+MODEL_INPUTS = (Records, NamedRows, Columns, FeatureMatrix, EncodedBatch)
 
 
 def predicted_labels(scores: Scores, target: Target, threshold: float = DEFAULT_THRESHOLD) -> list[str]:
@@ -135,7 +139,8 @@ class MakePrediction:
     def __call__(
         self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
     ) -> PredictionResult:
-        """``rows``: a ``ModelInput``, or rows as objects by feature name (``Records``).
+        """``rows``: a ``ModelInput``, or rows as objects by feature name (``Records``); an
+        ``EncodedBatch`` is predicted by the model it was encoded for.
         Raises ``InvalidInput`` (options under ``where`` included), ``PayloadTooLarge``,
         ``ModelUnavailable``."""
         prepared = self.prepare(rows, options, where)
@@ -145,10 +150,11 @@ class MakePrediction:
         self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
     ) -> PreparedBatch:
         """Everything of ``__call__`` but the model call, with the same errors."""
-        served = self._slot.current()
+        # Rows a decoder process encoded are predicted by the model they were encoded for.
+        served = rows.served if isinstance(rows, EncodedBatch) else self._slot.current()
         options = options or PredictionOptions()
         options.check(served.model.manifest.schema.target.task, where)
-        batch = rows if isinstance(rows, Records | NamedRows | Columns | FeatureMatrix) else Records(rows)
+        batch = rows if isinstance(rows, MODEL_INPUTS) else Records(rows)
         encoded = encode_for(served, batch, self._max_rows)
         if options.threshold is None:
             options = PredictionOptions(options.output, self._threshold)

@@ -5,21 +5,30 @@ Same body as ``/predict`` (``{"instances": [...]}``, no parameters).
 
 from __future__ import annotations
 
-from functools import partial
-
 import orjson
 from fastapi import Request
 from starlette.responses import Response
 
 from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import call, media_type, parsed_body
+from predictor.entrypoints.http.predict_protocol import read_explain
+from predictor.entrypoints.http.protocol import call, decoded_body, media_type
 from predictor.entrypoints.http.responses import model_info
-from predictor.entrypoints.http.routes.predict import parse_instances
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
+from predictor.services.serving.explanation import Explanation
 
 routes = RouteTable(tags=["predict"])
+
+
+def _answer(explanation: Explanation, request_id: str) -> bytes:
+    return orjson.dumps(
+        {
+            "explanations": explanation.rows(),
+            "model": model_info(explanation.model),
+            "request_id": request_id,
+        }
+    )
 
 
 @routes.post(
@@ -35,15 +44,9 @@ async def explain(request: Request) -> Response:
     authenticate(request)
     container = container_of(request)
     media_type(request.headers.get("content-type"))
-    rows, _ = await parsed_body(request, partial(parse_instances, with_parameters=False))
-    explanation = await call(container.explain_prediction(), len(rows), rows)
+    _, batch = await decoded_body(request, read_explain)
+    explanation = await call(container.explain_prediction(), batch.size, batch)
     version = explanation.model.version.version
     request.state.model_version = version
-    content = orjson.dumps(
-        {
-            "explanations": explanation.rows(),
-            "model": model_info(explanation.model),
-            "request_id": request.state.request_id,
-        }
-    )
+    content = await call(_answer, batch.size, explanation, request.state.request_id)
     return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: version})

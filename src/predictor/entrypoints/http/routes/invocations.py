@@ -12,24 +12,20 @@ import orjson
 from fastapi import Request
 from starlette.responses import PlainTextResponse, Response
 
-from predictor.domain.encoding.inputs import ModelInput
-from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http import mlflow_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import CSV, JSON, media_type, parsed_body, predict_rows
+from predictor.entrypoints.http.protocol import CSV, JSON, call, decoded_body, media_type, predict_rows
 from predictor.entrypoints.http.routes.health import KEY_OPTIONAL, ready
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
+from predictor.services.serving.prediction import PredictionResult
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
 
 
-def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
-    if media == CSV:
-        return mlflow_protocol.parse_csv(body), PredictionOptions()
-    batch, params = mlflow_protocol.parse_json(body)
-    return batch, PredictionOptions.parse(params, mlflow_protocol.PARAMS)
+def _answer(result: PredictionResult) -> bytes:
+    return orjson.dumps({"predictions": mlflow_protocol.predictions(result)})
 
 
 @routes.post(
@@ -44,11 +40,11 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
 async def invocations(request: Request) -> Response:
     authenticate(request)
     media = media_type(request.headers.get("content-type"), (JSON, CSV))
-    batch, options = await parsed_body(request, partial(_read, media))
+    options, batch = await decoded_body(request, partial(mlflow_protocol.read_invocation, media == CSV))
     result = await predict_rows(request, batch.size, batch, options, mlflow_protocol.PARAMS)
     version = result.model.version.version
     request.state.model_version = version
-    content = orjson.dumps({"predictions": mlflow_protocol.predictions(result)})
+    content = await call(_answer, batch.size, result)
     return Response(content, media_type=JSON, headers={MODEL_VERSION_HEADER: version})
 
 

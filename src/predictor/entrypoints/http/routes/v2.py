@@ -18,15 +18,15 @@ from predictor.entrypoints.http import inference_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep, container_of
 from predictor.entrypoints.http.json_body import invalid
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import decode_object, parsed_body, predict_rows
+from predictor.entrypoints.http.protocol import call, decoded_body, predict_rows
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 from predictor.services.serving.loading import ServedModel
+from predictor.services.serving.prediction import PredictionResult
 
 routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
 
-HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
 _BINARY_HEADER = "inference-header-content-length"
 _MODEL = "/models/{name}"
 _VERSIONED = "/models/{name}/versions/{version}"
@@ -42,6 +42,10 @@ def _served(container: Container, name: str, version: str | None = None) -> Serv
     if version is not None and version != served.version.version:
         raise ModelNotFound(f"model {name!r} serves version {served.version.version}, not {version}")
     return served
+
+
+def _answer(result: PredictionResult, answer_id: str, outputs: tuple[str, ...] | None) -> bytes:
+    return orjson.dumps(inference_protocol.infer_response(result, answer_id, outputs))
 
 
 @routes.get("/health/live", head=True, summary="The process is up", response_model="V2Live")
@@ -144,14 +148,10 @@ async def infer(request: Request, name: str, version: str | None = None) -> Resp
     served = _served(container, name, version)
     if _BINARY_HEADER in request.headers:
         raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
-    schema = served.model.manifest.schema
-    parsed = await parsed_body(
-        request, lambda body: inference_protocol.read_infer_request(decode_object(body, HINT), schema)
-    )
-    result = await predict_rows(request, parsed.batch.size, parsed.batch, parsed.options)
+    parsed, batch = await decoded_body(request, inference_protocol.read_infer, served)
+    result = await predict_rows(request, batch.size, batch, parsed.options)
     answered = result.model.version.version
     request.state.model_version = answered
-    content = orjson.dumps(
-        inference_protocol.infer_response(result, parsed.id or request.state.request_id, parsed.outputs)
-    )
+    answer_id = parsed.id or request.state.request_id
+    content = await call(_answer, batch.size, result, answer_id, parsed.outputs)
     return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: answered})
