@@ -72,23 +72,23 @@ def _exported_registry(model_dir: Path) -> ModelRegistry:
 
 def _registry(settings: Settings) -> ModelRegistry:
     """MLflow's registry, or the exported model directory being served (which needs no mlflow)."""
-    if settings.model_dir is not None:
-        return _exported_registry(settings.model_dir)
+    if settings.serving.model_dir is not None:
+        return _exported_registry(settings.serving.model_dir)
     from predictor.adapters.mlflow.registry import MlflowModelRegistry
 
-    return MlflowModelRegistry(settings.mlflow_tracking_uri)
+    return MlflowModelRegistry(settings.tracking.mlflow_tracking_uri)
 
 
 def _memory_registry(settings: Settings) -> ModelRegistry:
-    if settings.model_dir is not None:
-        return _exported_registry(settings.model_dir)
+    if settings.serving.model_dir is not None:
+        return _exported_registry(settings.serving.model_dir)
     return memory.InMemoryModelRegistry()
 
 
 def _mlflow_tracker(settings: Settings) -> ExperimentTracker:
     from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 
-    return MlflowExperimentTracker(settings.mlflow_tracking_uri, settings.artifact_root)
+    return MlflowExperimentTracker(settings.tracking.mlflow_tracking_uri, settings.tracking.artifact_root)
 
 
 def _xgboost_runtime() -> ModelRuntime:
@@ -147,15 +147,15 @@ def _log_alerter() -> Alerter:
 
 def served_ref(settings: Settings) -> ModelRef:
     """The reference the service follows: the settings' name@alias, or the exported directory's."""
-    if settings.model_dir is not None:
-        return ExportRecord.read(settings.model_dir).ref
-    return ModelRef(settings.model_name, alias=settings.model_alias)
+    if settings.serving.model_dir is not None:
+        return ExportRecord.read(settings.serving.model_dir).ref
+    return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
 
 
 def _metrics_sink(settings: Settings) -> MetricsSink:
     from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
 
-    return EmfMetricsSink() if settings.metrics_sink == "emf" else NullMetricsSink()
+    return EmfMetricsSink() if settings.metrics.metrics_sink == "emf" else NullMetricsSink()
 
 
 class RealAdapters(containers.DeclarativeContainer):
@@ -169,7 +169,7 @@ class RealAdapters(containers.DeclarativeContainer):
     tuner = providers.Singleton(_optuna_tuner)
     renderer = providers.Singleton(_matplotlib_renderer)
     datasets = providers.Singleton(_datasets)
-    cache = providers.Singleton(_local_cache, settings.provided.cache_dir)
+    cache = providers.Singleton(_local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(_arrow_tables)
     secrets = providers.Singleton(_secret_store, settings)
     metrics = providers.Singleton(_metrics_sink, settings)
@@ -211,7 +211,7 @@ class Container(containers.DeclarativeContainer):
         runtime=adapters.runtime,
         cache=adapters.cache,
         slot=slot,
-        fallback_dir=settings.provided.fallback_model_dir,
+        fallback_dir=settings.provided.serving.fallback_model_dir,
     )
     load_exported = providers.Factory(LoadExportedModel, runtime=adapters.runtime, slot=slot)
     # One instance: it remembers refused versions and the trouble it last alerted.
@@ -222,7 +222,7 @@ class Container(containers.DeclarativeContainer):
         cache=adapters.cache,
         slot=slot,
         alerter=adapters.alerter,
-        allow_breaking_changes=settings.provided.allow_breaking_changes,
+        allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
     )
     promote_model = providers.Factory(PromoteModel, registry=adapters.registry, clock=adapters.clock)
     rollback_model = providers.Factory(RollbackModel, registry=adapters.registry, clock=adapters.clock)
@@ -234,14 +234,14 @@ class Container(containers.DeclarativeContainer):
     make_prediction = providers.Singleton(
         MakePrediction,
         slot=slot,
-        max_rows=settings.provided.max_rows,
-        threshold=settings.provided.decision_threshold,
+        max_rows=settings.provided.serving.max_rows,
+        threshold=settings.provided.serving.decision_threshold,
     )
     explain_prediction = providers.Singleton(
-        ExplainPrediction, slot=slot, max_rows=settings.provided.max_rows
+        ExplainPrediction, slot=slot, max_rows=settings.provided.serving.max_rows
     )
     predict_table = providers.Factory(
-        _predict_table, files=adapters.tables, threshold=settings.provided.decision_threshold
+        _predict_table, files=adapters.tables, threshold=settings.provided.serving.decision_threshold
     )
     train_model = providers.Factory(
         _train_model,
