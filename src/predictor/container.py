@@ -1,18 +1,22 @@
 """The composition root: the only place that chooses adapters.
 
-Two adapter sets share provider names (``RealAdapters`` and ``InMemoryAdapters``); one
-``Container`` wires the use cases to whichever set it is given. Real adapters are imported
-inside their factories, so a process that never touches MLflow never imports it.
+Two adapter sets share provider names: ``RealAdapters`` here, and ``InMemoryAdapters`` in
+``predictor.adapters.memory.container``, which this module never imports. One ``Container``
+wires the use cases to whichever set it is given. Within the real set, ``providers.Selector``s
+choose an adapter from the settings (the registry, the metrics sink, the secret store). Real
+adapters are imported inside their factories, so a process that never touches MLflow never
+imports it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from predictor.adapters import memory
+from predictor.adapters.system.clock import SystemClock
 from predictor.config import Settings
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef
@@ -70,25 +74,16 @@ def _exported_registry(model_dir: Path) -> ModelRegistry:
     return ExportedModelRegistry(model_dir)
 
 
-def _registry(settings: Settings) -> ModelRegistry:
-    """MLflow's registry, or the exported model directory being served (which needs no mlflow)."""
-    if settings.serving.model_dir is not None:
-        return _exported_registry(settings.serving.model_dir)
+def _mlflow_registry(tracking_uri: str) -> ModelRegistry:
     from predictor.adapters.mlflow.registry import MlflowModelRegistry
 
-    return MlflowModelRegistry(settings.tracking.mlflow_tracking_uri)
+    return MlflowModelRegistry(tracking_uri)
 
 
-def _memory_registry(settings: Settings) -> ModelRegistry:
-    if settings.serving.model_dir is not None:
-        return _exported_registry(settings.serving.model_dir)
-    return memory.InMemoryModelRegistry()
-
-
-def _mlflow_tracker(settings: Settings) -> ExperimentTracker:
+def _mlflow_tracker(tracking_uri: str, artifact_root: str) -> ExperimentTracker:
     from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 
-    return MlflowExperimentTracker(settings.tracking.mlflow_tracking_uri, settings.tracking.artifact_root)
+    return MlflowExperimentTracker(tracking_uri, artifact_root)
 
 
 def _xgboost_runtime() -> ModelRuntime:
@@ -133,10 +128,10 @@ def _arrow_tables() -> TableFiles:
     return ArrowTableFiles()
 
 
-def _secret_store(settings: Settings) -> SecretStore:
+def _environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> SecretStore:
     from predictor.adapters.environment.secrets import EnvironmentSecretStore
 
-    return EnvironmentSecretStore()
+    return EnvironmentSecretStore(env_file, secrets_dir)
 
 
 def _log_alerter() -> Alerter:
@@ -152,18 +147,32 @@ def served_ref(settings: Settings) -> ModelRef:
     return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
 
 
-def _metrics_sink(settings: Settings) -> MetricsSink:
-    from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
+def _emf_metrics() -> MetricsSink:
+    from predictor.adapters.logs.metrics import EmfMetricsSink
 
-    return EmfMetricsSink() if settings.metrics.metrics_sink == "emf" else NullMetricsSink()
+    return EmfMetricsSink()
+
+
+def _no_metrics() -> MetricsSink:
+    from predictor.adapters.logs.metrics import NullMetricsSink
+
+    return NullMetricsSink()
 
 
 class RealAdapters(containers.DeclarativeContainer):
     """MLflow, XGBoost, local files and the environment."""
 
     settings = providers.Dependency(instance_of=Settings)
-    registry = providers.Singleton(_registry, settings)
-    tracker = providers.Singleton(_mlflow_tracker, settings)
+    registry = providers.Selector(
+        settings.provided.serving.model_source,
+        exported=providers.Singleton(_exported_registry, settings.provided.serving.model_dir),
+        registry=providers.Singleton(_mlflow_registry, settings.provided.tracking.mlflow_tracking_uri),
+    )
+    tracker = providers.Singleton(
+        _mlflow_tracker,
+        settings.provided.tracking.mlflow_tracking_uri,
+        settings.provided.tracking.artifact_root,
+    )
     runtime = providers.Singleton(_xgboost_runtime)
     trainer = providers.Singleton(_xgboost_trainer)
     tuner = providers.Singleton(_optuna_tuner)
@@ -171,29 +180,20 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(_datasets)
     cache = providers.Singleton(_local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(_arrow_tables)
-    secrets = providers.Singleton(_secret_store, settings)
-    metrics = providers.Singleton(_metrics_sink, settings)
+    # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
+    secrets = providers.Selector(
+        settings.provided.security.secret_store,
+        env=providers.Singleton(
+            _environment_secrets, settings.provided.sources.env_file, settings.provided.sources.secrets_dir
+        ),
+    )
+    metrics = providers.Selector(
+        settings.provided.metrics.metrics_sink,
+        emf=providers.Singleton(_emf_metrics),
+        none=providers.Singleton(_no_metrics),
+    )
     alerter = providers.Singleton(_log_alerter)
-    clock = providers.Singleton(memory.SystemClock)
-
-
-class InMemoryAdapters(containers.DeclarativeContainer):
-    """Every port in memory: for unit tests and offline trials. Same provider names as RealAdapters."""
-
-    settings = providers.Dependency(instance_of=Settings)
-    registry = providers.Singleton(_memory_registry, settings)
-    tracker = providers.Singleton(memory.InMemoryExperimentTracker)
-    runtime = providers.Singleton(memory.LinearModelRuntime)
-    trainer = providers.Singleton(memory.LinearModelTrainer)
-    tuner = providers.Singleton(memory.SeededRandomTuner)
-    renderer = providers.Singleton(memory.RecordingReportRenderer)
-    datasets = providers.Singleton(memory.InMemoryDatasetSource)
-    cache = providers.Singleton(memory.InMemoryModelCache)
-    tables = providers.Singleton(memory.InMemoryTableFiles)
-    secrets = providers.Singleton(memory.StaticSecretStore)
-    metrics = providers.Singleton(memory.RecordingMetricsSink)
-    alerter = providers.Singleton(memory.RecordingAlerter)
-    clock = providers.Singleton(memory.SystemClock)
+    clock = providers.Singleton(SystemClock)
 
 
 class Container(containers.DeclarativeContainer):
@@ -256,13 +256,9 @@ class Container(containers.DeclarativeContainer):
     )
 
 
-def build_container(settings: Settings, adapters: str = "real") -> Container:
-    """The container for ``settings`` with the ``real`` or ``memory`` adapter set."""
-    adapter_set: containers.DeclarativeContainer
-    if adapters == "real":
-        adapter_set = RealAdapters(settings=settings)
-    elif adapters == "memory":
-        adapter_set = InMemoryAdapters(settings=settings)
-    else:
-        raise ValueError(f"unknown adapter set {adapters!r}; use 'real' or 'memory'")
-    return Container(settings=settings, adapters=adapter_set)
+def build_container(
+    settings: Settings, adapters: Callable[..., containers.DeclarativeContainer] = RealAdapters
+) -> Container:
+    """The container for ``settings`` with an adapter set: ``RealAdapters``, or
+    ``predictor.adapters.memory.container.InMemoryAdapters`` for tests and offline trials."""
+    return Container(settings=settings, adapters=adapters(settings=settings))

@@ -79,6 +79,11 @@ class ServingSettings(Group):
     decision_threshold: float = Field(default=0.5, gt=0, lt=1)
 
     @property
+    def model_source(self) -> str:
+        """``exported`` when an exported directory is served (no registry, no mlflow), else ``registry``."""
+        return "exported" if self.model_dir is not None else "registry"
+
+    @property
     def model_uri(self) -> str:
         return f"models:/{self.model_name}@{self.model_alias}"
 

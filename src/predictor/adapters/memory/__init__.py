@@ -22,7 +22,6 @@ from predictor.adapters.memory.services import (
     RecordingAlerter,
     RecordingMetricsSink,
     StaticSecretStore,
-    SystemClock,
 )
 from predictor.adapters.memory.tracking import (
     InMemoryExperimentTracker,
@@ -50,6 +49,5 @@ __all__ = [
     "RecordingReportRenderer",
     "SeededRandomTuner",
     "StaticSecretStore",
-    "SystemClock",
     "synthetic_table",
 ]
