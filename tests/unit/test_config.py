@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from predictor.config import LogLevel, MetricsSinkKind, Profile, load_settings
+from predictor.config import GROUPS, LogLevel, MetricsSinkKind, Profile, load_settings
+from predictor.config.groups import ProfileSettings, SourceSettings
 from predictor.domain.errors import ConfigurationError
 
 
@@ -171,3 +172,12 @@ def test_the_secrets_directory_holds_one_file_per_variable(
     assert settings.http.port == 9003
     monkeypatch.setenv("PREDICTOR_PORT", "9004")
     assert load_settings().http.port == 9004
+
+
+def test_every_setting_is_documented() -> None:
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    fields = [
+        field for group in (*GROUPS.values(), ProfileSettings, SourceSettings) for field in group.model_fields
+    ]
+    missing = [field for field in fields if f"`PREDICTOR_{field.upper()}`" not in documented]
+    assert missing == []
