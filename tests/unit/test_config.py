@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic_settings import BaseSettings
 
 from predictor.config import GROUPS, LogLevel, MetricsSinkKind, Profile, load_settings
 from predictor.config.groups import ProfileSettings, SourceSettings
@@ -176,8 +177,7 @@ def test_the_secrets_directory_holds_one_file_per_variable(
 
 def test_every_setting_is_documented() -> None:
     documented = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
-    fields = [
-        field for group in (*GROUPS.values(), ProfileSettings, SourceSettings) for field in group.model_fields
-    ]
+    groups: list[type[BaseSettings]] = [*GROUPS.values(), ProfileSettings, SourceSettings]
+    fields = [field for group in groups for field in group.model_fields]
     missing = [field for field in fields if f"`PREDICTOR_{field.upper()}`" not in documented]
     assert missing == []
