@@ -166,7 +166,7 @@ def test_the_secrets_directory_holds_one_file_per_variable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / "predictor_mlflow_tracking_uri").write_text("postgresql://mlflow:hunter2@db/mlflow")
-    (tmp_path / "PREDICTOR_PORT").write_text("9003")
+    (tmp_path / "PREDICTOR_PORT").write_text("9003\n")  # as Docker and Kubernetes mount them
     monkeypatch.setenv("PREDICTOR_SECRETS_DIR", str(tmp_path))
     settings = load_settings()
     assert settings.tracking.mlflow_tracking_uri == "postgresql://mlflow:hunter2@db/mlflow"
