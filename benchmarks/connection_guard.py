@@ -58,7 +58,7 @@ settings = load_settings()
 config = uvicorn_config(settings)
 if sys.argv[1] == "plain":
     config.http = "httptools"
-    config.timeout_keep_alive = round(settings.keep_alive_timeout_s)
+    config.timeout_keep_alive = round(settings.http.keep_alive_timeout_s)
 uvicorn.Server(config).run()
 """
 REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"

@@ -1,8 +1,11 @@
 """The composition root: the only place that chooses adapters.
 
-Two adapter sets share provider names (``RealAdapters`` and ``InMemoryAdapters``); one
-``Container`` wires the use cases to whichever set it is given. Real adapters are imported
-inside their factories, so a process that never touches MLflow never imports it.
+Two adapter sets share provider names: ``RealAdapters`` here, and ``InMemoryAdapters`` in
+``predictor.adapters.memory.container``, which this module never imports. One ``Container``
+wires the use cases to whichever set it is given. Within the real set, ``providers.Selector``s
+choose an adapter from the settings (the registry, the metrics sink, the secret store). Real
+adapters are imported inside their factories, so a process that never touches MLflow never
+imports it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from predictor.adapters import memory
+from predictor.adapters.system.clock import SystemClock
 from predictor.config import Settings
-from predictor.domain.errors import ConfigurationError
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
@@ -69,40 +71,29 @@ def _export_model(**dependencies: Any) -> ExportModel:
     return ExportModel(**dependencies)
 
 
-_READ_ONLY = "an exported model directory is read-only; change the registry, then export again"
+def _refuse_writes() -> ModelRegistry:
+    from predictor.adapters.files.exported import refuse_writes
+
+    return refuse_writes()
 
 
-def _not_an_export(settings: Settings) -> None:
-    """An exported directory has only a catalog: a use case that writes the registry is refused."""
-    if settings.model_dir is not None:
-        raise ConfigurationError(_READ_ONLY)
+def _exported_catalog(model_dir: Path) -> ModelCatalog:
+    """The exported model directory being served, read without mlflow."""
+    from predictor.adapters.files.exported import ExportedModelCatalog
+
+    return ExportedModelCatalog(model_dir)
 
 
-def _catalog(settings: Settings, registry: Callable[[], ModelRegistry]) -> ModelCatalog:
-    """The exported model directory being served (which needs no mlflow), or the registry's read side."""
-    if settings.model_dir is not None:
-        from predictor.adapters.files.exported import ExportedModelCatalog
-
-        return ExportedModelCatalog(settings.model_dir)
-    return registry()
-
-
-def _registry(settings: Settings) -> ModelRegistry:
-    _not_an_export(settings)
+def _mlflow_registry(tracking_uri: str) -> ModelRegistry:
     from predictor.adapters.mlflow.registry import MlflowModelRegistry
 
-    return MlflowModelRegistry(settings.mlflow_tracking_uri)
+    return MlflowModelRegistry(tracking_uri)
 
 
-def _memory_registry(settings: Settings) -> ModelRegistry:
-    _not_an_export(settings)
-    return memory.InMemoryModelRegistry()
-
-
-def _mlflow_tracker(settings: Settings) -> ExperimentTracker:
+def _mlflow_tracker(tracking_uri: str, artifact_root: str) -> ExperimentTracker:
     from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 
-    return MlflowExperimentTracker(settings.mlflow_tracking_uri, settings.artifact_root)
+    return MlflowExperimentTracker(tracking_uri, artifact_root)
 
 
 def _xgboost_runtime() -> ModelRuntime:
@@ -153,10 +144,10 @@ def _arrow_tables() -> TableFiles:
     return ArrowTableFiles()
 
 
-def _secret_store(settings: Settings) -> SecretStore:
+def _environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> SecretStore:
     from predictor.adapters.environment.secrets import EnvironmentSecretStore
 
-    return EnvironmentSecretStore()
+    return EnvironmentSecretStore(env_file, secrets_dir)
 
 
 def _log_alerter() -> Alerter:
@@ -167,57 +158,59 @@ def _log_alerter() -> Alerter:
 
 def served_ref(settings: Settings) -> ModelRef:
     """The reference the service follows: the settings' name@alias, or the exported directory's."""
-    if settings.model_dir is not None:
-        return ExportRecord.read(settings.model_dir).ref
-    return ModelRef(settings.model_name, alias=settings.model_alias)
+    if settings.serving.model_dir is not None:
+        return ExportRecord.read(settings.serving.model_dir).ref
+    return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
 
 
-def _metrics_sink(settings: Settings) -> MetricsSink:
-    from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
+def _emf_metrics() -> MetricsSink:
+    from predictor.adapters.logs.metrics import EmfMetricsSink
 
-    return EmfMetricsSink() if settings.metrics_sink == "emf" else NullMetricsSink()
+    return EmfMetricsSink()
+
+
+def _no_metrics() -> MetricsSink:
+    from predictor.adapters.logs.metrics import NullMetricsSink
+
+    return NullMetricsSink()
 
 
 class RealAdapters(containers.DeclarativeContainer):
     """MLflow, XGBoost, local files and the environment."""
 
     settings = providers.Dependency(instance_of=Settings)
-    registry = providers.Singleton(_registry, settings)
-    tracker = providers.Singleton(_mlflow_tracker, settings)
+    registry = providers.Selector(
+        settings.provided.serving.model_source,
+        exported=providers.Singleton(_refuse_writes),
+        registry=providers.Singleton(_mlflow_registry, settings.provided.tracking.mlflow_tracking_uri),
+    )
+    tracker = providers.Singleton(
+        _mlflow_tracker,
+        settings.provided.tracking.mlflow_tracking_uri,
+        settings.provided.tracking.artifact_root,
+    )
     runtime = providers.Singleton(_xgboost_runtime)
     trainer = providers.Singleton(_xgboost_trainer)
     tuner = providers.Singleton(_optuna_tuner)
     renderer = providers.Singleton(_matplotlib_renderer)
     datasets = providers.Singleton(_datasets)
-    cache = providers.Singleton(_local_cache, settings.provided.cache_dir)
+    cache = providers.Singleton(_local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(_arrow_tables)
     artifacts = providers.Singleton(_local_artifacts)
-    secrets = providers.Singleton(_secret_store, settings)
-    metrics = providers.Singleton(_metrics_sink, settings)
+    # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
+    secrets = providers.Selector(
+        settings.provided.security.secret_store,
+        env=providers.Singleton(
+            _environment_secrets, settings.provided.sources.env_file, settings.provided.sources.secrets_dir
+        ),
+    )
+    metrics = providers.Selector(
+        settings.provided.metrics.metrics_sink,
+        emf=providers.Singleton(_emf_metrics),
+        none=providers.Singleton(_no_metrics),
+    )
     alerter = providers.Singleton(_log_alerter)
-    clock = providers.Singleton(memory.SystemClock)
-
-
-class InMemoryAdapters(containers.DeclarativeContainer):
-    """Every port in memory: for unit tests and offline trials. Same provider names as RealAdapters."""
-
-    settings = providers.Dependency(instance_of=Settings)
-    registry = providers.Singleton(_memory_registry, settings)
-    tracker = providers.Singleton(memory.InMemoryExperimentTracker)
-    runtime = providers.Singleton(memory.LinearModelRuntime)
-    trainer = providers.Singleton(memory.LinearModelTrainer)
-    tuner = providers.Singleton(memory.SeededRandomTuner)
-    renderer = providers.Singleton(memory.RecordingReportRenderer)
-    datasets = providers.Singleton(memory.InMemoryDatasetSource)
-    cache = providers.Singleton(memory.InMemoryModelCache)
-    tables = providers.Singleton(memory.InMemoryTableFiles)
-    # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
-    # served from its path.
-    artifacts = providers.Singleton(_local_artifacts)
-    secrets = providers.Singleton(memory.StaticSecretStore)
-    metrics = providers.Singleton(memory.RecordingMetricsSink)
-    alerter = providers.Singleton(memory.RecordingAlerter)
-    clock = providers.Singleton(memory.SystemClock)
+    clock = providers.Singleton(SystemClock)
 
 
 class Container(containers.DeclarativeContainer):
@@ -231,14 +224,18 @@ class Container(containers.DeclarativeContainer):
     model_ref = providers.Singleton(served_ref, settings)
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
-    catalog = providers.Singleton(_catalog, settings, adapters.registry.provider)
+    catalog = providers.Selector(
+        settings.provided.serving.model_source,
+        exported=providers.Singleton(_exported_catalog, settings.provided.serving.model_dir),
+        registry=adapters.registry,
+    )
     load_model = providers.Factory(
         LoadModel,
         registry=catalog,
         runtime=adapters.runtime,
         cache=adapters.cache,
         slot=slot,
-        fallback_dir=settings.provided.fallback_model_dir,
+        fallback_dir=settings.provided.serving.fallback_model_dir,
     )
     load_exported = providers.Factory(LoadExportedModel, runtime=adapters.runtime, slot=slot)
     # One instance: it remembers refused versions and the trouble it last alerted.
@@ -249,7 +246,7 @@ class Container(containers.DeclarativeContainer):
         cache=adapters.cache,
         slot=slot,
         alerter=adapters.alerter,
-        allow_breaking_changes=settings.provided.allow_breaking_changes,
+        allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
     )
     promote_model = providers.Factory(PromoteModel, registry=adapters.registry, clock=adapters.clock)
     rollback_model = providers.Factory(RollbackModel, registry=adapters.registry, clock=adapters.clock)
@@ -265,18 +262,20 @@ class Container(containers.DeclarativeContainer):
     make_prediction = providers.Singleton(
         MakePrediction,
         slot=slot,
-        max_rows=settings.provided.max_rows,
-        threshold=settings.provided.decision_threshold,
+        max_rows=settings.provided.serving.max_rows,
+        threshold=settings.provided.serving.decision_threshold,
     )
     explain_prediction = providers.Singleton(
-        ExplainPrediction, slot=slot, max_rows=settings.provided.max_rows
+        ExplainPrediction, slot=slot, max_rows=settings.provided.serving.max_rows
     )
     # One per process: its decoder processes start on the first big body; close() stops them.
     body_decoder = providers.Singleton(
-        BodyDecoder, processes=settings.provided.decoder_processes, max_rows=settings.provided.max_rows
+        BodyDecoder,
+        processes=settings.provided.serving.decoder_processes,
+        max_rows=settings.provided.serving.max_rows,
     )
     predict_table = providers.Factory(
-        _predict_table, files=adapters.tables, threshold=settings.provided.decision_threshold
+        _predict_table, files=adapters.tables, threshold=settings.provided.serving.decision_threshold
     )
     train_model = providers.Factory(
         _train_model,
@@ -291,13 +290,9 @@ class Container(containers.DeclarativeContainer):
     )
 
 
-def build_container(settings: Settings, adapters: str = "real") -> Container:
-    """The container for ``settings`` with the ``real`` or ``memory`` adapter set."""
-    adapter_set: containers.DeclarativeContainer
-    if adapters == "real":
-        adapter_set = RealAdapters(settings=settings)
-    elif adapters == "memory":
-        adapter_set = InMemoryAdapters(settings=settings)
-    else:
-        raise ValueError(f"unknown adapter set {adapters!r}; use 'real' or 'memory'")
-    return Container(settings=settings, adapters=adapter_set)
+def build_container(
+    settings: Settings, adapters: Callable[..., containers.DeclarativeContainer] = RealAdapters
+) -> Container:
+    """The container for ``settings`` with an adapter set: ``RealAdapters``, or
+    ``predictor.adapters.memory.container.InMemoryAdapters`` for tests and offline trials."""
+    return Container(settings=settings, adapters=adapters(settings=settings))

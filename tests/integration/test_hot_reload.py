@@ -21,8 +21,8 @@ import httpx
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from predictor.adapters.memory import SystemClock
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
+from predictor.adapters.system.clock import SystemClock
 from predictor.domain.model import ModelRef
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from tests.servers import clean_env, free_port, run_cli, running, tracking_server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from predictor.adapters.memory import synthetic_table
+from predictor.adapters.memory.container import InMemoryAdapters
 from predictor.config import load_settings
 from predictor.container import Container, build_container
 from predictor.domain.model import ModelRef
@@ -11,7 +12,7 @@ from predictor.services.training.pipeline import TrainingRequest
 
 
 def memory_container(task: TaskType = TaskType.BINARY, **settings: object) -> Container:
-    container = build_container(load_settings(**{"profile": "test", **settings}), adapters="memory")
+    container = build_container(load_settings(**{"profile": "test", **settings}), InMemoryAdapters)
     container.adapters.datasets().tables["synthetic"] = synthetic_table(task=task)
     return container
 

@@ -50,20 +50,20 @@ def test_cors_wildcard_with_credentials_is_refused(monkeypatch: pytest.MonkeyPat
 
 def test_cors_origins_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREDICTOR_CORS_ORIGINS", "https://a.example, https://b.example")
-    assert load_settings().cors_origins == ("https://a.example", "https://b.example")
+    assert load_settings().http.cors_origins == ("https://a.example", "https://b.example")
 
 
 def test_the_tracking_uri_falls_back_to_mlflows_own_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PREDICTOR_MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
-    assert load_settings().mlflow_tracking_uri == "http://127.0.0.1:5000"
+    assert load_settings().tracking.mlflow_tracking_uri == "http://127.0.0.1:5000"
     monkeypatch.setenv("PREDICTOR_MLFLOW_TRACKING_URI", "sqlite:///other.db")
-    assert load_settings().mlflow_tracking_uri == "sqlite:///other.db"
+    assert load_settings().tracking.mlflow_tracking_uri == "sqlite:///other.db"
 
 
 def test_json_logs_follow_the_profile() -> None:
-    assert load_settings(profile="prod").json_logs
-    assert not load_settings(profile="dev").json_logs
+    assert load_settings(profile="prod").logging.log_json
+    assert not load_settings(profile="dev").logging.log_json
 
 
 @pytest.mark.parametrize(

@@ -2,20 +2,22 @@
 
 The domain logs through ``logging.getLogger(__name__)`` with ``extra={...}``; those records go
 through structlog's ``ProcessorFormatter``, so they come out in the same format (JSON lines in
-production, coloured console lines in development) with their extra fields and the request id
-bound by the HTTP middleware. Logs go to stderr: stdout belongs to the CLI's output.
+production, console lines in development) with their extra fields and the request id bound by
+the HTTP middleware. Logs go to stderr: stdout belongs to the CLI's output.
 
-Our own events (the access line of every request among them) take a shorter road: filtered
-by level where they are logged, rendered by structlog and written as one line, without a
-stdlib ``LogRecord`` and handler in between: through the standard library the access line was
-a third of a small request's time (docs/performance.md has the figures).
+Our own events (the access line of every request among them) take structlog's short road:
+filtered by level where they are logged (``make_filtering_bound_logger``), rendered, and
+written as one line by structlog's ``WriteLogger``, without a stdlib ``LogRecord`` and handler
+in between (docs/performance.md has the figures).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO, cast
 
 import orjson
 import structlog
@@ -25,29 +27,29 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 # uvicorn's own access line repeats ours, and would log query strings (where a careless client
 # may have put an API key); its other loggers are routed through ours. Silenced with no handler
 # at all: uvicorn builds its access record for every response when the logger has a handler,
-# even a NullHandler (measured under load with py-spy; docs/performance.md).
+# even a NullHandler (docs/performance.md).
 _SILENCED = ("uvicorn.access",)
 _ROUTED = ("uvicorn", "uvicorn.error")
+# Our root handler's name, so configuring twice replaces it instead of adding another.
+_HANDLER = "predictor"
 
 
-class _PredictorHandler(logging.StreamHandler[TextIO]):
-    """Our root handler, told apart so configuring twice replaces it instead of adding another."""
+class _CurrentStderr(io.TextIOBase):
+    """``sys.stderr`` as it is at each write, as the standard library's last-resort handler
+    does, so a swapped stderr (pytest's capture, a daemon's redirect) gets the lines."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
 
 
-class _StderrHandler(_PredictorHandler):
-    """Writes to whatever ``sys.stderr`` is when a record is emitted, as the standard library's
-    last-resort handler does, so a swapped stderr (pytest's capture, a daemon's redirect) works."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: TextIO) -> None:
-        pass
+# typing.TextIO is a nominal type io.TextIOBase does not claim; the stream is used as one.
+_STDERR = cast(TextIO, _CurrentStderr())
 
 
 def _drop_color_message(logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
@@ -56,79 +58,71 @@ def _drop_color_message(logger: WrappedLogger, name: str, event_dict: EventDict)
     return event_dict
 
 
-def _render_json(logger: WrappedLogger, name: str, event_dict: EventDict) -> str:
-    return orjson.dumps(event_dict, default=repr).decode()
+def _orjson(value: Any, **options: Any) -> str:
+    return orjson.dumps(value, default=options.get("default", repr)).decode()
 
 
-def _add_logger_name(logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
-    event_dict.setdefault("logger", getattr(logger, "name", None))
-    return event_dict
+def _named_write_loggers(file: TextIO) -> Callable[..., structlog.WriteLogger]:
+    """structlog's WriteLoggerFactory, keeping the name given to ``get_logger`` for ``add_logger_name``."""
+    factory = structlog.WriteLoggerFactory(file)
+
+    def write_logger(*args: Any) -> structlog.WriteLogger:
+        logger = factory(*args)
+        logger.name = args[0] if args else None  # type: ignore[attr-defined]  # read by add_logger_name
+        return logger
+
+    return write_logger
 
 
-class LineWriter:
-    """The logger under structlog for our own events: writes each rendered event as a line to
-    ``stream``, or to whatever ``sys.stderr`` is at the time (pytest's capture, a redirect)."""
+def _renderer(json: bool, stream: TextIO) -> list[Processor]:
+    # Tracebacks without frame locals, in both formats: a request's locals hold its ASGI scope,
+    # and with it the API key of its headers. The plain console traceback is also quicker than
+    # rich's (the default when rich is installed), which held the event loop.
+    if json:
+        tracebacks = structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+        return [tracebacks, structlog.processors.JSONRenderer(serializer=_orjson)]
+    console = structlog.dev.ConsoleRenderer(
+        colors=stream.isatty(), exception_formatter=structlog.dev.plain_traceback
+    )
+    return [console]
 
-    def __init__(self, name: str | None, stream: TextIO | None) -> None:
-        self.name = name
-        self._stream = stream
 
-    def msg(self, message: str) -> None:
-        out = self._stream if self._stream is not None else sys.stderr
-        out.write(message + "\n")
-        out.flush()
-
-    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+_SHARED: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 
 
 def configure_logging(json: bool, level: str, stream: TextIO | None = None) -> None:
     """Send every log record (ours, the domain's, uvicorn's) to ``stream`` (stderr) at ``level``."""
-    shared: list[Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    # Tracebacks without frame locals, in both formats: a request's locals hold its ASGI scope,
-    # and with it the API key of its headers. The plain console traceback also renders in
-    # milliseconds, where rich's (the default when rich is installed) held the event loop.
-    renderer: list[Processor]
-    if json:
-        tracebacks = structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
-        renderer = [tracebacks, _render_json]
-    else:
-        renderer = [
-            structlog.dev.ConsoleRenderer(
-                colors=(stream or sys.stderr).isatty(), exception_formatter=structlog.dev.plain_traceback
-            )
-        ]
-    handler = _PredictorHandler(stream) if stream is not None else _StderrHandler()
-
+    out = stream if stream is not None else _STDERR
+    renderer = _renderer(json, out)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            _add_logger_name,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.StackInfoRenderer(),
-            *renderer,
-        ],
-        logger_factory=lambda *args: LineWriter(args[0] if args else None, stream),
+        processors=[*_SHARED, structlog.processors.StackInfoRenderer(), *renderer],
+        logger_factory=_named_write_loggers(out),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        # Records from the standard library: their extra={...} fields become keys.
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+    handler = logging.StreamHandler(out)
+    handler.set_name(_HANDLER)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            # Records from the standard library: their extra={...} fields become keys.
+            foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder(), _drop_color_message],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+        )
     )
-    handler.setFormatter(formatter)
+    _install(handler, level.upper())
 
+
+def _install(handler: logging.Handler, level: str) -> None:
     root = logging.getLogger()
-    for existing in [h for h in root.handlers if isinstance(h, _PredictorHandler)]:
+    for existing in [h for h in root.handlers if h.get_name() == _HANDLER]:
         root.removeHandler(existing)
     root.addHandler(handler)
-    root.setLevel(level.upper())
+    root.setLevel(level)
     for name in _ROUTED:
         routed = logging.getLogger(name)
         routed.handlers.clear()

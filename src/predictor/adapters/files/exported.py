@@ -16,7 +16,14 @@ from predictor.adapters.files.artifacts import LocalArtifactStore
 from predictor.domain.errors import ConfigurationError, InvalidModel, ModelNotFound
 from predictor.domain.exported import EXPORT_RECORD_FILE, ExportRecord
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import ArtifactStore, ModelCatalog
+from predictor.domain.ports import ArtifactStore, ModelCatalog, ModelRegistry
+
+READ_ONLY = "an exported model directory is read-only; change the registry, then export again"
+
+
+def refuse_writes() -> ModelRegistry:
+    """The registry's write side while an export is served: there is none, so asking is refused."""
+    raise ConfigurationError(READ_ONLY)
 
 
 class ExportedModelCatalog(ModelCatalog):

@@ -23,7 +23,6 @@ from predictor.adapters.memory.services import (
     RecordingAlerter,
     RecordingMetricsSink,
     StaticSecretStore,
-    SystemClock,
 )
 from predictor.adapters.memory.tracking import (
     InMemoryExperimentTracker,
@@ -52,6 +51,5 @@ __all__ = [
     "RecordingReportRenderer",
     "SeededRandomTuner",
     "StaticSecretStore",
-    "SystemClock",
     "synthetic_table",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from predictor.adapters.memory.services import SystemClock
+from predictor.adapters.system.clock import SystemClock
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion

@@ -1,11 +1,11 @@
-"""Cache, alerts, secrets, metrics and clocks in memory."""
+"""Cache, alerts, secrets, metrics and a fixed clock in memory."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from predictor.domain.errors import (
@@ -89,11 +89,6 @@ class RecordingMetricsSink(MetricsSink):
     @property
     def metrics(self) -> list[Metric]:
         return [m for batch in self.batches for m in batch]
-
-
-class SystemClock(Clock):
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class FixedClock(Clock):

@@ -83,7 +83,7 @@ def settings_from_env(**overrides: Any) -> Settings:
     settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     from predictor.entrypoints.logging import configure_logging
 
-    configure_logging(json=settings.json_logs, level=settings.log_level)
+    configure_logging(json=settings.logging.log_json, level=settings.logging.log_level)
     return settings
 
 

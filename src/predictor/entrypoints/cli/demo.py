@@ -46,7 +46,7 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None]) -> None:
     key = demo_api_key()
     os.environ.setdefault(API_KEYS_SECRET, key)
     container = build_container(settings)
-    ref = ModelRef(settings.model_name, alias=settings.model_alias)
+    ref = ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
     try:
         version = container.adapters.registry().resolve(ref)
         echo(f"{ref} is version {version.version}: serving it (no retraining)")
@@ -55,18 +55,18 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None]) -> None:
         outcome = container.train_model()(
             TrainingRequest(
                 dataset=DEMO_DATASET,
-                experiment=settings.experiment,
-                register_as=settings.model_name,
-                promote_to=settings.model_alias,
+                experiment=settings.tracking.experiment,
+                register_as=settings.serving.model_name,
+                promote_to=settings.serving.model_alias,
             )
         )
         metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted(outcome.metrics.items()))
         registered = outcome.version.version if outcome.version else "?"
-        echo(f"registered {settings.model_name} version {registered} ({metrics})")
+        echo(f"registered {settings.serving.model_name} version {registered} ({metrics})")
     table = container.adapters.datasets().load(DEMO_DATASET)
     row = {name: table.columns[name][0] for name in table.feature_names}
     body = json.dumps({"instances": [row]})
-    url = f"http://{settings.host}:{settings.port}/predict"
+    url = f"http://{settings.http.host}:{settings.http.port}/predict"
     echo("")
     echo(f"API key for this demo: {key}")
     echo("Try it (paste into another terminal once the server says it is running):")

@@ -29,8 +29,8 @@ SERVER_ENVIRONMENT = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 def server_command(settings: Settings, host: str, port: int, workers: int | None, cwd: Path) -> list[str]:
     """The ``mlflow server`` command line for ``settings``' profile."""
-    backend = settings.mlflow_backend_store_uri
-    artifacts = settings.mlflow_artifacts_destination
+    backend = settings.tracking.mlflow_backend_store_uri
+    artifacts = settings.tracking.mlflow_artifacts_destination
     if settings.profile is Profile.PROD:
         missing = [
             name

@@ -32,13 +32,12 @@ def serve(host: str | None, port: int | None, workers: int | None, model_dir: Pa
       PREDICTOR_API_KEYS=change-me-0123456789 predictor serve --model-dir build/model
     """
     settings = settings_from_env(host=host, port=port, workers=workers, model_dir=model_dir)
-    if settings.model_dir is not None:
+    exported = settings.serving.model_dir
+    if exported is not None:
         from predictor.domain.exported import ExportRecord
 
-        record = ExportRecord.read(settings.model_dir)  # a directory that is not an export: exit now
-        click.echo(
-            f"serving {record.version.name} version {record.version.version} from {settings.model_dir}"
-        )
+        record = ExportRecord.read(exported)  # a directory that is not an export: exit now
+        click.echo(f"serving {record.version.name} version {record.version.version} from {exported}")
     run_server(settings)
 
 
@@ -46,8 +45,8 @@ def run_server(settings: Settings) -> None:
     from predictor.entrypoints.http import server
 
     # Workers build their own app from the environment; the CLI's overrides travel there too.
-    os.environ["PREDICTOR_HOST"] = settings.host
-    os.environ["PREDICTOR_PORT"] = str(settings.port)
-    if settings.model_dir is not None:
-        os.environ["PREDICTOR_MODEL_DIR"] = str(settings.model_dir.resolve())
+    os.environ["PREDICTOR_HOST"] = settings.http.host
+    os.environ["PREDICTOR_PORT"] = str(settings.http.port)
+    if settings.serving.model_dir is not None:
+        os.environ["PREDICTOR_MODEL_DIR"] = str(settings.serving.model_dir.resolve())
     server.run(settings)

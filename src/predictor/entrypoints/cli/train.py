@@ -106,10 +106,10 @@ def train(
     container = build_container(settings)
     budget = None
     if trials is not None or timeout is not None:
-        budget = TuningBudget(trials=trials, timeout=timeout, parallel=settings.tuning_parallel_trials)
+        budget = TuningBudget(trials=trials, timeout=timeout, parallel=settings.tuning.tuning_parallel_trials)
     request = TrainingRequest(
         dataset=str(data_path or dataset),
-        experiment=settings.experiment,
+        experiment=settings.tracking.experiment,
         register_as=register_as,
         promote_to=promote_to,
         if_better=if_better,

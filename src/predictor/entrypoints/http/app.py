@@ -80,18 +80,18 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     direct: list[Route] = []
     for table in tables:
         direct += table.add_to(app)
-    if settings.docs_enabled:
-        docs_routes(require_key=settings.docs_require_key).add_to(app)
+    if settings.http.docs_enabled:
+        docs_routes(require_key=settings.http.docs_require_key).add_to(app)
 
     # Added innermost first: each add_middleware wraps everything added before it.
     app.add_middleware(DirectRoutes, routes=direct)
     app.add_middleware(CatchAllMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    if settings.cors_origins:
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=list(settings.cors_origins),
-            allow_credentials=settings.cors_allow_credentials,
+            allow_origins=list(settings.http.cors_origins),
+            allow_credentials=settings.http.cors_allow_credentials,
             allow_methods=["GET", "POST"],
             allow_headers=[API_KEY_HEADER, "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, MODEL_VERSION_HEADER],
@@ -99,11 +99,11 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.add_middleware(
         SecurityHeadersMiddleware,
         hsts=settings.profile is Profile.PROD,
-        require_https=settings.require_https,
+        require_https=settings.security.require_https,
         open_prefixes=HEALTH_PREFIXES,
     )
     app.add_middleware(RequestContextMiddleware, slot=container.slot(), metrics=container.request_metrics())
-    if settings.trusted_proxies:
+    if settings.security.trusted_proxies:
         # The client address (for the brakes) and scheme (for HTTPS) a trusted proxy reports.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.security.trusted_proxies))
     return app

@@ -16,7 +16,7 @@ with collector_paused():
 def app_factory() -> FastAPI:
     with collector_paused():
         settings = load_settings()
-        configure_logging(json=settings.json_logs, level=settings.log_level)
+        configure_logging(json=settings.logging.log_json, level=settings.logging.log_level)
         app = create_app(build_container(settings))
     started()
     return app

@@ -51,10 +51,10 @@ class ConnectionLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
         return cls(
-            header_timeout_s=settings.header_timeout_s,
-            body_timeout_s=settings.body_timeout_s,
-            keep_alive_timeout_s=settings.keep_alive_timeout_s,
-            max_connections=settings.max_connections,
+            header_timeout_s=settings.http.header_timeout_s,
+            body_timeout_s=settings.http.body_timeout_s,
+            keep_alive_timeout_s=settings.http.keep_alive_timeout_s,
+            max_connections=settings.http.max_connections,
         )
 
 

@@ -42,9 +42,9 @@ class ModelLoader:
     def __init__(self, container: Container, backoff: Backoff) -> None:
         settings = container.settings()
         self.ref = container.model_ref()
-        self._model_dir = settings.model_dir
+        self._model_dir = settings.serving.model_dir
         # An exported directory is one fixed version: there is no alias to follow.
-        self.interval = 0.0 if settings.model_dir is not None else settings.reload_interval_s
+        self.interval = 0.0 if settings.serving.model_dir is not None else settings.serving.reload_interval_s
         self._container = container
         self._backoff = backoff
         self.attempts = 0
@@ -131,7 +131,7 @@ def flush_metrics(container: Container) -> None:
 
 async def publish_metrics(container: Container) -> None:
     """Every ``PREDICTOR_METRICS_FLUSH_S`` seconds, publish one batch (0 turns it off)."""
-    interval = container.settings().metrics_flush_s
+    interval = container.settings().metrics.metrics_flush_s
     if interval <= 0:
         return
     while True:

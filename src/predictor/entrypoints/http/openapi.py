@@ -96,7 +96,7 @@ class DocumentedApp(FastAPI):
         inputs = ServedInputs(
             schema=manifest.schema if manifest is not None else None,
             example=manifest.input_example[0] if manifest is not None and manifest.input_example else None,
-            max_rows=container.settings().max_rows,
+            max_rows=container.settings().serving.max_rows,
         )
         renderer = FastAPI(title=self.title, version=self.version, description=self.description)
         documentation = _Documentation(inputs)

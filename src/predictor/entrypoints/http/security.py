@@ -78,10 +78,12 @@ class Brakes:
     @classmethod
     def from_settings(cls, settings: Settings) -> Brakes:
         failures = per_key = None
-        if settings.auth_failure_burst:
-            failures = TokenBuckets(settings.auth_failure_burst, settings.auth_failure_rate_per_s)
-        if settings.key_rate_per_s:
-            per_key = TokenBuckets(settings.key_burst, settings.key_rate_per_s)
+        if settings.security.auth_failure_burst:
+            failures = TokenBuckets(
+                settings.security.auth_failure_burst, settings.security.auth_failure_rate_per_s
+            )
+        if settings.security.key_rate_per_s:
+            per_key = TokenBuckets(settings.security.key_burst, settings.security.key_rate_per_s)
         return cls(failures, per_key)
 
 

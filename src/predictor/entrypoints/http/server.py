@@ -91,9 +91,9 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
     return uvicorn.Config(
         APP,
         factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
+        host=settings.http.host,
+        port=settings.http.port,
+        workers=settings.http.workers,
         log_config=None,
         access_log=False,
         server_header=False,
@@ -108,19 +108,19 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
 
 
 def run(settings: Settings) -> None:
-    """Serve the app on ``settings.host:settings.port`` with ``settings.workers`` processes."""
+    """Serve the app on ``settings.http.host:settings.http.port`` with ``settings.http.workers`` processes."""
     import uvicorn
 
     from predictor.entrypoints.logging import configure_logging
 
-    if settings.workers == 1:
+    if settings.http.workers == 1:
         gc.disable()  # while the app is imported and built; app_factory turns it back on
-    configure_logging(json=settings.json_logs, level=settings.log_level)
-    allow_connections(settings.max_connections)
+    configure_logging(json=settings.logging.log_json, level=settings.logging.log_level)
+    allow_connections(settings.http.max_connections)
     config = uvicorn_config(settings)
-    if settings.workers == 1:
+    if settings.http.workers == 1:
         uvicorn.Server(config).run()
         return
     from uvicorn.supervisors import Multiprocess
 
-    Multiprocess(config, sockets=[listening_socket(settings.host, settings.port)]).run()
+    Multiprocess(config, sockets=[listening_socket(settings.http.host, settings.http.port)]).run()

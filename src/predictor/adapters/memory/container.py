@@ -1,0 +1,39 @@
+"""``InMemoryAdapters``: every port in memory, with the same provider names as the real set in
+``predictor.container``; for unit tests and offline trials:
+``build_container(settings, InMemoryAdapters)``."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from predictor.adapters import memory
+from predictor.adapters.files.artifacts import LocalArtifactStore
+from predictor.adapters.files.exported import refuse_writes
+from predictor.adapters.system.clock import SystemClock
+from predictor.config import Settings
+
+
+class InMemoryAdapters(containers.DeclarativeContainer):
+    """Every port in memory; an exported model directory, when one is served, is read as it is."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    registry = providers.Selector(
+        settings.provided.serving.model_source,
+        exported=providers.Singleton(refuse_writes),
+        registry=providers.Singleton(memory.InMemoryModelRegistry),
+    )
+    tracker = providers.Singleton(memory.InMemoryExperimentTracker)
+    runtime = providers.Singleton(memory.LinearModelRuntime)
+    trainer = providers.Singleton(memory.LinearModelTrainer)
+    tuner = providers.Singleton(memory.SeededRandomTuner)
+    renderer = providers.Singleton(memory.RecordingReportRenderer)
+    datasets = providers.Singleton(memory.InMemoryDatasetSource)
+    cache = providers.Singleton(memory.InMemoryModelCache)
+    tables = providers.Singleton(memory.InMemoryTableFiles)
+    # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
+    # served from its path.
+    artifacts = providers.Singleton(LocalArtifactStore)
+    secrets = providers.Singleton(memory.StaticSecretStore)
+    metrics = providers.Singleton(memory.RecordingMetricsSink)
+    alerter = providers.Singleton(memory.RecordingAlerter)
+    clock = providers.Singleton(SystemClock)
