@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ class Served:
         return response.json()
 
 
-def write_csv(path: Path, columns: dict[str, list[Any]]) -> None:
+def write_csv(path: Path, columns: Mapping[str, Sequence[Any]]) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(list(columns))

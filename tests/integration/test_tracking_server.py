@@ -19,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 from moto.server import ThreadedMotoServer
+from psycopg import sql
 from sklearn.datasets import load_breast_cancer
 
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
@@ -77,11 +78,11 @@ def postgres() -> Iterator[str]:
     """A database of our own on the local PostgreSQL; dropped at the end."""
     name = f"predictor_it_{uuid.uuid4().hex[:10]}"
     with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]  # our own generated name
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:
             yield f"postgresql://postgres@127.0.0.1:5432/{name}"
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @dataclass

@@ -4,7 +4,7 @@ Parquet chunks carry what the encoder needs; a failed write leaves nothing behin
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +28,14 @@ def test_read_ahead_keeps_order_and_raises_the_producers_error() -> None:
         yield from range(5)
         raise ValueError("broken file")
 
-    seen = []
+    seen: list[int] = []
     with pytest.raises(ValueError, match="broken file"):
         seen.extend(read_ahead(numbers()))
     assert seen == [0, 1, 2, 3, 4]
 
 
 def test_read_ahead_stops_its_thread_when_the_caller_stops() -> None:
-    produced = []
+    produced: list[int] = []
 
     def endless() -> Iterator[int]:
         for i in range(1_000_000):
@@ -43,6 +43,7 @@ def test_read_ahead_stops_its_thread_when_the_caller_stops() -> None:
             yield i
 
     chunks = read_ahead(endless())
+    assert isinstance(chunks, Generator)
     assert next(chunks) == 0
     chunks.close()
     assert len(produced) <= 3
@@ -61,6 +62,7 @@ def test_csv_chunks_numbers_as_arrays_categories_as_text(tmp_path: Path) -> None
     assert np.isnan(first.columns["x1"][1])
     assert first.columns["colour"] == ["1", None]  # categories stay text, even when they look numeric
     assert second.columns["x1"] == ["abc"]  # not a number: the encoder names the row
+    assert isinstance(first.kept, pa.Table)
     assert first.kept.column("id").to_pylist() == ["1", "2"]
     assert second.done == 1.0
 
@@ -84,6 +86,8 @@ def test_parquet_keeps_types(tmp_path: Path) -> None:
     (chunk,) = list(ArrowTableFiles().read(source, SCHEMA, ["id"], 10))
 
     assert chunk.fmt is ValueFormat.JSON
+    assert isinstance(chunk.columns["x1"], np.ndarray)
+    assert isinstance(chunk.kept, pa.Table)
     assert np.array_equal(chunk.columns["x1"], [1.0, np.nan, 3.0], equal_nan=True)
     assert chunk.kept.column("id").to_pylist() == [7, 8, 9]
 

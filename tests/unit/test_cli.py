@@ -92,7 +92,7 @@ def test_zero_cv_folds_is_a_usage_error() -> None:
 def test_the_lazy_command_table_names_every_command_where_it_is_defined() -> None:
     for module in pkgutil.iter_modules(cli_package.__path__):
         importlib.import_module(f"{cli_package.__name__}.{module.name}")
-    defined = {name: command.callback.__module__.rsplit(".", 1)[-1] for name, command in cli.commands.items()}  # type: ignore[union-attr]
+    defined = {name: command.callback.__module__.rsplit(".", 1)[-1] for name, command in cli.commands.items()}
     assert defined == COMMAND_MODULES
 
 

@@ -15,6 +15,7 @@ from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput,
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import InvalidInput
+from predictor.domain.ports import Matrix
 from predictor.domain.preprocessing import MissingValues, Preprocessing
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType
 
@@ -174,7 +175,7 @@ def test_any_matrix_encodes_or_is_invalid_input(values: list[object], rows: int)
 
 @given(rows=full_rows)
 def test_rows_table_and_columns_agree_on_any_values(rows: list[dict[str, Any]]) -> None:
-    outcomes = []
+    outcomes: list[Matrix | None] = []
     for batch in (Records(rows), table(rows), table(rows, ("colour", "age", "income")), columns(rows)):
         try:
             outcomes.append(batch.encode(ENCODER).matrix)
