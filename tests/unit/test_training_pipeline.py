@@ -80,7 +80,8 @@ def test_tuning_logs_each_trial_as_a_nested_run_and_refits_the_best(container: C
     best = outcome.tuning.best
     assert parent.documents["tuning.json"]["best_trial"] == best.number
     final = container.adapters.trainer().fits[-1]
-    assert final["params"] == {**best.params, "num_boost_round": 1, "early_stopping_rounds": 0}
+    assert final["params"] == best.params
+    assert (final["rounds"], final["patience"]) == (1, 0)
     assert final["rows"] == 200 - len(outcome.evaluation.truth)  # type: ignore[union-attr]  # train + valid
     assert all(fit["threads"] == 1 for fit in container.adapters.trainer().fits[:-1])
     tuner = container.adapters.tuner()
@@ -98,7 +99,7 @@ def test_tuning_scores_each_trial_by_five_fold_cross_validation_of_the_non_test_
     assert len(trial_fits) == 15
     assert {fit["rows"] for fit in trial_fits} == {(200 - test_rows) * 4 // 5}
     # The folds stop together on their mean curve: the trainer is not asked to stop one on its own.
-    assert all("early_stopping_rounds" not in fit["params"] for fit in trial_fits)
+    assert all(fit["patience"] is None for fit in trial_fits)
     assert final["rows"] == 200 - test_rows
     assert outcome.tuning is not None
     assert outcome.tuning.folds == 5

@@ -25,6 +25,7 @@ from predictor.domain.ports import (
     TrainedModel,
     Tuner,
 )
+from predictor.domain.ports.training import FitSpec
 from predictor.domain.preprocessing import PreprocessingSettings
 from predictor.domain.schema import FeatureSchema, TaskType
 from predictor.domain.search import TuningBudget, TuningProgress
@@ -196,6 +197,8 @@ class TrainModel:
         params = dict(request.params)
         tuning = None
         fit_rows = data.train
+        rounds: int | None = None
+        patience: int | None = None
         if request.tuning is not None and self._tuner is not None:  # __call__ checked the tuner
             tune = TuneParameters(self._trainer, self._tuner, self._tracker)
             tuning = tune_in_run(
@@ -204,9 +207,11 @@ class TrainModel:
             )  # fmt: skip
             # Refit on training + validation rows for as many rounds as the best round of the best
             # trial's (mean) validation curve; the test rows stay untouched.
-            params.update(tuning.best.params, num_boost_round=tuning.best_rounds, early_stopping_rounds=0)
+            params.update(tuning.best.params)
+            rounds, patience = tuning.best_rounds, 0
             fit_rows = np.sort(np.concatenate([data.train, data.valid]))
-        model = self._trainer.fit(draft, data.part(fit_rows), data.part(data.valid), params, request.seed)
+        spec = FitSpec(draft, data.part(fit_rows), data.part(data.valid), params, request.seed)
+        model = self._trainer.fit(replace(spec, rounds=rounds, patience=patience))
         # After a refit the validation rows were trained on: the best trial's (cross-validated)
         # curve is the honest one.
         history = tuning.best.history if tuning is not None else model.history

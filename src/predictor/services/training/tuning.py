@@ -14,29 +14,20 @@ import numpy as np
 from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import ExperimentTracker, ModelTrainer, TrackedRun, Tuner
-from predictor.domain.schema import TaskType
+from predictor.domain.ports.training import FitSpec
 from predictor.domain.search import (
-    XGBOOST_SPACE,
-    SearchSpace,
     TrialHandle,
     TrialRecord,
     TrialState,
     TuningBudget,
     TuningProgress,
     TuningResult,
-    is_maximized,
 )
 from predictor.services.training.cross_validation import Fold, cross_validate, fold_indices
 from predictor.services.training.preparation import PreparedData
 
-__all__ = ["CV_FOLDS", "TRIAL_ROUNDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
+__all__ = ["CV_FOLDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
 
-# The metric the trainer stops early on, per task (XGBoost's names), unless params set one.
-# Log loss rather than AUC for binary: on a small validation split AUC saturates near 1 after
-# a few rounds and stops the search from telling configurations apart.
-VALIDATION_METRIC = {TaskType.BINARY: "logloss", TaskType.MULTICLASS: "mlogloss", TaskType.REGRESSION: "rmse"}
-# Each trial may boost this long; early stopping (on the mean validation curve) ends most far sooner.
-TRIAL_ROUNDS = {"num_boost_round": 1000, "early_stopping_rounds": 50}
 # Trials are scored by 5-fold cross-validation of the training and validation rows by default.
 CV_FOLDS = 5
 
@@ -71,12 +62,10 @@ class TuneParameters:
         trainer: ModelTrainer,
         tuner: Tuner,
         tracker: ExperimentTracker,
-        space: SearchSpace = XGBOOST_SPACE,
     ) -> None:
         self._trainer = trainer
         self._tuner = tuner
         self._tracker = tracker
-        self._space = space
 
     def __call__(
         self,
@@ -91,22 +80,18 @@ class TuneParameters:
     ) -> TuningResult:
         """Each trial trains one model per fold; its score is the best round of the mean
         validation curve (with one fold: of the validation curve)."""
-        metric = str(params.get("eval_metric", VALIDATION_METRIC[manifest.schema.target.task]))
-        maximize = is_maximized(metric)
+        plan = self._trainer.search_plan(manifest.schema, params)
+        metric, maximize = plan.metric, plan.maximize
         histories: dict[int, dict[str, tuple[float, ...]]] = {}
         lock = threading.Lock()
 
         def objective(trial: TrialHandle) -> float:
-            history = cross_validate(
-                self._trainer,
-                manifest,
-                folds,
-                {**TRIAL_ROUNDS, **params, **trial.params},
-                seed,
-                maximize,
-                report=trial.report,
-                threads=trial.threads,
-            )
+            trial_params = {**params, **trial.params}
+            fits = [
+                FitSpec(manifest, train, valid, trial_params, seed, trial.threads, rounds=plan.rounds)
+                for train, valid in folds
+            ]
+            history = cross_validate(self._trainer, fits, plan.patience, maximize, report=trial.report)
             with lock:
                 histories[trial.number] = history
             values = history.get(metric) or next(reversed(history.values()), ())
@@ -129,7 +114,7 @@ class TuneParameters:
         if progress is not None:
             progress.started(budget.trials, budget.timeout)
         try:
-            trials = self._tuner.tune(self._space, objective, budget, seed, maximize, finished)
+            trials = self._tuner.tune(plan.space, objective, budget, seed, maximize, finished)
         finally:
             if progress is not None:
                 progress.finished()
