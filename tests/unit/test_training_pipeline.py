@@ -17,7 +17,7 @@ from predictor.domain.model import ModelRef
 from predictor.domain.schema import TaskType
 from predictor.domain.search import TuningBudget
 from predictor.domain.table import Table
-from predictor.services.training.pipeline import TrainingRequest
+from predictor.services.training.pipeline import TrainingRequest, TrainModel
 from tests.unit.builders import memory_container
 
 
@@ -201,3 +201,24 @@ def test_if_better_promotes_a_better_model_scored_on_the_same_rows(container: Co
     assert decision.current is not None
     assert decision.candidate > decision.current
     assert container.adapters.registry().resolve(ModelRef("demo", alias="production")).version == "2"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"promote_to": "production"}, "--promote needs --register"),
+        ({"register_as": "demo", "if_better": True}, "--if-better needs --promote"),
+        ({"cv_folds": 0}, "--cv-folds must be at least 1"),
+    ],
+)
+def test_a_contradictory_request_is_refused_when_it_is_made(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        TrainingRequest(dataset="synthetic", **fields)  # type: ignore[arg-type]  # the fields vary
+
+
+def test_promoting_needs_the_promote_use_case(container: Container) -> None:
+    adapters = container.adapters
+    train = TrainModel(adapters.datasets(), adapters.trainer(), adapters.tracker(), adapters.registry())
+    with pytest.raises(ConfigurationError, match="--promote needs the promote use case"):
+        train(TrainingRequest(dataset="synthetic", register_as="demo", promote_to="staging"))
+    assert tracker(container).runs == []  # refused before any run starts

@@ -130,3 +130,22 @@ def test_a_booster_that_disagrees_with_its_manifest_is_an_invalid_model(tmp_path
     (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(InvalidModel, match="reads 3 features but the manifest lists 4"):
         XGBoostRuntime().load(tmp_path)
+
+
+def test_the_specs_rounds_and_patience_win_over_the_params() -> None:
+    manifest, _, train, valid = parts(TaskType.BINARY)
+    params = {"num_boost_round": 50, "early_stopping_rounds": 5}
+    model = XGBoostTrainer(nthread=1).fit(
+        FitSpec(manifest, train, valid, params, seed=2, rounds=7, patience=0)
+    )
+    assert model.native.num_boosted_rounds() == 7
+    assert (model.params["num_boost_round"], model.params["early_stopping_rounds"]) == (7, 0)
+
+
+def test_the_search_plan_speaks_xgboost_and_follows_the_params() -> None:
+    manifest, *_ = parts(TaskType.BINARY)
+    plan = XGBoostTrainer().search_plan(manifest.schema, {})
+    assert {p.name for p in plan.space} >= {"max_depth", "eta", "colsample_bytree"}
+    assert (plan.metric, plan.maximize, plan.rounds, plan.patience) == ("logloss", False, 1000, 50)
+    chosen = XGBoostTrainer().search_plan(manifest.schema, {"eval_metric": "auc", "num_boost_round": 9})
+    assert (chosen.metric, chosen.maximize, chosen.rounds) == ("auc", True, 9)
