@@ -82,7 +82,7 @@ class Boosting(Protocol):
 
     def next_round(self) -> Mapping[str, float] | None:
         """Train one more round and return the validation score after it, by metric name (the
-        early-stopping metric last); ``None`` once ``num_boost_round`` rounds are trained.
+        early-stopping metric last); ``None`` once the spec's rounds are trained.
         Raises ``DataError`` when the data or parameters cannot be trained on."""
         ...
 
