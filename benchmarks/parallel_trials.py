@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from predictor.domain.search import TuningBudget, is_maximized
+from predictor.domain.search import TuningBudget
 from predictor.services.training.pipeline import TrainingRequest
 from train_bench import COMPARE_SEEDS, DATASETS, in_memory_trainer  # benchmarks/ is on the path
 
@@ -48,7 +48,7 @@ def main() -> None:
                 tuning = in_memory_trainer()(request).tuning
                 assert tuning is not None  # a tuning run
                 assert tuning.best.value is not None  # whose best trial completed
-                found[parallel] = tuning.best.value if is_maximized(tuning.metric) else -tuning.best.value
+                found[parallel] = tuning.best.value if tuning.maximize else -tuning.best.value
                 seconds = time.perf_counter() - started
                 cells.append(f"{tuning.metric} {tuning.best.value:.4f} ({seconds:.1f} s)")
             print(f"| {dataset} | {seed} | " + " | ".join(cells) + " |", flush=True)

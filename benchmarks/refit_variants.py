@@ -29,6 +29,7 @@ from predictor.adapters.sklearn.datasets import LocalDatasetSource
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Matrix, Scores
+from predictor.domain.ports.training import FitSpec
 from predictor.domain.preprocessing import PreprocessingSettings
 from predictor.domain.search import TuningBudget
 from predictor.services.training.data_checks import check_table
@@ -63,10 +64,8 @@ def variants(dataset: str, seed: int, trials: int) -> dict[str, float]:
     refit_rows = data.part(np.sort(np.concatenate([data.train, data.valid])))
 
     def fit(rows: tuple[Matrix, Scores], boost: int, fit_seed: int) -> np.ndarray:
-        params = {**best, "num_boost_round": boost, "early_stopping_rounds": 0}
-        return np.asarray(
-            trainer.fit(draft, rows, data.part(data.valid), params, fit_seed).predict(test_matrix)
-        )
+        spec = FitSpec(draft, rows, data.part(data.valid), best, fit_seed, rounds=boost, patience=0)
+        return np.asarray(trainer.fit(spec).predict(test_matrix))
 
     def auc(predictions: Sequence[np.ndarray]) -> float:
         target = data.schema.target  # the mean probabilities, scored as the training run scores

@@ -25,6 +25,7 @@ from predictor.domain.ports import (
     ModelTrainer,
     TrainedModel,
 )
+from predictor.domain.ports.training import FitSpec
 from predictor.services.training.pipeline import build_schema, encode_columns, encode_target, split_indices
 
 IMPLEMENTATIONS = ["memory", "mlflow"]
@@ -52,11 +53,12 @@ def _train_and_log(
     matrix = encode_columns(schema, table.columns)
     train, valid, test = split_indices(truth, schema.target.task, (0.2, 0.2), seed=1)
     model = trainer.fit(
-        ModelManifest(schema=schema, booster_file="model.ubj"),
-        (matrix[train], truth[train]),
-        (matrix[valid], truth[valid]),
-        {},
-        seed=1,
+        FitSpec(
+            ModelManifest(schema=schema, booster_file="model.ubj"),
+            (matrix[train], truth[train]),
+            (matrix[valid], truth[valid]),
+            seed=1,
+        )
     )
     example = tuple({name: table.columns[name][i] for name in schema.names} for i in test[:3].tolist())
     model = model.with_manifest(replace(model.manifest, input_example=example, metrics={"roc_auc": 0.9}))

@@ -22,6 +22,7 @@ from predictor.adapters.memory import (
     InMemoryExperimentTracker,
     InMemoryModelRegistry,
     StaticSecretStore,
+    SystemClock,
     synthetic_table,
 )
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
@@ -37,6 +38,7 @@ from predictor.domain.ports import DatasetSource
 from predictor.domain.search import TrialState, TuningBudget
 from predictor.entrypoints.cli import cli
 from predictor.entrypoints.http.app import create_app
+from predictor.services.registry.promotion import PromoteModel
 from predictor.services.training.pipeline import TrainingOutcome, TrainingRequest, TrainModel
 from predictor.services.training.tabular import encode_columns
 from tests.messy import write_messy_csv
@@ -70,6 +72,7 @@ def train(uri: str, root: Path, datasets: DatasetSource, request: TrainingReques
         XGBoostRuntime(),
         OptunaTuner(),
         MatplotlibReportRenderer(),
+        PromoteModel(registry, SystemClock()),
     )
     return use_case(request)
 

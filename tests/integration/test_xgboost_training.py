@@ -21,7 +21,7 @@ from mlflow import MlflowClient
 from mlflow.models import Model
 
 from predictor.adapters.files.cache import LocalModelCache
-from predictor.adapters.memory import InMemoryDatasetSource, synthetic_table
+from predictor.adapters.memory import InMemoryDatasetSource, SystemClock, synthetic_table
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 from predictor.adapters.sklearn.datasets import LocalDatasetSource
@@ -32,6 +32,7 @@ from predictor.domain.model import ModelRef
 from predictor.domain.ports import DatasetSource
 from predictor.domain.schema import FeatureKind
 from predictor.domain.table import Table
+from predictor.services.registry.promotion import PromoteModel
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.training.pipeline import TrainingOutcome, TrainingRequest, TrainModel, encode_columns
 
@@ -46,7 +47,8 @@ class Store:
 
     def train(self, datasets: DatasetSource, request: TrainingRequest) -> TrainingOutcome:
         tracker = MlflowExperimentTracker(self.uri, str(self.root / "mlartifacts"))
-        return TrainModel(datasets, XGBoostTrainer(), tracker, self.registry)(request)
+        promote = PromoteModel(self.registry, SystemClock())
+        return TrainModel(datasets, XGBoostTrainer(), tracker, self.registry, promote=promote)(request)
 
     def logged_booster_bytes(self, run_id: str) -> bytes:
         artifacts = MlflowClient(tracking_uri=self.uri).get_run(run_id).info.artifact_uri

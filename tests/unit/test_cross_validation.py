@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 from predictor.adapters.memory import LinearModel, synthetic_table
 from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import Boosting, Matrix, ModelTrainer, Scores
-from predictor.domain.schema import TaskType
-from predictor.services.training.cross_validation import Fold, cross_validate, fold_indices, mean_curves
+from predictor.domain.ports import Boosting, ModelTrainer
+from predictor.domain.ports.training import FitSpec
+from predictor.domain.schema import FeatureSchema, TaskType
+from predictor.domain.search import SearchPlan
+from predictor.services.training.cross_validation import cross_validate, fold_indices, mean_curves
 from predictor.services.training.tabular import build_schema
 
 
@@ -74,32 +76,19 @@ class ScriptedCurveTrainer(ModelTrainer):
         self._curves = curves
         self.fail_on = fail_on
         self.rounds: dict[float, int] = {}
-        self.params: list[Mapping[str, Any]] = []
+        self.specs: list[FitSpec] = []
 
-    def fit(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> LinearModel:
+    def fit(self, spec: FitSpec) -> LinearModel:
         raise AssertionError("cross-validation steps its folds; it never fits a whole model")
 
-    def start(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> Boosting:
-        key = float(train[0][0, 0])
-        self.params.append(dict(params))
+    def start(self, spec: FitSpec) -> Boosting:
+        key = float(spec.train[0][0, 0])
+        self.specs.append(spec)
         self.rounds[key] = 0
-        return ScriptedRounds(self, key, self._curves[key][: int(params["num_boost_round"])])
+        return ScriptedRounds(self, key, self._curves[key][: spec.rounds])
+
+    def search_plan(self, schema: FeatureSchema, params: Mapping[str, Any]) -> SearchPlan:
+        raise AssertionError("cross-validation is told its rounds; it never plans a search")
 
 
 class ScriptedRounds(Boosting):
@@ -121,9 +110,16 @@ class ScriptedRounds(Boosting):
 MANIFEST = ModelManifest(schema=build_schema(synthetic_table(), TaskType.BINARY), booster_file="w.json")
 
 
-def folds_for(keys: Sequence[float]) -> list[Fold]:
+def folds_for(keys: Sequence[float], rounds: int) -> list[FitSpec]:
+    """One spec per fold, told apart by ``key``, each boosting at most ``rounds`` rounds."""
     return [
-        ((np.full((2, 3), key, dtype=np.float32), np.zeros(2)), (np.zeros((1, 3)), np.zeros(1)))
+        FitSpec(
+            MANIFEST,
+            (np.full((2, 3), key, dtype=np.float32), np.zeros(2)),
+            (np.zeros((1, 3), dtype=np.float32), np.zeros(1)),
+            seed=1,
+            rounds=rounds,
+        )
         for key in keys
     ]
 
@@ -144,10 +140,7 @@ def test_folds_stop_together_on_the_mean_curve() -> None:
         reports.append((step, value))
         return False
 
-    means = cross_validate(
-        trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100, "early_stopping_rounds": 3},
-        seed=1, maximize=False, report=report, threads=1,
-    )  # fmt: skip
+    means = cross_validate(trainer, folds_for([0.0, 1.0], 100), 3, maximize=False, report=report)
     expected = [(a + b) / 2 for a, b in zip(CURVES[0.0], CURVES[1.0], strict=True)][:8]
     assert means["logloss"] == pytest.approx(expected)
     best = int(np.argmin(expected))
@@ -155,23 +148,18 @@ def test_folds_stop_together_on_the_mean_curve() -> None:
     assert trainer.rounds == {0.0: best + 3 + 1, 1.0: best + 3 + 1}
     assert reports == [(step, pytest.approx(value)) for step, value in enumerate(expected)]
     # The folds stop on the mean curve only; the trainer is not asked to stop early on its own.
-    assert all("early_stopping_rounds" not in p for p in trainer.params)
+    assert all(spec.patience is None for spec in trainer.specs)
 
 
 def test_pruning_on_the_mean_stops_every_fold() -> None:
     trainer = ScriptedCurveTrainer(CURVES)
-    cross_validate(
-        trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100, "early_stopping_rounds": 50},
-        seed=1, maximize=False, report=lambda step, _: step == 1,
-    )  # fmt: skip
+    cross_validate(trainer, folds_for([0.0, 1.0], 100), 50, maximize=False, report=lambda step, _: step == 1)
     assert trainer.rounds == {0.0: 2, 1.0: 2}
 
 
 def test_without_patience_every_round_is_trained() -> None:
     trainer = ScriptedCurveTrainer(CURVES)
-    means = cross_validate(
-        trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 9}, seed=1, maximize=False
-    )
+    means = cross_validate(trainer, folds_for([0.0, 1.0], 9), 0, maximize=False)
     assert len(means["logloss"]) == 9
     assert trainer.rounds == {0.0: 9, 1.0: 9}
 
@@ -179,16 +167,11 @@ def test_without_patience_every_round_is_trained() -> None:
 def test_a_failing_fold_raises_and_no_fold_trains_on() -> None:
     trainer = ScriptedCurveTrainer(CURVES, fail_on=1.0)
     with pytest.raises(DataError, match="refused"):
-        cross_validate(
-            trainer, MANIFEST, folds_for([0.0, 1.0]), {"num_boost_round": 100}, seed=1, maximize=False
-        )
+        cross_validate(trainer, folds_for([0.0, 1.0], 100), 0, maximize=False)
     assert trainer.rounds[0.0] == 1  # the healthy fold's first round, then nothing more
 
 
 def test_one_fold_is_the_validation_split_with_early_stopping() -> None:
     trainer = ScriptedCurveTrainer(CURVES)
-    means = cross_validate(
-        trainer, MANIFEST, folds_for([0.0]), {"num_boost_round": 100, "early_stopping_rounds": 3},
-        seed=1, maximize=False,
-    )  # fmt: skip
+    means = cross_validate(trainer, folds_for([0.0], 100), 3, maximize=False)
     assert means["logloss"] == tuple(CURVES[0.0][:6])  # best at round 2, then 3 rounds of patience

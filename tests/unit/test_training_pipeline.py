@@ -17,7 +17,7 @@ from predictor.domain.model import ModelRef
 from predictor.domain.schema import TaskType
 from predictor.domain.search import TuningBudget
 from predictor.domain.table import Table
-from predictor.services.training.pipeline import TrainingRequest
+from predictor.services.training.pipeline import TrainingRequest, TrainModel
 from tests.unit.builders import memory_container
 
 
@@ -80,7 +80,8 @@ def test_tuning_logs_each_trial_as_a_nested_run_and_refits_the_best(container: C
     best = outcome.tuning.best
     assert parent.documents["tuning.json"]["best_trial"] == best.number
     final = container.adapters.trainer().fits[-1]
-    assert final["params"] == {**best.params, "num_boost_round": 1, "early_stopping_rounds": 0}
+    assert final["params"] == best.params
+    assert (final["rounds"], final["patience"]) == (1, 0)
     assert final["rows"] == 200 - len(outcome.evaluation.truth)  # type: ignore[union-attr]  # train + valid
     assert all(fit["threads"] == 1 for fit in container.adapters.trainer().fits[:-1])
     tuner = container.adapters.tuner()
@@ -98,7 +99,7 @@ def test_tuning_scores_each_trial_by_five_fold_cross_validation_of_the_non_test_
     assert len(trial_fits) == 15
     assert {fit["rows"] for fit in trial_fits} == {(200 - test_rows) * 4 // 5}
     # The folds stop together on their mean curve: the trainer is not asked to stop one on its own.
-    assert all("early_stopping_rounds" not in fit["params"] for fit in trial_fits)
+    assert all(fit["patience"] is None for fit in trial_fits)
     assert final["rows"] == 200 - test_rows
     assert outcome.tuning is not None
     assert outcome.tuning.folds == 5
@@ -200,3 +201,24 @@ def test_if_better_promotes_a_better_model_scored_on_the_same_rows(container: Co
     assert decision.current is not None
     assert decision.candidate > decision.current
     assert container.adapters.registry().resolve(ModelRef("demo", alias="production")).version == "2"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"promote_to": "production"}, "--promote needs --register"),
+        ({"register_as": "demo", "if_better": True}, "--if-better needs --promote"),
+        ({"cv_folds": 0}, "--cv-folds must be at least 1"),
+    ],
+)
+def test_a_contradictory_request_is_refused_when_it_is_made(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        TrainingRequest(dataset="synthetic", **fields)  # type: ignore[arg-type]  # the fields vary
+
+
+def test_promoting_needs_the_promote_use_case(container: Container) -> None:
+    adapters = container.adapters
+    train = TrainModel(adapters.datasets(), adapters.trainer(), adapters.tracker(), adapters.registry())
+    with pytest.raises(ConfigurationError, match="--promote needs the promote use case"):
+        train(TrainingRequest(dataset="synthetic", register_as="demo", promote_to="staging"))
+    assert tracker(container).runs == []  # refused before any run starts

@@ -15,6 +15,7 @@ from predictor.adapters.xgboost.trainer import XGBoostTrainedModel, XGBoostTrain
 from predictor.domain.errors import DataError, InvalidModel
 from predictor.domain.manifest import MANIFEST_FILE, ModelManifest
 from predictor.domain.ports import Matrix, Scores
+from predictor.domain.ports.training import FitSpec
 from predictor.domain.schema import TaskType
 from predictor.services.training.pipeline import build_schema, encode_columns, encode_target, split_indices
 
@@ -32,7 +33,7 @@ def parts(task: TaskType) -> tuple[ModelManifest, Matrix, tuple[Matrix, Scores],
 
 def fit(task: TaskType = TaskType.BINARY, **params: object) -> tuple[XGBoostTrainedModel, Matrix]:
     manifest, matrix, train, valid = parts(task)
-    return XGBoostTrainer(nthread=1).fit(manifest, train, valid, params, seed=2), matrix
+    return XGBoostTrainer(nthread=1).fit(FitSpec(manifest, train, valid, params, seed=2)), matrix
 
 
 @pytest.mark.parametrize(
@@ -76,10 +77,8 @@ def test_rounds_stepped_one_at_a_time_are_the_rounds_fit_trains(task: TaskType) 
     if task.is_classification:
         params["eval_metric"] = ["error" if task is TaskType.BINARY else "merror", "auc"]
     manifest, _, train, valid = parts(task)
-    whole = XGBoostTrainer(nthread=1).fit(
-        manifest, train, valid, {**params, "early_stopping_rounds": 0}, seed=2
-    )
-    rounds = XGBoostTrainer(nthread=1).start(manifest, train, valid, params, seed=2)
+    whole = XGBoostTrainer(nthread=1).fit(FitSpec(manifest, train, valid, params, seed=2, patience=0))
+    rounds = XGBoostTrainer(nthread=1).start(FitSpec(manifest, train, valid, params, seed=2))
     stepped = list(iter(rounds.next_round, None))
     assert len(stepped) == 12  # num_boost_round, then no more
     assert rounds.next_round() is None
@@ -90,7 +89,7 @@ def test_rounds_stepped_one_at_a_time_are_the_rounds_fit_trains(task: TaskType) 
 
 def test_a_round_xgboost_refuses_is_a_data_error() -> None:
     manifest, _, train, valid = parts(TaskType.BINARY)
-    rounds = XGBoostTrainer(nthread=1).start(manifest, train, valid, {"max_depth": -1}, seed=2)
+    rounds = XGBoostTrainer(nthread=1).start(FitSpec(manifest, train, valid, {"max_depth": -1}, seed=2))
     with pytest.raises(
         DataError, match=r"XGBoost could not train on this data with these parameters: .*max_depth"
     ):
@@ -131,3 +130,22 @@ def test_a_booster_that_disagrees_with_its_manifest_is_an_invalid_model(tmp_path
     (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(InvalidModel, match="reads 3 features but the manifest lists 4"):
         XGBoostRuntime().load(tmp_path)
+
+
+def test_the_specs_rounds_and_patience_win_over_the_params() -> None:
+    manifest, _, train, valid = parts(TaskType.BINARY)
+    params = {"num_boost_round": 50, "early_stopping_rounds": 5}
+    model = XGBoostTrainer(nthread=1).fit(
+        FitSpec(manifest, train, valid, params, seed=2, rounds=7, patience=0)
+    )
+    assert model.native.num_boosted_rounds() == 7
+    assert (model.params["num_boost_round"], model.params["early_stopping_rounds"]) == (7, 0)
+
+
+def test_the_search_plan_speaks_xgboost_and_follows_the_params() -> None:
+    manifest, *_ = parts(TaskType.BINARY)
+    plan = XGBoostTrainer().search_plan(manifest.schema, {})
+    assert {p.name for p in plan.space} >= {"max_depth", "eta", "colsample_bytree"}
+    assert (plan.metric, plan.maximize, plan.rounds, plan.patience) == ("logloss", False, 1000, 50)
+    chosen = XGBoostTrainer().search_plan(manifest.schema, {"eval_metric": "auc", "num_boost_round": 9})
+    assert (chosen.metric, chosen.maximize, chosen.rounds) == ("auc", True, 9)

@@ -1,7 +1,9 @@
-"""The words of hyperparameter search: a search space, a budget, a trial, its record and the result.
+"""The words of hyperparameter search: a search space, a plan, a budget, a trial, its record and
+the result.
 
-The ``Tuner`` port (ports.py) samples parameters from a ``SearchSpace`` and hands each trial
-to the domain's objective as a ``TrialHandle``; ``TuneParameters`` (tuning.py) is the use case.
+The trainer says what to search (``ModelTrainer.search_plan``); the ``Tuner`` port samples
+parameters from the plan's ``SearchSpace`` and hands each trial to the objective as a
+``TrialHandle``; ``TuneParameters`` (services/training/tuning.py) is the use case.
 """
 
 from __future__ import annotations
@@ -30,16 +32,18 @@ class FloatParam:
 
 SearchSpace = tuple[IntParam | FloatParam, ...]
 
-# XGBoost's usual knobs, in ranges that suit small and medium tables.
-XGBOOST_SPACE: SearchSpace = (
-    IntParam("max_depth", 2, 10),
-    FloatParam("eta", 0.01, 0.3, log=True),
-    FloatParam("min_child_weight", 0.5, 20.0, log=True),
-    FloatParam("subsample", 0.5, 1.0),
-    FloatParam("colsample_bytree", 0.4, 1.0),
-    FloatParam("lambda", 1e-3, 10.0, log=True),
-    FloatParam("alpha", 1e-3, 10.0, log=True),
-)
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """What to search, in the trainer's words: the ``space``; the validation ``metric`` each
+    trial is scored on (its best round), and whether higher is better; and how long a trial may
+    boost: at most ``rounds``, stopping once ``patience`` rounds bring no better score."""
+
+    space: SearchSpace
+    metric: str
+    maximize: bool
+    rounds: int
+    patience: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +110,6 @@ class TuningProgress(Protocol):
     def trial_finished(self, record: TrialRecord, best: TrialRecord | None) -> None: ...
 
     def finished(self) -> None: ...
-
-
-_HIGHER_IS_BETTER = frozenset({"auc", "aucpr", "map", "ndcg", "pre"})
-
-
-def is_maximized(metric: str) -> bool:
-    return metric.partition("@")[0] in _HIGHER_IS_BETTER
 
 
 @dataclass(frozen=True)

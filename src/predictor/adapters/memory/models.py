@@ -22,7 +22,9 @@ from predictor.domain.ports import (
     Scores,
     TrainedModel,
 )
-from predictor.domain.schema import TaskType
+from predictor.domain.ports.training import FitSpec
+from predictor.domain.schema import FeatureSchema, TaskType
+from predictor.domain.search import FloatParam, SearchPlan
 
 WEIGHTS_FILE = "weights.json"
 
@@ -96,21 +98,15 @@ class LinearModel(TrainedModel):
 
 
 class LinearModelTrainer(ModelTrainer):
-    """Fits ``LinearModel``: least squares on one-hot (classification) or raw (regression) targets."""
+    """Fits ``LinearModel``: least squares on one-hot (classification) or raw (regression)
+    targets, with an optional ridge penalty (``params["ridge"]``, the one parameter it tunes)."""
 
     def __init__(self) -> None:
         self.fits: list[Mapping[str, Any]] = []
 
-    def fit(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> LinearModel:
-        matrix, truth = train
+    def fit(self, spec: FitSpec) -> LinearModel:
+        matrix, truth = spec.train
+        manifest = spec.manifest
         task = manifest.schema.target.task
         design = np.column_stack([np.nan_to_num(matrix.astype(np.float64)), np.ones(len(matrix))])
         if task is TaskType.REGRESSION:
@@ -119,11 +115,19 @@ class LinearModelTrainer(ModelTrainer):
             goal = (truth.reshape(-1, 1) * 8.0) - 4.0  # a logit-ish target for the sigmoid
         else:
             goal = np.eye(len(manifest.schema.target.labels))[truth.astype(int)] * 8.0 - 4.0
+        ridge = float(spec.params.get("ridge", 0.0))
+        if ridge > 0:  # least squares on extra rows sqrt(ridge) * I -> 0 is ridge regression
+            design = np.vstack([design, np.sqrt(ridge) * np.eye(design.shape[1])])
+            goal = np.vstack([goal, np.zeros((design.shape[1], goal.shape[1]))])
         weights, *_ = np.linalg.lstsq(design, goal, rcond=None)
-        self.fits.append({"params": dict(params), "seed": seed, "rows": len(matrix), "threads": threads})
-        model = LinearModel(replace(manifest, booster_file=WEIGHTS_FILE), weights, {**params, "seed": seed})
+        self.fits.append(
+            {"params": dict(spec.params), "seed": spec.seed, "rows": len(matrix), "threads": spec.threads,
+             "rounds": spec.rounds, "patience": spec.patience}
+        )  # fmt: skip
+        params = {**spec.params, "seed": spec.seed}
+        model = LinearModel(replace(manifest, booster_file=WEIGHTS_FILE), weights, params)
         # One "round": the validation RMSE of the scores, so tuning has something to compare.
-        valid_matrix, valid_truth = valid
+        valid_matrix, valid_truth = spec.valid
         scores = model.predict(valid_matrix)
         if scores.ndim == 2:
             scores = scores[np.arange(len(valid_truth)), valid_truth.astype(int)]
@@ -131,16 +135,12 @@ class LinearModelTrainer(ModelTrainer):
         rmse = float(np.sqrt(np.mean((scores - valid_truth) ** 2)))
         return LinearModel(model.manifest, weights, model.params, {"rmse": [rmse]})
 
-    def start(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> Boosting:
-        return _OneRound(lambda: self.fit(manifest, train, valid, params, seed, threads))
+    def start(self, spec: FitSpec) -> Boosting:
+        return _OneRound(lambda: self.fit(spec))
+
+    def search_plan(self, schema: FeatureSchema, params: Mapping[str, Any]) -> SearchPlan:
+        """The ridge penalty, scored on the validation RMSE; a fit is one round."""
+        return SearchPlan((FloatParam("ridge", 1e-6, 10.0, log=True),), "rmse", False, rounds=1, patience=0)
 
 
 class _OneRound(Boosting):

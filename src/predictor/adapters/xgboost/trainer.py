@@ -4,100 +4,24 @@ rows, or a booster stepped one round at a time for cross-validation."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import xgboost as xgb
 
 from predictor.adapters.xgboost.native import XGBoostLibraryError, boost_round, clean_message
-from predictor.adapters.xgboost.runtime import XGBoostModel
+from predictor.adapters.xgboost.search import EARLY_STOPPING_ROUNDS, MAX_ROUNDS, OBJECTIVES, search_plan
+from predictor.adapters.xgboost.trained import XGBoostTrainedModel
 from predictor.domain.errors import DataError
-from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import Boosting, Matrix, ModelTrainer, Scores, TrainedModel
+from predictor.domain.ports import Boosting, Matrix, ModelTrainer, Scores
+from predictor.domain.ports.training import FitSpec, Rows
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
+from predictor.domain.search import SearchPlan
+
+__all__ = ["BOOSTER_FILE", "XGBoostRounds", "XGBoostTrainedModel", "XGBoostTrainer", "available_cpus"]
 
 BOOSTER_FILE = "model.ubj"
-MAX_ROUNDS = 200
-EARLY_STOPPING_ROUNDS = 20
-# Objective and early-stopping metric per task; users may override either through params.
-_OBJECTIVES: Mapping[TaskType, tuple[str, str]] = {
-    # Log loss, not AUC: on a small validation split AUC saturates after a few rounds and
-    # stops training early; log loss keeps measuring how well the probabilities separate.
-    TaskType.BINARY: ("binary:logistic", "logloss"),
-    TaskType.MULTICLASS: ("multi:softprob", "mlogloss"),
-    TaskType.REGRESSION: ("reg:squarederror", "rmse"),
-}
-
-
-class XGBoostTrainedModel(TrainedModel):
-    """A booster fresh from training, cut to its best iteration, so that what is saved,
-    served and evaluated are the same trees; with its parameters and validation history.
-
-    It scores through the serving path (the booster's bytes loaded into libxgboost), so an
-    evaluation measures exactly what ``predictor serve`` will answer. That load happens on
-    the first prediction: tuning trains a model per trial and fold and never scores them."""
-
-    def __init__(
-        self,
-        manifest: ModelManifest,
-        booster: xgb.Booster,
-        params: Mapping[str, Any] | None = None,
-        history: Mapping[str, Sequence[float]] | None = None,
-    ) -> None:
-        self._manifest = manifest
-        self._booster = booster
-        self._params = dict(params or {})
-        self._history = {k: list(v) for k, v in (history or {}).items()}
-        self._served: XGBoostModel | None = None
-
-    @property
-    def manifest(self) -> ModelManifest:
-        return self._manifest
-
-    def _serving(self) -> XGBoostModel:
-        if self._served is None:
-            self._served = XGBoostModel(self._manifest, bytes(self._booster.save_raw("ubj")))
-        return self._served
-
-    def predict(self, matrix: Matrix) -> Scores:
-        return self._serving().predict(matrix)
-
-    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
-        return self._serving().contributions(matrix)
-
-    @property
-    def native(self) -> xgb.Booster:
-        return self._booster
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params
-
-    @property
-    def history(self) -> Mapping[str, Sequence[float]]:
-        return self._history
-
-    @property
-    def feature_importance(self) -> Mapping[str, float]:
-        """Total gain per feature (XGBoost names features f0, f1, … in schema order)."""
-        gains = self._booster.get_score(importance_type="total_gain")
-        # get_score gives lists only for vector-leaf trees, which predictor does not train.
-        return {
-            name: float(gain)
-            if isinstance(gain := gains.get(f"f{j}", 0.0), float | int)
-            else float(sum(gain))
-            for j, name in enumerate(self.manifest.schema.names)
-        }
-
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self._booster.save_model(directory / self.manifest.booster_file)
-        self.manifest.write(directory)
-
-    def with_manifest(self, manifest: ModelManifest) -> XGBoostTrainedModel:
-        return XGBoostTrainedModel(manifest, self._booster, self._params, self._history)
 
 
 class XGBoostRounds(Boosting):
@@ -138,26 +62,19 @@ class XGBoostTrainer(ModelTrainer):
     """Fits a booster with fixed ``seed`` and ``nthread``: the same data, seed, params and
     thread count give byte-identical model files.
 
-    ``params`` are XGBoost parameters overriding the defaults (``max_depth`` 6, ``eta`` 0.1,
+    ``spec.params`` are XGBoost parameters overriding the defaults (``max_depth`` 6, ``eta`` 0.1,
     the task's objective and metric), plus ``num_boost_round`` (default 200) and
-    ``early_stopping_rounds`` (default 20). ``nthread`` defaults to the CPUs available here;
-    pass it in ``params`` to reproduce a run made on another machine.
+    ``early_stopping_rounds`` (default 20), which ``spec.rounds`` and ``spec.patience`` override.
+    ``nthread`` defaults to the CPUs available here; pass it in ``params`` to reproduce a run
+    made on another machine.
     """
 
     def __init__(self, nthread: int | None = None) -> None:
         self._nthread = nthread or available_cpus()
 
-    def fit(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> XGBoostTrainedModel:
-        settings, rounds, patience = self._settings(manifest.schema, params, seed, threads)
-        dtrain, dvalid = _dmatrices(manifest.schema, train, valid, settings)
+    def fit(self, spec: FitSpec) -> XGBoostTrainedModel:
+        settings, rounds, patience = self._settings(spec)
+        dtrain, dvalid = _dmatrices(spec.manifest.schema, spec.train, spec.valid, settings)
         evals_result: dict[str, Any] = {}
         try:
             booster = xgb.train(
@@ -183,40 +100,36 @@ class XGBoostTrainer(ModelTrainer):
             "early_stopping_rounds": patience,
             "best_iteration": booster.num_boosted_rounds() - 1,
         }
-        return XGBoostTrainedModel(replace(manifest, booster_file=BOOSTER_FILE), booster, recorded, history)
+        manifest = replace(spec.manifest, booster_file=BOOSTER_FILE)
+        return XGBoostTrainedModel(manifest, booster, recorded, history)
 
-    def start(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> XGBoostRounds:
-        settings, rounds, _ = self._settings(manifest.schema, params, seed, threads)
-        dtrain, dvalid = _dmatrices(manifest.schema, train, valid, settings)
+    def start(self, spec: FitSpec) -> XGBoostRounds:
+        settings, rounds, _ = self._settings(spec)
+        dtrain, dvalid = _dmatrices(spec.manifest.schema, spec.train, spec.valid, settings)
         try:
             booster = xgb.Booster(settings, [dtrain, dvalid])
         except xgb.core.XGBoostError as exc:
             raise _training_error(clean_message(str(exc))) from exc
         return XGBoostRounds(booster, dtrain, dvalid, rounds)
 
-    def _settings(
-        self, schema: FeatureSchema, params: Mapping[str, Any], seed: int, threads: int | None
-    ) -> tuple[dict[str, Any], int, int]:
+    def search_plan(self, schema: FeatureSchema, params: Mapping[str, Any]) -> SearchPlan:
+        return search_plan(schema.target.task, params)
+
+    def _settings(self, spec: FitSpec) -> tuple[dict[str, Any], int, int]:
         """XGBoost's parameters, the number of rounds and the early-stopping patience."""
-        options = dict(params)
+        options = dict(spec.params)
         rounds = int(options.pop("num_boost_round", MAX_ROUNDS))
         patience = int(options.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS))
-        settings = {**self._defaults(schema), "seed": seed, **options}
-        if threads is not None:
-            settings["nthread"] = threads
+        settings = {**self._defaults(spec.manifest.schema), "seed": spec.seed, **options}
+        if spec.threads is not None:
+            settings["nthread"] = spec.threads
+        rounds = rounds if spec.rounds is None else spec.rounds
+        patience = patience if spec.patience is None else spec.patience
         return settings, rounds, patience
 
     def _defaults(self, schema: FeatureSchema) -> dict[str, Any]:
         task = schema.target.task
-        objective, metric = _OBJECTIVES[task]
+        objective, metric = OBJECTIVES[task]
         defaults: dict[str, Any] = {
             "objective": objective,
             "eval_metric": metric,
@@ -235,10 +148,7 @@ def _training_error(message: str) -> DataError:
 
 
 def _dmatrices(
-    schema: FeatureSchema,
-    train: tuple[Matrix, Scores],
-    valid: tuple[Matrix, Scores],
-    settings: Mapping[str, Any],
+    schema: FeatureSchema, train: Rows, valid: Rows, settings: Mapping[str, Any]
 ) -> tuple[xgb.DMatrix, xgb.DMatrix]:
     """The training and validation rows as XGBoost matrices, built with the booster's threads."""
     threads = int(settings["nthread"])

@@ -4,14 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from predictor.domain.evaluation import EvaluationReport, PlotKind
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports.serving import Matrix, Scores, ServableModel
-from predictor.domain.search import SearchSpace, TrialHandle, TrialRecord, TuningBudget
+from predictor.domain.schema import FeatureSchema
+from predictor.domain.search import SearchPlan, SearchSpace, TrialHandle, TrialRecord, TuningBudget
 from predictor.domain.table import ReadOptions, Table
+
+Rows = tuple[Matrix, Scores]  # encoded features and the encoded target, row for row
+
+
+@dataclass(frozen=True, eq=False)
+class FitSpec:
+    """One model to fit: what ``ModelTrainer.fit`` and ``ModelTrainer.start`` take.
+
+    ``params`` are the trainer's own parameters, over its defaults. ``rounds`` caps the boosting
+    rounds and ``patience`` is how many rounds without a better validation score stop training
+    (0: never); either, when set, wins over ``params`` and the trainer's default. ``threads``
+    caps the threads this one fit uses (``None``: the trainer's own setting).
+    """
+
+    manifest: ModelManifest
+    train: Rows
+    valid: Rows
+    params: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 42
+    threads: int | None = None
+    rounds: int | None = None
+    patience: int | None = None
 
 
 class TrainedModel(ServableModel, Protocol):
@@ -58,7 +82,7 @@ class Boosting(Protocol):
 
     def next_round(self) -> Mapping[str, float] | None:
         """Train one more round and return the validation score after it, by metric name (the
-        early-stopping metric last); ``None`` once ``num_boost_round`` rounds are trained.
+        early-stopping metric last); ``None`` once the spec's rounds are trained.
         Raises ``DataError`` when the data or parameters cannot be trained on."""
         ...
 
@@ -66,34 +90,24 @@ class Boosting(Protocol):
 class ModelTrainer(Protocol):
     """Fits a model on encoded training rows, stopping early on the validation rows.
 
-    Same rows, params, seed and ``threads`` give the same model, byte for byte. Raises
-    ``DataError`` when the data or parameters cannot be trained on.
+    The same spec gives the same model, byte for byte. Raises ``DataError`` when the data or
+    parameters cannot be trained on.
     """
 
-    def fit(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> TrainedModel: ...
+    def fit(self, spec: FitSpec) -> TrainedModel: ...
 
-    def start(
-        self,
-        manifest: ModelManifest,
-        train: tuple[Matrix, Scores],
-        valid: tuple[Matrix, Scores],
-        params: Mapping[str, Any],
-        seed: int,
-        threads: int | None = None,
-    ) -> Boosting:
-        """Begin training round by round, with no early stopping of its own. Alone, its rounds
-        are those ``fit`` trains with the same arguments and ``early_stopping_rounds`` 0; models
-        stepped in turn on one thread may share a random stream (XGBoost's is per thread), so
-        with row or column sampling their rounds differ from lone fits, and are the same again
-        whenever the same calls come in the same order."""
+    def start(self, spec: FitSpec) -> Boosting:
+        """Begin training round by round, with no early stopping of its own (``spec.patience``
+        is not used). Alone, its rounds are those ``fit`` trains with the same spec and patience
+        0; models stepped in turn on one thread may share a random stream (XGBoost's is per
+        thread), so with row or column sampling their rounds differ from lone fits, and are the
+        same again whenever the same calls come in the same order."""
+        ...
+
+    def search_plan(self, schema: FeatureSchema, params: Mapping[str, Any]) -> SearchPlan:
+        """What tuning searches for a model of ``schema`` trained with ``params`` over the
+        defaults: the space, the validation metric trials are scored on, and how long each
+        trial may boost."""
         ...
 
 

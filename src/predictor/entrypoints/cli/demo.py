@@ -35,7 +35,7 @@ def demo_api_key() -> str:
     return key
 
 
-def prepare_demo(settings: Settings, echo: Callable[[str], None]) -> None:
+def set_up_demo(settings: Settings, echo: Callable[[str], None]) -> None:
     # Imported here, not at the top: `predictor serve` shares this module's group and should
     # not pay for the training side on start.
     from predictor.container import build_container
@@ -82,5 +82,5 @@ def demo() -> None:
     This is what `make run` does. The generated API key is kept in .predictor/demo-api-key.
     """
     settings = settings_from_env()
-    prepare_demo(settings, echo=click.echo)
+    set_up_demo(settings, echo=click.echo)
     run_server(settings)

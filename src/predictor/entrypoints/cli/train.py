@@ -98,15 +98,11 @@ def train(
 
     if (dataset is None) == (data_path is None):
         raise click.UsageError("give exactly one of --dataset NAME or --data PATH")
-    if promote_to and not register_as:
-        raise click.UsageError("--promote needs --register NAME")
-    if if_better and not promote_to:
-        raise click.UsageError("--if-better needs --promote ALIAS")
     settings = settings_from_env(experiment=experiment)
-    container = build_container(settings)
     budget = None
     if trials is not None or timeout is not None:
         budget = TuningBudget(trials=trials, timeout=timeout, parallel=settings.tuning.tuning_parallel_trials)
+    # The request checks itself (--promote without --register, …): a ConfigurationError, exit code 2.
     request = TrainingRequest(
         dataset=str(data_path or dataset),
         experiment=settings.tracking.experiment,
@@ -122,6 +118,7 @@ def train(
         cv_folds=cv_folds,
         plots=not no_plots,
     )
+    container = build_container(settings)
     progress = RichTuningProgress() if budget is not None and RichTuningProgress.wanted(quiet) else None
     try:
         outcome = container.train_model()(request, progress)

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidInput, ModelNotFound
 from predictor.domain.model import ModelRef
-from predictor.domain.ports import ModelRegistry, ModelRuntime
+from predictor.domain.ports import ModelRegistry, ModelRuntime, ServableModel
 from predictor.domain.schema import FeatureSchema, TaskType
 from predictor.services.training.metrics import MAIN_METRIC, evaluate, is_better
 
@@ -79,25 +79,18 @@ class ChallengeChampion:
         with tempfile.TemporaryDirectory(prefix="predictor-champion-") as tmp:
             model = self._runtime.load(self._registry.download(current, Path(tmp)))
         theirs = model.manifest.schema
+        left_alone = f"{alias} is left alone"
         if theirs.target.task is not task or theirs.target.labels != schema.target.labels:
-            return PromotionDecision(
-                alias, False, metric, candidate, None, current.version,
+            why = (
                 f"version {current.version} predicts another target ({theirs.target.task.value}, "
-                f"{list(theirs.target.labels)}); {alias} is left alone",
-            )  # fmt: skip
-        try:
-            # Their features only: a column the new model uses but they do not is not theirs to see.
-            encoded = RowEncoder(theirs).encode(
-                [{k: row[k] for k in theirs.names if k in row} for row in rows]
+                f"{list(theirs.target.labels)}); {left_alone}"
             )
+            return PromotionDecision(alias, False, metric, candidate, None, current.version, why)
+        try:
+            theirs_score = _score(model, rows, truth, metric)
         except InvalidInput as exc:
-            return PromotionDecision(
-                alias, False, metric, candidate, None, current.version,
-                f"version {current.version} cannot score these rows ({exc}); {alias} is left alone",
-            )  # fmt: skip
-        scores = model.predict(encoded.matrix)
-        labels = len(schema.target.labels) if task is not TaskType.REGRESSION else 0
-        theirs_score = evaluate(task, truth, np.asarray(scores, dtype=np.float64), labels)[metric]
+            why = f"version {current.version} cannot score these rows ({exc}); {left_alone}"
+            return PromotionDecision(alias, False, metric, candidate, None, current.version, why)
         return PromotionDecision(
             alias=alias,
             promote=is_better(metric, candidate, theirs_score),
@@ -107,3 +100,16 @@ class ChallengeChampion:
             current_version=current.version,
             reason=f"{len(rows)} held-out rows",
         )
+
+
+def _score(
+    model: ServableModel, rows: Sequence[Mapping[str, Any]], truth: npt.NDArray[np.float64], metric: str
+) -> float:
+    """``model``'s ``metric`` on the raw rows, encoded with its own schema (its features only:
+    a column the new model uses but it does not is not its to see)."""
+    schema = model.manifest.schema
+    encoded = RowEncoder(schema).encode([{k: row[k] for k in schema.names if k in row} for row in rows])
+    scores = np.asarray(model.predict(encoded.matrix), dtype=np.float64)
+    task = schema.target.task
+    labels = len(schema.target.labels) if task is not TaskType.REGRESSION else 0
+    return evaluate(task, truth, scores, labels)[metric]

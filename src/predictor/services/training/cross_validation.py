@@ -18,18 +18,16 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from predictor.domain.errors import ConfigurationError
-from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import IterationCallback, Matrix, ModelTrainer, Scores
+from predictor.domain.ports import IterationCallback, ModelTrainer
+from predictor.domain.ports.training import FitSpec, Rows
 from predictor.domain.schema import TaskType
 from predictor.services.training.tabular import Indices
 
-Rows = tuple[Matrix, Scores]
 Fold = tuple[Rows, Rows]  # (training rows, validation rows)
 Curves = Mapping[str, Sequence[float]]
 
@@ -87,28 +85,25 @@ class _EarlyStopping:
 
 def cross_validate(
     trainer: ModelTrainer,
-    manifest: ModelManifest,
-    folds: Sequence[Fold],
-    params: Mapping[str, Any],
-    seed: int,
+    fits: Sequence[FitSpec],
+    patience: int,
     maximize: bool,
     report: IterationCallback | None = None,
-    threads: int | None = None,
 ) -> dict[str, tuple[float, ...]]:
-    """Train one model per fold in lockstep, stopping early on the mean validation score
-    (``early_stopping_rounds`` of ``params``); return the mean validation curve of each metric.
+    """Step one model per fold (``fits``, one spec each) in lockstep, stopping early once the
+    mean validation score has not improved for ``patience`` rounds (0: never); return the mean
+    validation curve of each metric.
 
     ``report(step, mean)`` sees the mean after every round and may stop every fold (pruning).
-    Each fold trains with ``threads`` threads; the first error of any fold is raised.
+    The first error of any fold is raised.
     """
-    options = dict(params)
-    stopping = _EarlyStopping(int(options.pop("early_stopping_rounds", 0)), maximize)
-    runs = [trainer.start(manifest, train, valid, options, seed, threads) for train, valid in folds]
+    stopping = _EarlyStopping(patience, maximize)
+    runs = [trainer.start(fit) for fit in fits]
     curves: list[dict[str, list[float]]] = [{} for _ in runs]
     for step in itertools.count():
         scores = [score for run in runs if (score := run.next_round()) is not None]
         if len(scores) < len(runs):
-            break  # num_boost_round reached
+            break  # the rounds are done
         for curve, score in zip(curves, scores, strict=True):
             for name, value in score.items():
                 curve.setdefault(name, []).append(value)

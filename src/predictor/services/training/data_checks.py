@@ -101,29 +101,13 @@ def check_table(table: Table, task: TaskType | None = None) -> DataReport:
     keep = [not is_missing(v) for v in target_all]
     target = [v for v, k in zip(target_all, keep, strict=True) if k]
     types = {name: _column_type(values) for name, values in table.columns.items()}
-    inferred = infer_task(target) if target else TaskType.REGRESSION
-    task = task or inferred
+    task = task or (infer_task(target) if target else TaskType.REGRESSION)
     missing_target = len(target_all) - len(target)
     if missing_target:
         warnings.append(
             f"{missing_target} rows have no value for the target {table.target!r}; they are left out"
         )
-    if len(target) < MIN_ROWS:
-        problems.append(f"only {len(target)} rows have a target value; training needs at least {MIN_ROWS}")
-    distinct = {label_of(v) for v in target}
-    if len(distinct) == 1:
-        problems.append(
-            f"the target {table.target!r} is constant ({next(iter(distinct))!r}): nothing to learn"
-        )
-    counts: dict[str, int] = {}
-    if task.is_classification and len(distinct) > 1:
-        counts = dict(sorted(Counter(label_of(v) for v in target).items()))
-        _check_classes(task, counts, problems, warnings)
-    elif task is TaskType.REGRESSION and types[table.target] == "categorical":
-        problems.append(
-            f"the target {table.target!r} has text values; it cannot be a regression target "
-            "(use --task binary or --task multiclass)"
-        )
+    counts = _check_target(table.target, target, task, types[table.target], problems, warnings)
     for name in table.feature_names:
         values = [v for v, k in zip(table.columns[name], keep, strict=True) if k]
         _check_feature(name, values, target, task.is_classification, problems, warnings)
@@ -140,6 +124,27 @@ def check_table(table: Table, task: TaskType | None = None) -> DataReport:
         warnings=tuple(warnings),
         rows_without_target=missing_target,
     )
+
+
+def _check_target(
+    name: str, target: Sequence[Any], task: TaskType, kind: str, problems: list[str], warnings: list[str]
+) -> dict[str, int]:
+    """Checks of the target's present values; returns the class counts (classification)."""
+    if len(target) < MIN_ROWS:
+        problems.append(f"only {len(target)} rows have a target value; training needs at least {MIN_ROWS}")
+    distinct = {label_of(v) for v in target}
+    if len(distinct) == 1:
+        problems.append(f"the target {name!r} is constant ({next(iter(distinct))!r}): nothing to learn")
+    counts: dict[str, int] = {}
+    if task.is_classification and len(distinct) > 1:
+        counts = dict(sorted(Counter(label_of(v) for v in target).items()))
+        _check_classes(task, counts, problems, warnings)
+    elif task is TaskType.REGRESSION and kind == "categorical":
+        problems.append(
+            f"the target {name!r} has text values; it cannot be a regression target "
+            "(use --task binary or --task multiclass)"
+        )
+    return counts
 
 
 def _check_classes(task: TaskType, counts: dict[str, int], problems: list[str], warnings: list[str]) -> None:

@@ -49,6 +49,15 @@ class PreparedData:
         rows = self.test if limit is None else self.test[:limit]
         return raw_rows(self.schema, self.table, rows)
 
+    def run_params(self, seed: int) -> dict[str, Any]:
+        """What a training run logs about its data: the data set, seed, task and the summary."""
+        return {
+            "dataset": self.table.name,
+            "seed": seed,
+            "task": self.schema.target.task.value,
+            **self.summary(),
+        }
+
     def summary(self) -> Mapping[str, Any]:
         prep = self.schema.preprocessing
         return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -14,29 +14,21 @@ import numpy as np
 from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import ExperimentTracker, ModelTrainer, TrackedRun, Tuner
-from predictor.domain.schema import TaskType
+from predictor.domain.ports.training import FitSpec
 from predictor.domain.search import (
-    XGBOOST_SPACE,
-    SearchSpace,
+    SearchPlan,
     TrialHandle,
     TrialRecord,
     TrialState,
     TuningBudget,
     TuningProgress,
     TuningResult,
-    is_maximized,
 )
 from predictor.services.training.cross_validation import Fold, cross_validate, fold_indices
 from predictor.services.training.preparation import PreparedData
 
-__all__ = ["CV_FOLDS", "TRIAL_ROUNDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
+__all__ = ["CV_FOLDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
 
-# The metric the trainer stops early on, per task (XGBoost's names), unless params set one.
-# Log loss rather than AUC for binary: on a small validation split AUC saturates near 1 after
-# a few rounds and stops the search from telling configurations apart.
-VALIDATION_METRIC = {TaskType.BINARY: "logloss", TaskType.MULTICLASS: "mlogloss", TaskType.REGRESSION: "rmse"}
-# Each trial may boost this long; early stopping (on the mean validation curve) ends most far sooner.
-TRIAL_ROUNDS = {"num_boost_round": 1000, "early_stopping_rounds": 50}
 # Trials are scored by 5-fold cross-validation of the training and validation rows by default.
 CV_FOLDS = 5
 
@@ -63,20 +55,58 @@ def _beats(record: TrialRecord, best: TrialRecord | None, maximize: bool) -> boo
     return value > best.value if maximize else value < best.value
 
 
-class TuneParameters:
-    """Run the tuner over the trainer, log each trial as a run nested under ``parent_run_id``."""
+class _Search:
+    """One search's state, shared by the tuner's trial threads: each trial's curve until the
+    tuner reports it finished, and the best finished trial so far."""
 
     def __init__(
         self,
         trainer: ModelTrainer,
-        tuner: Tuner,
-        tracker: ExperimentTracker,
-        space: SearchSpace = XGBOOST_SPACE,
+        plan: SearchPlan,
+        folds: Sequence[FitSpec],
+        log: Callable[[TrialRecord], None],
     ) -> None:
+        self._trainer = trainer
+        self.plan = plan
+        self._folds = folds  # one spec per fold, with the request's parameters
+        self._log = log
+        self._lock = threading.Lock()
+        self._histories: dict[int, dict[str, tuple[float, ...]]] = {}
+        self.best: TrialRecord | None = None
+
+    def objective(self, trial: TrialHandle) -> float:
+        """The best round of the trial's mean validation curve."""
+        plan = self.plan
+        fits = [
+            replace(fold, params={**fold.params, **trial.params}, threads=trial.threads, rounds=plan.rounds)
+            for fold in self._folds
+        ]
+        history = cross_validate(self._trainer, fits, plan.patience, plan.maximize, report=trial.report)
+        with self._lock:
+            self._histories[trial.number] = history
+        values = history.get(plan.metric) or next(reversed(history.values()), ())
+        if not values:
+            return float("nan")
+        return max(values) if plan.maximize else min(values)
+
+    def finished(self, record: TrialRecord) -> TrialRecord:
+        """The trial's record with its curve, logged; it becomes the best if it beats it."""
+        with self._lock:
+            history = self._histories.pop(record.number, {})
+        record = replace(record, history=history)
+        self._log(record)
+        if _beats(record, self.best, self.plan.maximize):
+            self.best = record
+        return record
+
+
+class TuneParameters:
+    """Run the tuner over the trainer, log each trial as a run nested under ``parent_run_id``."""
+
+    def __init__(self, trainer: ModelTrainer, tuner: Tuner, tracker: ExperimentTracker) -> None:
         self._trainer = trainer
         self._tuner = tuner
         self._tracker = tracker
-        self._space = space
 
     def __call__(
         self,
@@ -91,51 +121,30 @@ class TuneParameters:
     ) -> TuningResult:
         """Each trial trains one model per fold; its score is the best round of the mean
         validation curve (with one fold: of the validation curve)."""
-        metric = str(params.get("eval_metric", VALIDATION_METRIC[manifest.schema.target.task]))
-        maximize = is_maximized(metric)
-        histories: dict[int, dict[str, tuple[float, ...]]] = {}
-        lock = threading.Lock()
-
-        def objective(trial: TrialHandle) -> float:
-            history = cross_validate(
-                self._trainer,
-                manifest,
-                folds,
-                {**TRIAL_ROUNDS, **params, **trial.params},
-                seed,
-                maximize,
-                report=trial.report,
-                threads=trial.threads,
-            )
-            with lock:
-                histories[trial.number] = history
-            values = history.get(metric) or next(reversed(history.values()), ())
-            if not values:
-                return float("nan")
-            return max(values) if maximize else min(values)
-
-        best: list[TrialRecord] = []
+        plan = self._trainer.search_plan(manifest.schema, params)
+        specs = [FitSpec(manifest, train, valid, params, seed) for train, valid in folds]
+        search = _Search(
+            self._trainer,
+            plan,
+            specs,
+            lambda record: self._log_trial(experiment, parent_run_id, plan.metric, record),
+        )
 
         def finished(record: TrialRecord) -> None:
-            with lock:
-                history = histories.pop(record.number, {})
-            record = replace(record, history=history)
-            self._log_trial(experiment, parent_run_id, metric, record)
-            if _beats(record, best[0] if best else None, maximize):
-                best[:] = [record]
+            record = search.finished(record)
             if progress is not None:
-                progress.trial_finished(record, best[0] if best else None)
+                progress.trial_finished(record, search.best)
 
         if progress is not None:
             progress.started(budget.trials, budget.timeout)
         try:
-            trials = self._tuner.tune(self._space, objective, budget, seed, maximize, finished)
+            trials = self._tuner.tune(plan.space, search.objective, budget, seed, plan.maximize, finished)
         finally:
             if progress is not None:
                 progress.finished()
-        if not best:
+        if search.best is None:
             raise DataError(f"no tuning trial completed ({len(trials)} tried); see the trial runs for why")
-        return TuningResult(metric, maximize, best[0], tuple(trials), len(folds))
+        return TuningResult(plan.metric, plan.maximize, search.best, tuple(trials), len(folds))
 
     def _log_trial(
         self,
