@@ -22,13 +22,13 @@ from predictor.adapters.memory import (
     InMemoryExperimentTracker,
     InMemoryModelRegistry,
     StaticSecretStore,
-    SystemClock,
     synthetic_table,
 )
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 from predictor.adapters.optuna.tuner import PRUNER_PATIENCE_ROUNDS, OptunaTuner
 from predictor.adapters.sklearn.datasets import LocalDatasetSource
+from predictor.adapters.system.clock import SystemClock
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.config import API_KEYS_SECRET, load_settings
@@ -100,7 +100,7 @@ def test_a_messy_csv_is_served_exactly_as_the_training_pipeline_predicts(
 
     container = build_container(load_settings(model_name="messy"))
     container.adapters.secrets.override(providers.Object(StaticSecretStore({API_KEYS_SECRET: [API_KEY]})))
-    rows = [
+    rows: list[dict[str, object]] = [
         {"age": 40.0, "income": None, "colour": "purple", "city": "Oslo", "constant": 1.0},  # unseen colour
         {"age": 70.0, "income": 55.5, "colour": None, "city": None, "constant": None},
         {"age": 20.0, "income": 12.0, "colour": "red", "city": "Lima", "constant": 1.0},

@@ -21,10 +21,11 @@ from mlflow import MlflowClient
 from mlflow.models import Model
 
 from predictor.adapters.files.cache import LocalModelCache
-from predictor.adapters.memory import InMemoryDatasetSource, SystemClock, synthetic_table
+from predictor.adapters.memory import InMemoryDatasetSource, synthetic_table
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.adapters.mlflow.tracking import MlflowExperimentTracker
 from predictor.adapters.sklearn.datasets import LocalDatasetSource
+from predictor.adapters.system.clock import SystemClock
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.encoding.rows import RowEncoder
