@@ -11,7 +11,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from predictor.config import Profile
 from predictor.container import Container
-from predictor.entrypoints.http.batching import SharedModelCalls
 from predictor.entrypoints.http.direct import DirectRoutes
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
@@ -70,7 +69,6 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
-    app.state.model_calls = SharedModelCalls()
     app.state.keyring = keyring
     app.state.admin_keyring = load_admin_keyring(container)
     app.state.brakes = Brakes.from_settings(settings)

@@ -1,7 +1,7 @@
 """What every prediction protocol shares: the content types it reads, reading a body (on a
 worker thread when it is big), and calling a use case on the event loop for small batches or on
-a worker thread for big ones; a small batch's model call is shared with the other requests of
-the same turn of the event loop (``batching.py``)."""
+a worker thread for big ones (a small batch's model call is shared with the other requests of
+the same turn of the event loop: ``services/serving/batching.py``)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from predictor.domain.options import PredictionOptions
-from predictor.entrypoints.http.dependencies import container_of, model_calls_of
+from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.json_body import decode_json, invalid
+from predictor.services.serving.batching import INLINE_ROWS
 from predictor.services.serving.prediction import PredictionResult
 
-# Up to this many rows, predicting on the event loop costs less than a hop to a worker thread;
-# bigger batches go to a thread so they do not hold up other requests.
-INLINE_ROWS = 64
 # Bodies up to this size are parsed on the event loop; bigger ones on a worker thread, so that
 # parsing megabytes never holds up the other requests (health checks among them).
 INLINE_BODY_BYTES = 64 * 1024
@@ -65,13 +63,9 @@ async def parsed_body(request: Request, parse: Callable[[bytes], T]) -> T:
     return parse(body)
 
 
-def _on_a_thread(rows: int | None) -> bool:
-    return rows is not None and rows > INLINE_ROWS
-
-
 async def call(function: Callable[..., T], rows: int | None, *args: object) -> T:
     """``function(*args)``, on a worker thread when the batch has more than ``INLINE_ROWS`` rows."""
-    if _on_a_thread(rows):
+    if rows is not None and rows > INLINE_ROWS:
         return await anyio.to_thread.run_sync(function, *args)
     return function(*args)
 
@@ -83,11 +77,5 @@ async def predict_rows(
     options: PredictionOptions | None,
     where: str = "parameters",
 ) -> PredictionResult:
-    """The served model's ``MakePrediction(batch, options, where)``: on a worker thread past
-    ``INLINE_ROWS`` rows; otherwise prepared on the event loop, its model call shared with the
-    other requests of this turn (the app's ``SharedModelCalls``)."""
-    make_prediction = container_of(request).make_prediction()
-    if _on_a_thread(rows):
-        return await anyio.to_thread.run_sync(make_prediction, batch, options, where)
-    prepared = make_prediction.prepare(batch, options, where)
-    return prepared.scored(await model_calls_of(request).scores(prepared.model.model, prepared.matrix))
+    """The served model's ``MakePrediction(batch, options, where)``."""
+    return await container_of(request).make_prediction()(batch, options, where)
