@@ -14,7 +14,6 @@ from starlette.requests import Request
 
 from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http.dependencies import container_of
-from predictor.entrypoints.http.json_body import decode_json, invalid
 from predictor.services.serving.batching import INLINE_ROWS
 from predictor.services.serving.prediction import PredictionResult
 
@@ -26,18 +25,6 @@ JSON = "application/json"
 CSV = "text/csv"
 
 T = TypeVar("T")
-
-
-def kind(value: object) -> str:
-    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
-    return kinds.get(type(value), "a number")
-
-
-def decode_object(body: bytes, hint: str) -> dict[str, object]:
-    document = decode_json(body, hint)
-    if not isinstance(document, dict):
-        raise invalid(f"the body must be a JSON object, got {kind(document)}; {hint}")
-    return document
 
 
 def media_type(header: str | None, accepted: tuple[str, ...] = (JSON,)) -> str:

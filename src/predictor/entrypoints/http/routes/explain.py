@@ -15,9 +15,9 @@ from predictor.entrypoints.http.dependencies import container_of
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
 from predictor.entrypoints.http.protocol import call, media_type, parsed_body
 from predictor.entrypoints.http.responses import model_info
-from predictor.entrypoints.http.routes.predict import parse_instances
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
+from predictor.services.serving.codecs.predictor import parse_instances
 
 routes = RouteTable(tags=["predict"])
 

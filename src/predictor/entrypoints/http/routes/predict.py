@@ -6,44 +6,19 @@ the domain's encoder. No pydantic model is built per row.
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from fastapi import Request
 from starlette.responses import Response
 
-from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import decode_object, kind, media_type, parsed_body, predict_rows
+from predictor.entrypoints.http.protocol import media_type, parsed_body, predict_rows
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
+from predictor.services.serving.codecs.predictor import parse_instances
 
 routes = RouteTable(tags=["predict"])
-
-ENVELOPE_HINT = 'send {"instances": [{"feature": value, ...}, ...]}'
-
-
-def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any], object]:
-    """The ``instances`` list of a request body and its ``parameters`` (None when absent), or
-    ``InvalidInput`` saying what is wrong. ``with_parameters=False`` allows ``instances`` only."""
-    document = decode_object(body, ENVELOPE_HINT)
-    allowed = ("instances", "parameters") if with_parameters else ("instances",)
-    instances = document.get("instances")
-    unexpected = [key for key in document if key not in allowed]
-    if isinstance(instances, list) and not unexpected:
-        return instances, document.get("parameters")
-    fields = " and ".join(f'"{name}"' for name in allowed)
-    errors = [
-        FieldError(None, str(key), f"is not part of this request; the fields are {fields}")
-        for key in unexpected
-    ]
-    if "instances" not in document:
-        errors.insert(0, FieldError(None, "instances", f"is required; {ENVELOPE_HINT}"))
-    elif not isinstance(instances, list):
-        errors.insert(0, FieldError(None, "instances", f"must be a list of rows, got {kind(instances)}"))
-    raise InvalidInput(errors)
 
 
 @routes.post(

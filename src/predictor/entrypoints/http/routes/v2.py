@@ -14,14 +14,14 @@ from starlette.responses import Response
 
 from predictor.container import Container
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
-from predictor.entrypoints.http import inference_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep, container_of
-from predictor.entrypoints.http.json_body import invalid
 from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import decode_object, parsed_body, predict_rows
+from predictor.entrypoints.http.protocol import parsed_body, predict_rows
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
+from predictor.services.serving.codecs import v2 as v2_codec
+from predictor.services.serving.codecs.json_body import decode_object, invalid
 from predictor.services.serving.loading import ServedModel
 
 routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
@@ -107,7 +107,7 @@ async def version_ready(container: ContainerDep, name: str, version: str) -> Res
     responses=problems(401, 404, 429, 503),
 )
 async def model_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str) -> Response:
-    return OrjsonResponse(inference_protocol.model_metadata(_served(container, name)))
+    return OrjsonResponse(v2_codec.model_metadata(_served(container, name)))
 
 
 @routes.get(
@@ -117,7 +117,7 @@ async def model_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str) 
     responses=problems(401, 404, 429, 503),
 )
 async def version_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str, version: str) -> Response:
-    return OrjsonResponse(inference_protocol.model_metadata(_served(container, name, version)))
+    return OrjsonResponse(v2_codec.model_metadata(_served(container, name, version)))
 
 
 @routes.post(
@@ -146,12 +146,12 @@ async def infer(request: Request, name: str, version: str | None = None) -> Resp
         raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
     schema = served.model.manifest.schema
     parsed = await parsed_body(
-        request, lambda body: inference_protocol.read_infer_request(decode_object(body, HINT), schema)
+        request, lambda body: v2_codec.read_infer_request(decode_object(body, HINT), schema)
     )
     result = await predict_rows(request, parsed.batch.size, parsed.batch, parsed.options)
     answered = result.model.version.version
     request.state.model_version = answered
     content = orjson.dumps(
-        inference_protocol.infer_response(result, parsed.id or request.state.request_id, parsed.outputs)
+        v2_codec.infer_response(result, parsed.id or request.state.request_id, parsed.outputs)
     )
     return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: answered})

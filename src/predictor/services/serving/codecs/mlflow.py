@@ -20,8 +20,7 @@ from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import Output
 from predictor.domain.schema import TaskType
-from predictor.entrypoints.http.json_body import invalid
-from predictor.entrypoints.http.protocol import decode_object, kind
+from predictor.services.serving.codecs.json_body import decode_object, invalid, kind
 from predictor.services.serving.prediction import PredictionResult
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")

@@ -19,8 +19,7 @@ from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
-from predictor.entrypoints.http.json_body import invalid
-from predictor.entrypoints.http.protocol import kind
+from predictor.services.serving.codecs.json_body import invalid, kind
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.prediction import PredictionResult
 
