@@ -18,8 +18,10 @@ from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
+from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
 from predictor.services.serving.loading import LoadExportedModel, LoadModel, ModelSlot
+from predictor.services.serving.models import ServedModels
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
 from predictor.services.serving.telemetry import RequestMetrics
@@ -152,6 +154,10 @@ def served_ref(settings: Settings) -> ModelRef:
     return ModelRef(settings.model_name, alias=settings.model_alias)
 
 
+def _served_models(ref: ModelRef, slot: ModelSlot) -> ServedModels:
+    return ServedModels({ref: slot})
+
+
 def _metrics_sink(settings: Settings) -> MetricsSink:
     from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
 
@@ -237,6 +243,8 @@ class Container(containers.DeclarativeContainer):
         max_rows=settings.provided.max_rows,
         threshold=settings.provided.decision_threshold,
     )
+    served_models = providers.Singleton(_served_models, model_ref, slot)
+    serving_core = providers.Singleton(ServingCore, models=served_models, make_prediction=make_prediction)
     explain_prediction = providers.Singleton(
         ExplainPrediction, slot=slot, max_rows=settings.provided.max_rows
     )

@@ -15,7 +15,6 @@ from predictor.entrypoints.http.direct import DirectRoutes
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
 from predictor.entrypoints.http.middleware import (
-    MODEL_VERSION_HEADER,
     REQUEST_ID_HEADER,
     BodyLimitMiddleware,
     CatchAllMiddleware,
@@ -26,6 +25,7 @@ from predictor.entrypoints.http.routes import explain, health, invocations, mode
 from predictor.entrypoints.http.routes.docs import docs_routes
 from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_admin_keyring, load_keyring
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
+from predictor.services.serving.core import MODEL_VERSION_HEADER
 
 DESCRIPTION = (
     "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "

@@ -30,6 +30,7 @@ from predictor.domain.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from predictor.services.serving.core import UnsupportedMediaType
 
 PROBLEM_BASE = "https://predictor.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -76,6 +77,7 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     ModelUnavailable: MODEL_UNAVAILABLE,
     ModelRefused: MODEL_REFUSED,
     NoEarlierVersion: NO_EARLIER_VERSION,
+    UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
 }
 
 _HTTP_PROBLEMS: Final[Mapping[int, ProblemType]] = {

@@ -12,12 +12,12 @@ from fastapi import Request
 from starlette.responses import Response
 
 from predictor.entrypoints.http.dependencies import container_of
-from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import call, media_type, parsed_body
+from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
-from predictor.services.serving.codecs.predictor import parse_instances
+from predictor.services.serving.codecs.predictor import JSON, parse_instances
+from predictor.services.serving.core import MODEL_VERSION_HEADER, decode_body, negotiated
 
 routes = RouteTable(tags=["predict"])
 
@@ -34,8 +34,8 @@ routes = RouteTable(tags=["predict"])
 async def explain(request: Request) -> Response:
     authenticate(request)
     container = container_of(request)
-    media_type(request.headers.get("content-type"))
-    rows, _ = await parsed_body(request, partial(parse_instances, with_parameters=False))
+    negotiated(request.headers.get("content-type"), (JSON,))
+    rows, _ = await decode_body(partial(parse_instances, with_parameters=False), await request.body())
     explanation = await call(container.explain_prediction(), len(rows), rows)
     version = explanation.model.version.version
     request.state.model_version = version

@@ -6,30 +6,18 @@ Errors stay RFC 9457 problems; an unsupported content type is a 415 problem.
 
 from __future__ import annotations
 
-from functools import partial
-
-import orjson
 from fastapi import Request
 from starlette.responses import PlainTextResponse, Response
 
-from predictor.domain.encoding.inputs import ModelInput
-from predictor.domain.options import PredictionOptions
 from predictor.entrypoints.http.dependencies import ContainerDep
-from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import CSV, JSON, media_type, parsed_body, predict_rows
+from predictor.entrypoints.http.protocol import answer
 from predictor.entrypoints.http.routes.health import KEY_OPTIONAL, ready
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
-from predictor.services.serving.codecs import mlflow as mlflow_codec
+from predictor.services.serving.codecs.mlflow import MlflowCodec
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
-
-
-def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
-    if media == CSV:
-        return mlflow_codec.parse_csv(body), PredictionOptions()
-    batch, params = mlflow_codec.parse_json(body)
-    return batch, PredictionOptions.parse(params, mlflow_codec.PARAMS)
+CODEC = MlflowCodec()
 
 
 @routes.post(
@@ -43,13 +31,7 @@ def _read(media: str, body: bytes) -> tuple[ModelInput, PredictionOptions]:
 )
 async def invocations(request: Request) -> Response:
     authenticate(request)
-    media = media_type(request.headers.get("content-type"), (JSON, CSV))
-    batch, options = await parsed_body(request, partial(_read, media))
-    result = await predict_rows(request, batch.size, batch, options, mlflow_codec.PARAMS)
-    version = result.model.version.version
-    request.state.model_version = version
-    content = orjson.dumps({"predictions": mlflow_codec.predictions(result)})
-    return Response(content, media_type=JSON, headers={MODEL_VERSION_HEADER: version})
+    return await answer(request, CODEC)
 
 
 @routes.get(

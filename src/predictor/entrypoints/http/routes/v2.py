@@ -8,40 +8,29 @@ V2 clients read it. JSON only: the binary tensor extension is refused.
 
 from __future__ import annotations
 
-import orjson
 from fastapi import Request
 from starlette.responses import Response
 
 from predictor.container import Container
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
-from predictor.entrypoints.http.dependencies import ContainerDep, container_of
-from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import parsed_body, predict_rows
+from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.protocol import answer
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
 from predictor.services.serving.codecs import v2 as v2_codec
-from predictor.services.serving.codecs.json_body import decode_object, invalid
+from predictor.services.serving.codecs.v2 import V2Codec
 from predictor.services.serving.loading import ServedModel
 
 routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
+CODEC = V2Codec()
 
-HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
-_BINARY_HEADER = "inference-header-content-length"
 _MODEL = "/models/{name}"
 _VERSIONED = "/models/{name}/versions/{version}"
 
 
 def _served(container: Container, name: str, version: str | None = None) -> ServedModel:
-    ref = container.model_ref()
-    if name != ref.name:
-        raise ModelNotFound(f"this service serves model {ref.name!r}, not {name!r}")
-    served = container.slot().peek()
-    if served is None:
-        raise ModelUnavailable(f"model {name!r} is not loaded yet; the service keeps trying to load {ref}")
-    if version is not None and version != served.version.version:
-        raise ModelNotFound(f"model {name!r} serves version {served.version.version}, not {version}")
-    return served
+    return container.serving_core().models.get(name, version)
 
 
 @routes.get("/health/live", head=True, summary="The process is up", response_model="V2Live")
@@ -140,18 +129,4 @@ async def version_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str
 )
 async def infer(request: Request, name: str, version: str | None = None) -> Response:
     authenticate(request)
-    container = container_of(request)
-    served = _served(container, name, version)
-    if _BINARY_HEADER in request.headers:
-        raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
-    schema = served.model.manifest.schema
-    parsed = await parsed_body(
-        request, lambda body: v2_codec.read_infer_request(decode_object(body, HINT), schema)
-    )
-    result = await predict_rows(request, parsed.batch.size, parsed.batch, parsed.options)
-    answered = result.model.version.version
-    request.state.model_version = answered
-    content = orjson.dumps(
-        v2_codec.infer_response(result, parsed.id or request.state.request_id, parsed.outputs)
-    )
-    return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: answered})
+    return await answer(request, CODEC, name, version)

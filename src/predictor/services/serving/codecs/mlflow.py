@@ -12,16 +12,28 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
+import orjson
 
 from predictor.domain.encoding.inputs import Columns, ModelInput, NamedRows, Records
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InvalidInput
-from predictor.domain.options import Output
+from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import TaskType
+from predictor.services.serving.codecs.base import Decoded
 from predictor.services.serving.codecs.json_body import decode_object, invalid, kind
 from predictor.services.serving.prediction import PredictionResult
+
+if TYPE_CHECKING:
+    from predictor.services.serving.core import InferenceRequest
+    from predictor.services.serving.loading import ServedModel
+
+JSON = "application/json"
+CSV = "text/csv"
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 PARAMS = "params"
@@ -106,3 +118,24 @@ def predictions(result: PredictionResult) -> list[object]:
     if result.target.task is TaskType.REGRESSION:
         return [float(v) for v in result.scores.tolist()]
     return [prediction.as_dict() for prediction in result.predictions]
+
+
+def _decoded(media: str, body: bytes) -> Decoded:
+    if media == CSV:
+        return Decoded(parse_csv(body), PredictionOptions(), PARAMS)
+    batch, params = parse_json(body)
+    return Decoded(batch, PredictionOptions.parse(params, PARAMS), PARAMS)
+
+
+class MlflowCodec:
+    """``POST /invocations``: MLflow's scoring input (JSON or CSV) in, ``{"predictions": ...}`` out."""
+
+    content_types: tuple[str, ...] = (JSON, CSV)
+
+    def decode(
+        self, request: InferenceRequest, media: str, served: ServedModel | None
+    ) -> Callable[[bytes], Decoded]:
+        return partial(_decoded, media)
+
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
+        return orjson.dumps({"predictions": predictions(result)})

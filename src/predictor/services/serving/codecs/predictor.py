@@ -3,10 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+import orjson
+
+from predictor.domain.encoding.inputs import Records
 from predictor.domain.errors import FieldError, InvalidInput
+from predictor.domain.options import PredictionOptions
+from predictor.services.serving.codecs.base import Decoded
 from predictor.services.serving.codecs.json_body import decode_object, kind
+
+if TYPE_CHECKING:
+    from predictor.services.serving.core import InferenceRequest
+    from predictor.services.serving.loading import ServedModel
+    from predictor.services.serving.prediction import PredictionResult
+
+JSON = "application/json"
 
 ENVELOPE_HINT = 'send {"instances": [{"feature": value, ...}, ...]}'
 
@@ -30,3 +43,34 @@ def parse_instances(body: bytes, with_parameters: bool = True) -> tuple[list[Any
     elif not isinstance(instances, list):
         errors.insert(0, FieldError(None, "instances", f"must be a list of rows, got {kind(instances)}"))
     raise InvalidInput(errors)
+
+
+def model_info(served: ServedModel) -> dict[str, object]:
+    """The model block every answer of this protocol carries."""
+    version = served.version
+    return {"name": version.name, "version": version.version, "alias": served.alias, "run_id": version.run_id}
+
+
+def _decoded(body: bytes) -> Decoded:
+    rows, parameters = parse_instances(body)
+    return Decoded(Records(rows), PredictionOptions.parse(parameters, "parameters"))
+
+
+class PredictorCodec:
+    """``POST /predict``: ``{"instances": [...], "parameters": {...}}`` in, predictions out."""
+
+    content_types: tuple[str, ...] = (JSON,)
+
+    def decode(
+        self, request: InferenceRequest, media: str, served: ServedModel | None
+    ) -> Callable[[bytes], Decoded]:
+        return _decoded
+
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
+        return orjson.dumps(
+            {
+                "predictions": [prediction.as_dict() for prediction in result.predictions],
+                "model": model_info(result.model),
+                "request_id": request_id,
+            }
+        )

@@ -11,17 +11,23 @@ model metadata lists). Tensor data may be flat (row-major) or nested.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
-from predictor.services.serving.codecs.json_body import invalid, kind
+from predictor.services.serving.codecs.base import Decoded
+from predictor.services.serving.codecs.json_body import decode_object, invalid, kind
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.prediction import PredictionResult
+
+if TYPE_CHECKING:
+    from predictor.services.serving.core import InferenceRequest
 
 NUMERIC = frozenset(
     {"UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64"}
@@ -234,3 +240,33 @@ def model_metadata(served: ServedModel) -> dict[str, Any]:
         "inputs": inputs,
         "outputs": outputs,
     }
+
+
+HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
+BINARY_HEADER = "inference-header-content-length"
+
+
+def _decoder(schema: FeatureSchema) -> Callable[[bytes], Decoded]:
+    def decoded(body: bytes) -> Decoded:
+        parsed = read_infer_request(decode_object(body, HINT), schema)
+        return Decoded(parsed.batch, parsed.options, id=parsed.id, outputs=parsed.outputs)
+
+    return decoded
+
+
+class V2Codec:
+    """``POST /v2/models/{name}/infer``: JSON tensors in, JSON tensors out (no binary extension)."""
+
+    content_types: tuple[str, ...] = ()  # V2 clients send JSON under any content type
+
+    def decode(
+        self, request: InferenceRequest, media: str, served: ServedModel | None
+    ) -> Callable[[bytes], Decoded]:
+        if BINARY_HEADER in request.headers:
+            raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
+        if served is None:
+            raise TypeError("a V2 request names its model")
+        return _decoder(served.model.manifest.schema)
+
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
+        return orjson.dumps(infer_response(result, request_id, decoded.outputs))
