@@ -22,7 +22,7 @@ from functools import partial
 import anyio.to_thread
 import orjson
 
-from predictor.entrypoints.http.predict_protocol import parse_instances
+from predictor.services.serving.codecs.predictor import parse_instances
 
 CALLS = 5
 

@@ -22,8 +22,10 @@ from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
+from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
 from predictor.services.serving.loading import LoadExportedModel, LoadModel, ModelSlot
+from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
@@ -163,6 +165,10 @@ def served_ref(settings: Settings) -> ModelRef:
     return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
 
 
+def _served_models(ref: ModelRef, slot: ModelSlot) -> ServedModels:
+    return ServedModels({ref: slot})
+
+
 def _emf_metrics() -> MetricsSink:
     from predictor.adapters.logs.metrics import EmfMetricsSink
 
@@ -265,14 +271,18 @@ class Container(containers.DeclarativeContainer):
         max_rows=settings.provided.serving.max_rows,
         threshold=settings.provided.serving.decision_threshold,
     )
-    explain_prediction = providers.Singleton(
-        ExplainPrediction, slot=slot, max_rows=settings.provided.serving.max_rows
-    )
+    served_models = providers.Singleton(_served_models, model_ref, slot)
     # One per process: its decoder processes start on the first big body; close() stops them.
     body_decoder = providers.Singleton(
         BodyDecoder,
         processes=settings.provided.serving.decoder_processes,
         max_rows=settings.provided.serving.max_rows,
+    )
+    serving_core = providers.Singleton(
+        ServingCore, models=served_models, make_prediction=make_prediction, decoder=body_decoder
+    )
+    explain_prediction = providers.Singleton(
+        ExplainPrediction, slot=slot, max_rows=settings.provided.serving.max_rows
     )
     predict_table = providers.Factory(
         _predict_table, files=adapters.tables, threshold=settings.provided.serving.decision_threshold

@@ -3,6 +3,7 @@ bad rows named by their row in the file, nothing written on failure."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,8 @@ def test_chunks_keep_row_order_and_give_predict_numbers() -> None:
 
     assert files.chunk_sizes == [7, 7, 7, 4]
     sink = files.written[DESTINATION]
-    expected = container.make_prediction()(
-        [{k: r[k] for k in ("x1", "x2", "colour")} for r in data]
+    expected = asyncio.run(
+        container.make_prediction()([{k: r[k] for k in ("x1", "x2", "colour")} for r in data])
     ).predictions
     assert sink.column("label") == [p.label for p in expected]
     assert sink.column("probability_yes") == [p.probabilities["yes"] for p in expected]  # type: ignore[index]

@@ -22,11 +22,15 @@ from predictor.domain.errors import (
     PredictorError,
     TooManyRequests,
 )
-from predictor.entrypoints.http.predict_protocol import read_predict
+from predictor.services.serving.codecs.base import without_rows
+from predictor.services.serving.codecs.predictor import read_predict as read_decoded
 from predictor.services.serving.decoder_process import Reader
 from predictor.services.serving.offload import BodyDecoder, EncodedBatch
 from tests.unit import stopping_readers
 from tests.unit.builders import serving
+
+# The /predict reader, as the serving core hands it to the decoder: envelope and rows apart.
+read_predict = partial(without_rows, read_decoded)
 
 ROOT = Path(__file__).resolve().parents[2]
 BODY = b'{"instances": [{"x1": 1.0, "x2": 2.0, "colour": "red"}]}'

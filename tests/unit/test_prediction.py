@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +20,7 @@ def example_rows(container: Container) -> list[dict[str, object]]:
 
 def test_binary_rows_get_a_label_and_probabilities_that_sum_to_one() -> None:
     container = serving()
-    result = container.make_prediction()(example_rows(container))
+    result = asyncio.run(container.make_prediction()(example_rows(container)))
     for prediction in result.predictions:
         assert prediction.probabilities is not None
         assert set(prediction.probabilities) == {"no", "yes"}
@@ -30,7 +32,7 @@ def test_binary_rows_get_a_label_and_probabilities_that_sum_to_one() -> None:
 
 def test_multiclass_rows_get_the_most_probable_class() -> None:
     container = serving(TaskType.MULTICLASS)
-    (prediction,) = container.make_prediction()(example_rows(container)[:1]).predictions
+    (prediction,) = asyncio.run(container.make_prediction()(example_rows(container)[:1])).predictions
     assert prediction.probabilities is not None
     assert set(prediction.probabilities) == {"high", "low", "mid"}
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
@@ -38,27 +40,27 @@ def test_multiclass_rows_get_the_most_probable_class() -> None:
 
 def test_regression_rows_get_a_value() -> None:
     container = serving(TaskType.REGRESSION)
-    (prediction,) = container.make_prediction()(example_rows(container)[:1]).predictions
+    (prediction,) = asyncio.run(container.make_prediction()(example_rows(container)[:1])).predictions
     assert prediction.value is not None
     assert prediction.as_dict() == {"value": prediction.value}
 
 
 def test_no_model_loaded_means_unavailable(container: Container) -> None:
     with pytest.raises(ModelUnavailable):
-        container.make_prediction()([{"x1": 1}])
+        asyncio.run(container.make_prediction()([{"x1": 1}]))
 
 
 def test_more_rows_than_the_limit_is_too_large() -> None:
     container = serving(max_rows=3)
     with pytest.raises(PayloadTooLarge) as caught:
-        container.make_prediction()(example_rows(container) * 2)
+        asyncio.run(container.make_prediction()(example_rows(container) * 2))
     assert (caught.value.limit, caught.value.actual) == (3, 10)
 
 
 def test_invalid_rows_raise_invalid_input() -> None:
     container = serving()
     with pytest.raises(InvalidInput):
-        container.make_prediction()([{"x1": "one"}])
+        asyncio.run(container.make_prediction()([{"x1": "one"}]))
 
 
 ROW = st.fixed_dictionaries(
@@ -77,8 +79,8 @@ def test_the_prediction_of_row_i_in_a_batch_equals_its_prediction_alone(
     rows: list[dict[str, object]],
 ) -> None:
     predict = SERVING.make_prediction()
-    batch = predict(rows).predictions
-    alone = [predict([row]).predictions[0] for row in rows]
+    batch = asyncio.run(predict(rows)).predictions
+    alone = [asyncio.run(predict([row])).predictions[0] for row in rows]
     assert [p.label for p in batch] == [p.label for p in alone]
     for together, single in zip(batch, alone, strict=True):
         assert together.probabilities == pytest.approx(single.probabilities)
@@ -86,6 +88,6 @@ def test_the_prediction_of_row_i_in_a_batch_equals_its_prediction_alone(
 
 def test_the_in_memory_binary_model_scores_extreme_values_without_overflow() -> None:
     container = serving()
-    result = container.make_prediction()([{"x1": -3.4e38, "x2": 3.4e38, "colour": "red"}])
+    result = asyncio.run(container.make_prediction()([{"x1": -3.4e38, "x2": 3.4e38, "colour": "red"}]))
 
     assert 0.0 <= float(result.scores[0]) <= 1.0

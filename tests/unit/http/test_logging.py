@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Matrix, Scores, ServableModel
 from predictor.entrypoints.http.app import create_app
-from predictor.entrypoints.http.protocol import INLINE_ROWS
 from predictor.entrypoints.logging import configure_logging
 from predictor.services.serving.auth import key_id
+from predictor.services.serving.batching import INLINE_ROWS
 from tests.unit.http.conftest import API_KEY, AUTH, FAST_RETRY, row, trained_container
 from tests.unit.http.test_server_errors import failing_client
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from predictor.entrypoints.http.protocol import INLINE_BODY_BYTES
+from predictor.services.serving.core import INLINE_BODY_BYTES
 from predictor.services.serving.offload import BodyDecoder
 from tests.unit.http.conftest import JSON_AUTH, assert_problem, row, serve, trained_container
 from tests.unit.http.test_reload_routes import ADMIN, keyed

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from predictor.domain.schema import TaskType
-from predictor.entrypoints.http.protocol import INLINE_ROWS
+from predictor.services.serving.batching import INLINE_ROWS
 from tests.unit.http.conftest import AUTH, row, serve, trained_container
 
 

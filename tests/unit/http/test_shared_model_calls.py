@@ -1,5 +1,6 @@
-"""Requests ready in the same turn of the event loop share one model call, and each gets back
-exactly the scores it would have got alone (real libxgboost, bit for bit)."""
+"""Requests ready in the same turn of the event loop share one model call (``BatchedModel``, the
+wrapper around the served model), and each gets back exactly the scores it would have got alone
+(real libxgboost, bit for bit)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from predictor.adapters.xgboost.native import NativeBooster
 from predictor.domain.ports import Matrix, Scores
 from predictor.entrypoints.http.app import create_app
-from predictor.entrypoints.http.batching import SharedModelCalls
+from predictor.services.serving.batching import BatchedModel
 from tests.unit.http.conftest import AUTH, row, trained_container
 from tests.unit.test_native_booster import _booster
 
@@ -31,9 +32,13 @@ class Counted:
         return scores
 
 
-def gather(calls: SharedModelCalls, model: Any, matrices: list[Matrix]) -> list[Scores]:
+def batched(model: Any, max_rows: int = 256) -> BatchedModel:
+    return BatchedModel(model, max_rows=max_rows)
+
+
+def gather(calls: BatchedModel, matrices: list[Matrix]) -> list[Scores]:
     async def all_at_once() -> list[Scores]:
-        return list(await asyncio.gather(*(calls.scores(model, m) for m in matrices)))
+        return list(await asyncio.gather(*(calls.scores(m) for m in matrices)))
 
     return asyncio.run(all_at_once())
 
@@ -44,7 +49,7 @@ def test_one_call_scores_every_request_as_it_would_alone(objective: str, classes
     native = NativeBooster(bytes(booster.save_raw("ubj")))
     model = Counted(native.predict)
     matrices = [rows[0:1], rows[1:4], rows[4:5], rows[5:12]]
-    answers = gather(SharedModelCalls(), model, matrices)
+    answers = gather(batched(model), matrices)
     assert model.calls == [12]  # one call for the four requests
     for matrix, answer in zip(matrices, answers, strict=True):
         np.testing.assert_array_equal(answer, native.predict(matrix))
@@ -53,27 +58,26 @@ def test_one_call_scores_every_request_as_it_would_alone(objective: str, classes
 def test_a_request_alone_is_scored_alone() -> None:
     booster, rows = _booster("binary:logistic")
     model = Counted(NativeBooster(bytes(booster.save_raw("ubj"))).predict)
-    calls = SharedModelCalls()
+    calls = batched(model)
     for k in range(3):
-        gather(calls, model, [rows[k : k + 1]])
+        gather(calls, [rows[k : k + 1]])
     assert model.calls == [1, 1, 1]
 
 
 def test_a_call_holds_no_more_than_max_rows() -> None:
     model = Counted(lambda m: m[:, 0].copy())
     matrices = [np.full((3, 2), k, dtype=np.float32) for k in range(4)]
-    answers = gather(SharedModelCalls(max_rows=7), model, matrices)
+    answers = gather(batched(model, max_rows=7), matrices)
     assert model.calls == [6, 6]
     assert [a.tolist() for a in answers] == [[k, k, k] for k in range(4)]
 
 
 def test_each_model_scores_its_own_requests() -> None:
     first, second = Counted(lambda m: m[:, 0] + 1), Counted(lambda m: m[:, 0] + 2)
-    calls = SharedModelCalls()
     ones = np.ones((1, 2), dtype=np.float32)
 
     async def both() -> list[Scores]:
-        return list(await asyncio.gather(calls.scores(first, ones), calls.scores(second, ones)))
+        return list(await asyncio.gather(batched(first).scores(ones), batched(second).scores(ones)))
 
     assert [a.tolist() for a in asyncio.run(both())] == [[2.0], [3.0]]
     assert (first.calls, second.calls) == ([1], [1])
@@ -84,11 +88,9 @@ def test_a_failing_call_fails_every_request_in_it() -> None:
         raise RuntimeError("libxgboost refused")
 
     async def three() -> list[object]:
-        calls, model = SharedModelCalls(), Counted(broken)
+        calls = batched(Counted(broken))
         ones = np.ones((1, 2), dtype=np.float32)
-        return list(
-            await asyncio.gather(*(calls.scores(model, ones) for _ in range(3)), return_exceptions=True)
-        )
+        return list(await asyncio.gather(*(calls.scores(ones) for _ in range(3)), return_exceptions=True))
 
     outcomes = asyncio.run(three())
     assert [str(o) for o in outcomes] == ["libxgboost refused"] * 3
@@ -98,10 +100,8 @@ def test_a_request_cancelled_while_waiting_leaves_the_others_their_answers() -> 
     model = Counted(lambda m: m[:, 0].copy())
 
     async def one_gone() -> list[object]:
-        calls = SharedModelCalls()
-        tasks = [
-            asyncio.ensure_future(calls.scores(model, np.full((1, 2), k, dtype=np.float32))) for k in range(3)
-        ]
+        calls = batched(model)
+        tasks = [asyncio.ensure_future(calls.scores(np.full((1, 2), k, dtype=np.float32))) for k in range(3)]
         await asyncio.sleep(0)  # every task has joined the call
         tasks[1].cancel()
         return list(await asyncio.gather(*tasks, return_exceptions=True))
@@ -112,7 +112,8 @@ def test_a_request_cancelled_while_waiting_leaves_the_others_their_answers() -> 
 
 
 def test_concurrent_http_requests_get_the_answers_they_get_one_at_a_time() -> None:
-    app = create_app(trained_container())
+    container = trained_container()
+    app = create_app(container)
     bodies = [{"instances": [row(x1=float(k) / 4, x2=float(-k) / 3)]} for k in range(12)]
 
     async def answers(together: bool) -> list[object]:
@@ -128,10 +129,12 @@ def test_concurrent_http_requests_get_the_answers_they_get_one_at_a_time() -> No
         assert {r.status_code for r in responses} == {200}
         return [r.json()["predictions"] for r in responses]
 
-    calls = app.state.model_calls
     together = asyncio.run(answers(together=True))
+    calls = container.slot().current().batched
     shared = calls.calls
     assert calls.requests == 12
     assert shared < 12  # (all 12 in one call, as it happens)
     assert together == asyncio.run(answers(together=False))
-    assert (calls.requests, calls.calls) == (24, shared + 12)  # one at a time: a call each
+    # Each start-up loads the model afresh, with a wrapper (and counters) of its own.
+    alone = container.slot().current().batched
+    assert (alone.requests, alone.calls) == (12, 12)  # one at a time: a call each

@@ -11,12 +11,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from predictor.config import Profile
 from predictor.container import Container
-from predictor.entrypoints.http.batching import SharedModelCalls
 from predictor.entrypoints.http.direct import DirectRoutes
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
 from predictor.entrypoints.http.middleware import (
-    MODEL_VERSION_HEADER,
     REQUEST_ID_HEADER,
     BodyLimitMiddleware,
     CatchAllMiddleware,
@@ -27,6 +25,7 @@ from predictor.entrypoints.http.routes import explain, health, invocations, mode
 from predictor.entrypoints.http.routes.docs import docs_routes
 from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_admin_keyring, load_keyring
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
+from predictor.services.serving.core import MODEL_VERSION_HEADER
 
 DESCRIPTION = (
     "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "
@@ -70,7 +69,6 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
-    app.state.model_calls = SharedModelCalls()
     app.state.keyring = keyring
     app.state.admin_keyring = load_admin_keyring(container)
     app.state.brakes = Brakes.from_settings(settings)

@@ -1,5 +1,4 @@
-"""The one way routes reach the container (``request.app.state.container``) and the shared model
-calls (``request.app.state.model_calls``), both set by ``create_app``."""
+"""The one way routes reach the container (``request.app.state.container``), set by ``create_app``."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from predictor.container import Container
-from predictor.entrypoints.http.batching import SharedModelCalls
 
 
 async def get_container(request: Request) -> Container:
@@ -25,9 +23,3 @@ def container_of(request: Request) -> Container:
     """The container, for routes that take no FastAPI dependencies (see ``security.authenticate``)."""
     container: Container = request.app.state.container
     return container
-
-
-def model_calls_of(request: Request) -> SharedModelCalls:
-    """The app's shared model calls (``batching.py``), set by ``create_app``."""
-    calls: SharedModelCalls = request.app.state.model_calls
-    return calls

@@ -31,6 +31,7 @@ from predictor.domain.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from predictor.services.serving.core import UnsupportedMediaType
 
 PROBLEM_BASE = "https://predictor.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -79,6 +80,7 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     DecoderUnavailable: DECODER_UNAVAILABLE,
     ModelRefused: MODEL_REFUSED,
     NoEarlierVersion: NO_EARLIER_VERSION,
+    UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
 }
 
 _HTTP_PROBLEMS: Final[Mapping[int, ProblemType]] = {

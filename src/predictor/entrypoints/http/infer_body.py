@@ -9,7 +9,6 @@ per-feature ones in schema order and of a float datatype; their descriptions say
 from __future__ import annotations
 
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema
-from predictor.entrypoints.http.inference_protocol import DATATYPES, output_names
 from predictor.entrypoints.http.request_bodies import (
     JSON,
     Schema,
@@ -19,6 +18,7 @@ from predictor.entrypoints.http.request_bodies import (
     options,
     value_schema,
 )
+from predictor.services.serving.codecs.v2 import DATATYPES, output_names
 
 # Float datatypes: their values are read as any JSON number (integer datatypes want integers
 # within their range, which the per-feature tensors below leave out).

@@ -19,11 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from predictor.domain.errors import PayloadTooLarge
 from predictor.entrypoints.http.errors import PAYLOAD_TOO_LARGE, internal_error_response, problem_response
+from predictor.services.serving.core import MODEL_VERSION_HEADER
 from predictor.services.serving.loading import ModelSlot
 from predictor.services.serving.telemetry import RequestMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
-MODEL_VERSION_HEADER = "X-Model-Version"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")

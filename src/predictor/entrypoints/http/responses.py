@@ -5,7 +5,9 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
-from predictor.services.serving.loading import ServedModel
+from predictor.services.serving.codecs.predictor import model_info
+
+__all__ = ["OrjsonResponse", "model_info"]
 
 
 class OrjsonResponse(Response):
@@ -13,8 +15,3 @@ class OrjsonResponse(Response):
 
     def render(self, content: object) -> bytes:
         return orjson.dumps(content)
-
-
-def model_info(served: ServedModel) -> dict[str, object]:
-    version = served.version
-    return {"name": version.name, "version": version.version, "alias": served.alias, "run_id": version.run_id}

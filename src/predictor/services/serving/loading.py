@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,19 +16,27 @@ from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import ModelCache, ModelCatalog, ModelRuntime, ServableModel
 from predictor.domain.schema import TaskType
+from predictor.services.serving.batching import BatchedModel
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ServedModel:
-    """A loaded model with its compiled encoder and where it came from."""
+    """A loaded model with its compiled encoder and where it came from. Requests score through
+    ``batched``, the model wrapped so that concurrent requests share one model call."""
 
     version: ModelVersion
     alias: str | None
     model: ServableModel
     encoder: RowEncoder
     origin: str = "registry"
+    batched: BatchedModel = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Wrapped here, where the model is held: a model swapped in (``dataclasses.replace``
+        # included) gets a wrapper of its own.
+        object.__setattr__(self, "batched", BatchedModel(self.model))
 
 
 class ModelSlot:

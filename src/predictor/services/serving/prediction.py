@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 import numpy as np
 import numpy.typing as npt
 
@@ -14,7 +15,7 @@ from predictor.domain.encoding.rows import EncodedRows
 from predictor.domain.errors import PayloadTooLarge
 from predictor.domain.model import Prediction
 from predictor.domain.options import DEFAULT_THRESHOLD, Output, PredictionOptions
-from predictor.domain.ports import Matrix, Scores
+from predictor.domain.ports import Scores
 from predictor.domain.schema import Target, TaskType
 from predictor.domain.scores import class_probabilities
 from predictor.services.serving.loading import ModelSlot, ServedModel
@@ -109,26 +110,12 @@ def encode_for(served: ServedModel, batch: ModelInput, max_rows: int) -> Encoded
     return encoded
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedBatch:
-    """Rows checked and encoded for the model serving when they arrived, not yet scored."""
-
-    model: ServedModel
-    matrix: Matrix
-    options: PredictionOptions
-    unseen_categories: int = 0
-
-    def scored(self, scores: Scores) -> PredictionResult:
-        """The result, given ``self.model.model.predict(self.matrix)``."""
-        return PredictionResult(scores, self.model, self.options, self.unseen_categories)
-
-
 class MakePrediction:
     """Validate rows against the served model's schema and predict them.
 
-    ``prepare`` and ``PreparedBatch.scored`` are the two halves of a call, for a caller that
-    scores several prepared batches with one model call (the HTTP service does, per turn of
-    its event loop).
+    Small batches are encoded on the event loop and scored through the served model's
+    ``BatchedModel`` (one call shared with the other requests of this turn); big ones are
+    encoded and scored on a worker thread.
     """
 
     def __init__(self, slot: ModelSlot, max_rows: int, threshold: float = DEFAULT_THRESHOLD) -> None:
@@ -136,26 +123,23 @@ class MakePrediction:
         self._max_rows = max_rows
         self._threshold = threshold
 
-    def __call__(
+    async def __call__(
         self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
     ) -> PredictionResult:
         """``rows``: a ``ModelInput``, or rows as objects by feature name (``Records``); an
         ``EncodedBatch`` is predicted by the model it was encoded for.
         Raises ``InvalidInput`` (options under ``where`` included), ``PayloadTooLarge``,
         ``ModelUnavailable``."""
-        prepared = self.prepare(rows, options, where)
-        return prepared.scored(prepared.model.model.predict(prepared.matrix))
-
-    def prepare(
-        self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
-    ) -> PreparedBatch:
-        """Everything of ``__call__`` but the model call, with the same errors."""
         # Rows a decoder process encoded are predicted by the model they were encoded for.
         served = rows.served if isinstance(rows, EncodedBatch) else self._slot.current()
         options = options or PredictionOptions()
         options.check(served.model.manifest.schema.target.task, where)
         batch = rows if isinstance(rows, MODEL_INPUTS) else Records(rows)
-        encoded = encode_for(served, batch, self._max_rows)
+        if served.batched.is_big(batch.size) and not isinstance(batch, EncodedBatch):
+            encoded = await anyio.to_thread.run_sync(encode_for, served, batch, self._max_rows)
+        else:
+            encoded = encode_for(served, batch, self._max_rows)
         if options.threshold is None:
             options = PredictionOptions(options.output, self._threshold)
-        return PreparedBatch(served, encoded.matrix, options, encoded.unseen_categories)
+        scores = await served.batched.scores(encoded.matrix)
+        return PredictionResult(scores, served, options, encoded.unseen_categories)

@@ -10,12 +10,12 @@ from fastapi import Request
 from starlette.responses import Response
 
 from predictor.entrypoints.http.dependencies import container_of
-from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.predict_protocol import read_explain
-from predictor.entrypoints.http.protocol import call, decoded_body, media_type
+from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.responses import model_info
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
+from predictor.services.serving.codecs.predictor import JSON, read_explain
+from predictor.services.serving.core import MODEL_VERSION_HEADER, negotiated
 from predictor.services.serving.explanation import Explanation
 
 routes = RouteTable(tags=["predict"])
@@ -43,8 +43,9 @@ def _answer(explanation: Explanation, request_id: str) -> bytes:
 async def explain(request: Request) -> Response:
     authenticate(request)
     container = container_of(request)
-    media_type(request.headers.get("content-type"))
-    _, batch = await decoded_body(request, read_explain)
+    negotiated(request.headers.get("content-type"), (JSON,))
+    core = container.serving_core()
+    batch = (await core.decode(read_explain, await request.body(), core.models.default())).batch
     explanation = await call(container.explain_prediction(), batch.size, batch)
     version = explanation.model.version.version
     request.state.model_version = version

@@ -6,26 +6,18 @@ Errors stay RFC 9457 problems; an unsupported content type is a 415 problem.
 
 from __future__ import annotations
 
-from functools import partial
-
-import orjson
 from fastapi import Request
 from starlette.responses import PlainTextResponse, Response
 
-from predictor.entrypoints.http import mlflow_protocol
 from predictor.entrypoints.http.dependencies import ContainerDep
-from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import CSV, JSON, call, decoded_body, media_type, predict_rows
+from predictor.entrypoints.http.protocol import answer
 from predictor.entrypoints.http.routes.health import KEY_OPTIONAL, ready
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
-from predictor.services.serving.prediction import PredictionResult
+from predictor.services.serving.codecs.mlflow import MlflowCodec
 
 routes = RouteTable(tags=["mlflow scoring protocol"])
-
-
-def _answer(result: PredictionResult) -> bytes:
-    return orjson.dumps({"predictions": mlflow_protocol.predictions(result)})
+CODEC = MlflowCodec()
 
 
 @routes.post(
@@ -39,13 +31,7 @@ def _answer(result: PredictionResult) -> bytes:
 )
 async def invocations(request: Request) -> Response:
     authenticate(request)
-    media = media_type(request.headers.get("content-type"), (JSON, CSV))
-    options, batch = await decoded_body(request, partial(mlflow_protocol.read_invocation, media == CSV))
-    result = await predict_rows(request, batch.size, batch, options, mlflow_protocol.PARAMS)
-    version = result.model.version.version
-    request.state.model_version = version
-    content = await call(_answer, batch.size, result)
-    return Response(content, media_type=JSON, headers={MODEL_VERSION_HEADER: version})
+    return await answer(request, CODEC)
 
 
 @routes.get(

@@ -8,44 +8,29 @@ V2 clients read it. JSON only: the binary tensor extension is refused.
 
 from __future__ import annotations
 
-import orjson
 from fastapi import Request
 from starlette.responses import Response
 
 from predictor.container import Container
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
-from predictor.entrypoints.http import inference_protocol
-from predictor.entrypoints.http.dependencies import ContainerDep, container_of
-from predictor.entrypoints.http.json_body import invalid
-from predictor.entrypoints.http.middleware import MODEL_VERSION_HEADER
-from predictor.entrypoints.http.protocol import call, decoded_body, predict_rows
+from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.protocol import answer
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.table import RouteTable, problems
 from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
+from predictor.services.serving.codecs import v2 as v2_codec
+from predictor.services.serving.codecs.v2 import V2Codec
 from predictor.services.serving.loading import ServedModel
-from predictor.services.serving.prediction import PredictionResult
 
 routes = RouteTable(prefix="/v2", tags=["open inference protocol (v2)"])
+CODEC = V2Codec()
 
-_BINARY_HEADER = "inference-header-content-length"
 _MODEL = "/models/{name}"
 _VERSIONED = "/models/{name}/versions/{version}"
 
 
 def _served(container: Container, name: str, version: str | None = None) -> ServedModel:
-    ref = container.model_ref()
-    if name != ref.name:
-        raise ModelNotFound(f"this service serves model {ref.name!r}, not {name!r}")
-    served = container.slot().peek()
-    if served is None:
-        raise ModelUnavailable(f"model {name!r} is not loaded yet; the service keeps trying to load {ref}")
-    if version is not None and version != served.version.version:
-        raise ModelNotFound(f"model {name!r} serves version {served.version.version}, not {version}")
-    return served
-
-
-def _answer(result: PredictionResult, answer_id: str, outputs: tuple[str, ...] | None) -> bytes:
-    return orjson.dumps(inference_protocol.infer_response(result, answer_id, outputs))
+    return container.serving_core().models.get(name, version)
 
 
 @routes.get("/health/live", head=True, summary="The process is up", response_model="V2Live")
@@ -111,7 +96,7 @@ async def version_ready(container: ContainerDep, name: str, version: str) -> Res
     responses=problems(401, 404, 429, 503),
 )
 async def model_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str) -> Response:
-    return OrjsonResponse(inference_protocol.model_metadata(_served(container, name)))
+    return OrjsonResponse(v2_codec.model_metadata(_served(container, name)))
 
 
 @routes.get(
@@ -121,7 +106,7 @@ async def model_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str) 
     responses=problems(401, 404, 429, 503),
 )
 async def version_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str, version: str) -> Response:
-    return OrjsonResponse(inference_protocol.model_metadata(_served(container, name, version)))
+    return OrjsonResponse(v2_codec.model_metadata(_served(container, name, version)))
 
 
 @routes.post(
@@ -144,14 +129,4 @@ async def version_metadata(container: ContainerDep, key_id: ApiKeyDep, name: str
 )
 async def infer(request: Request, name: str, version: str | None = None) -> Response:
     authenticate(request)
-    container = container_of(request)
-    served = _served(container, name, version)
-    if _BINARY_HEADER in request.headers:
-        raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
-    parsed, batch = await decoded_body(request, inference_protocol.read_infer, served)
-    result = await predict_rows(request, batch.size, batch, parsed.options)
-    answered = result.model.version.version
-    request.state.model_version = answered
-    answer_id = parsed.id or request.state.request_id
-    content = await call(_answer, batch.size, result, answer_id, parsed.outputs)
-    return Response(content, media_type="application/json", headers={MODEL_VERSION_HEADER: answered})
+    return await answer(request, CODEC, name, version)

@@ -12,16 +12,26 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
+import orjson
 
 from predictor.domain.encoding.inputs import Columns, ModelInput, NamedRows, Records
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import FeatureSchema, TaskType
-from predictor.entrypoints.http.json_body import decode_object, invalid, kind
+from predictor.services.serving.codecs.base import Decoded, Reader
+from predictor.services.serving.codecs.json_body import decode_object, invalid, kind
 from predictor.services.serving.prediction import PredictionResult
+
+if TYPE_CHECKING:
+    from predictor.services.serving.core import InferenceRequest
+
+JSON = "application/json"
+CSV = "text/csv"
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 PARAMS = "params"
@@ -91,16 +101,6 @@ def parse_csv(body: bytes) -> NamedRows:
     return NamedRows(lines[0], lines[1:], ValueFormat.TEXT)
 
 
-def read_invocation(
-    csv_body: bool, body: bytes, schema: FeatureSchema | None
-) -> tuple[PredictionOptions, ModelInput]:
-    """A body reader (see ``predict_protocol``): the options and the rows of a CSV or JSON body."""
-    if csv_body:
-        return PredictionOptions(), parse_csv(body)
-    batch, params = parse_json(body)
-    return PredictionOptions.parse(params, PARAMS), batch
-
-
 def predictions(result: PredictionResult) -> list[object]:
     """What ``mlflow models serve`` answers for this model when no ``output`` is asked for:
     P(positive class) per row (binary), every class's probability per row in label order
@@ -116,3 +116,23 @@ def predictions(result: PredictionResult) -> list[object]:
     if result.target.task is TaskType.REGRESSION:
         return [float(v) for v in result.scores.tolist()]
     return [prediction.as_dict() for prediction in result.predictions]
+
+
+def read_invocation(media: str, body: bytes, schema: FeatureSchema | None) -> Decoded:
+    """The rows of a CSV or JSON body, and the options of a JSON one."""
+    if media == CSV:
+        return Decoded(parse_csv(body), PredictionOptions(), PARAMS)
+    batch, params = parse_json(body)
+    return Decoded(batch, PredictionOptions.parse(params, PARAMS), PARAMS)
+
+
+class MlflowCodec:
+    """``POST /invocations``: MLflow's scoring input (JSON or CSV) in, ``{"predictions": ...}`` out."""
+
+    content_types: tuple[str, ...] = (JSON, CSV)
+
+    def decode(self, request: InferenceRequest, media: str) -> Reader:
+        return partial(read_invocation, media)
+
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
+        return orjson.dumps({"predictions": predictions(result)})

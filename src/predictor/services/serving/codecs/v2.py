@@ -13,15 +13,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput
 from predictor.domain.errors import FieldError, InvalidInput, ModelUnavailable
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
-from predictor.entrypoints.http.json_body import decode_object, invalid, kind
+from predictor.services.serving.codecs.base import Decoded, Reader
+from predictor.services.serving.codecs.json_body import decode_object, invalid, kind
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.prediction import PredictionResult
+
+if TYPE_CHECKING:
+    from predictor.services.serving.core import InferenceRequest
 
 NUMERIC = frozenset(
     {"UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64"}
@@ -136,13 +142,6 @@ def _batch(inputs: object, schema: FeatureSchema) -> ModelInput:
     return Columns(columns)
 
 
-def read_infer(body: bytes, schema: FeatureSchema | None) -> tuple[InferRequest, ModelInput]:
-    """A body reader (see ``predict_protocol``): the request's own values and its rows."""
-    if schema is None:
-        raise ModelUnavailable("no model is loaded yet")
-    return read_infer_request(decode_object(body, HINT), schema)
-
-
 def read_infer_request(document: dict[str, object], schema: FeatureSchema) -> tuple[InferRequest, ModelInput]:
     """Raises ``InvalidInput`` naming the field at fault."""
     unexpected = [key for key in document if key not in FIELDS]
@@ -245,3 +244,29 @@ def model_metadata(served: ServedModel) -> dict[str, Any]:
         "inputs": inputs,
         "outputs": outputs,
     }
+
+
+HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
+BINARY_HEADER = "inference-header-content-length"
+
+
+def read_infer(body: bytes, schema: FeatureSchema | None) -> Decoded:
+    """An inference request's rows, options, id and outputs, read for the named model's schema."""
+    if schema is None:
+        raise ModelUnavailable("no model is loaded yet")
+    parsed, batch = read_infer_request(decode_object(body, HINT), schema)
+    return Decoded(batch, parsed.options, id=parsed.id, outputs=parsed.outputs)
+
+
+class V2Codec:
+    """``POST /v2/models/{name}/infer``: JSON tensors in, JSON tensors out (no binary extension)."""
+
+    content_types: tuple[str, ...] = ()  # V2 clients send JSON under any content type
+
+    def decode(self, request: InferenceRequest, media: str) -> Reader:
+        if BINARY_HEADER in request.headers:
+            raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
+        return read_infer
+
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
+        return orjson.dumps(infer_response(result, request_id, decoded.outputs))

@@ -105,11 +105,13 @@ def decode_json(body: bytes, hint: str) -> object:
 
 
 def kind(value: object) -> str:
+    """What a JSON value is, in words for a client's error message."""
     kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
     return kinds.get(type(value), "a number")
 
 
 def decode_object(body: bytes, hint: str) -> dict[str, object]:
+    """The parsed body, which must be a JSON object; ``InvalidInput`` otherwise."""
     document = decode_json(body, hint)
     if not isinstance(document, dict):
         raise invalid(f"the body must be a JSON object, got {kind(document)}; {hint}")

@@ -1,0 +1,37 @@
+"""What a codec decodes a request body into, and the shape of the function that decodes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from predictor.domain.encoding.inputs import ModelInput, Records
+from predictor.domain.options import PredictionOptions
+from predictor.domain.schema import FeatureSchema
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The rows to predict, the options asked for (read under ``where`` in the body), and what
+    the protocol echoes back: a request id of its own, the outputs asked for."""
+
+    batch: ModelInput
+    options: PredictionOptions
+    where: str = "parameters"
+    id: str | None = None
+    outputs: tuple[str, ...] | None = None
+
+
+# ``read(body, schema)``: a body decoded for the served model's schema (None before one loads).
+# Readers are module-level functions (or partials of them) in modules that import no web
+# framework, so a decoder process can run them on big bodies (``services/serving/offload.py``).
+Reader = Callable[[bytes, FeatureSchema | None], Decoded]
+
+_NO_ROWS = Records([])
+
+
+def without_rows(read: Reader, body: bytes, schema: FeatureSchema | None) -> tuple[Decoded, ModelInput]:
+    """``read``'s result split into the envelope and its rows, as a decoder process returns
+    them: the rows are encoded there and travel back as a matrix, not as Python objects."""
+    decoded = read(body, schema)
+    return replace(decoded, batch=_NO_ROWS), decoded.batch
