@@ -35,7 +35,7 @@ lint: setup  ## ruff
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 
-typecheck: setup  ## mypy, strict on src/ and tools/
+typecheck: setup  ## mypy, strict on src/, tools/ and tests/
 	$(BIN)/mypy
 
 contracts: setup  ## import-linter: the domain's allow-list, the layers, one adapter per vendor SDK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx2
 from fastapi.testclient import TestClient
 
 from tests.unit.http.conftest import AUTH, row, serve, trained_container
@@ -9,7 +10,7 @@ from tests.unit.http.conftest import AUTH, row, serve, trained_container
 ALLOWED = "https://app.example.org"
 
 
-def preflight(client: TestClient, origin: str) -> object:
+def preflight(client: TestClient, origin: str) -> httpx2.Response:
     return client.options(
         "/predict",
         headers={

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI, Request
@@ -56,7 +56,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
 def routed_by_fastapi() -> Iterator[TestClient]:
     """The same app without ``DirectRoutes``: every route goes through FastAPI's router."""
     app = create_app(trained_container(max_body_bytes=4096), load_backoff=FAST_RETRY)
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not DirectRoutes]
+    app.user_middleware = [m for m in app.user_middleware if cast(object, m.cls) is not DirectRoutes]
     with TestClient(app) as client:
         yield client
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from predictor.domain.schema import TaskType
@@ -39,7 +40,7 @@ def expected(client: TestClient, rows: list[dict[str, Any]] = ROWS) -> list[floa
     return [p["probabilities"]["yes"] for p in answer["predictions"]]
 
 
-BODIES = {
+BODIES: dict[str, dict[str, Any]] = {
     "dataframe_split": {"dataframe_split": {"columns": NAMES, "data": [[r[n] for n in NAMES] for r in ROWS]}},
     "dataframe_split with index, other order": {
         "dataframe_split": {
@@ -153,6 +154,7 @@ def test_invocations_and_version_need_the_key_ping_does_not(client: TestClient) 
     assert client.get("/ping").status_code == 200
     version = client.get("/version", headers=AUTH)
     assert version.status_code == 200
+    assert isinstance(client.app, FastAPI)
     assert version.text == client.app.version
 
 

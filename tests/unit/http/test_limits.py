@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import orjson
+from starlette.types import Message
 
 from predictor.entrypoints.http.app import create_app
 from tests.unit.builders import serving
@@ -77,7 +78,7 @@ def test_streamed_bytes_are_counted_even_when_content_length_is_small() -> None:
     async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     headers = [
@@ -86,7 +87,11 @@ def test_streamed_bytes_are_counted_even_when_content_length_is_small() -> None:
         (b"x-api-key", AUTH["X-API-Key"].encode()),
     ]
     scope = asgi_scope("/predict", headers)
-    anyio.run(app, scope, receive, send)
+
+    async def call() -> None:
+        await app(scope, receive, send)
+
+    anyio.run(call)
 
     start, body = sent[0], sent[1]
     assert start["status"] == 413

@@ -7,8 +7,9 @@ import io
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
+from typing import Any
 
 import orjson
 import pytest
@@ -27,7 +28,7 @@ from tests.unit.http.test_server_errors import failing_client
 ACCESS_KEYS = {"request_id", "method", "path", "status", "latency_ms", "model_version", "key_id"}
 
 
-def access_lines(logs: list[dict[str, object]]) -> list[dict[str, object]]:
+def access_lines(logs: list[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
     return [entry for entry in logs if entry["event"] == "request"]
 
 
@@ -142,7 +143,7 @@ def test_the_console_renderer_is_used_in_development() -> None:
     assert not line.startswith("{")
 
 
-class ChattyModel:
+class ChattyModel(ServableModel):
     """The served model, logging through the standard library as domain code does."""
 
     def __init__(self, model: ServableModel) -> None:
@@ -155,6 +156,9 @@ class ChattyModel:
     def predict(self, matrix: Matrix) -> Scores:
         logging.getLogger("predictor.domain.scoring").info("scoring", extra={"rows": len(matrix)})
         return self._model.predict(matrix)
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        return self._model.contributions(matrix)
 
 
 @pytest.mark.parametrize("rows", [1, INLINE_ROWS + 1])
@@ -223,6 +227,6 @@ def test_a_500s_traceback_is_logged_without_frame_locals_or_the_key(json: bool) 
     assert "x-api-key" not in logged.lower()
     if json:
         (failure,) = [line for line in lines_of(stream) if line["event"] == "unhandled error"]
-        frames = [frame for exc in failure["exception"] for frame in exc["frames"]]  # type: ignore[attr-defined]
+        frames = [frame for exc in failure["exception"] for frame in exc["frames"]]  # type: ignore[attr-defined]  # parsed JSON: a list of dicts
         assert frames
         assert all("locals" not in frame for frame in frames)

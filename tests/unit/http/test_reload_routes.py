@@ -160,7 +160,7 @@ def test_the_service_follows_the_alias_by_polling(tmp_path: Path) -> None:
         registry_of(container).set_alias("demo", "production", register_variant(container, tmp_path))
 
         def serving_two() -> bool:
-            return client.get("/health/ready", headers=AUTH).json()["model"]["version"] == "2"
+            return bool(client.get("/health/ready", headers=AUTH).json()["model"]["version"] == "2")
 
         assert eventually(serving_two)
 

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import Matrix, Scores
+from predictor.domain.ports import Matrix, Scores, ServableModel
 from tests.unit.http.conftest import AUTH, assert_problem, row, serve, trained_container
 
 INTERNAL_TEXT = "/srv/predictor/.cache/model-7/booster.ubj: corrupted page"
 
 
-class ExplodingModel:
+class ExplodingModel(ServableModel):
     """Has the served model's manifest, but every prediction fails as a broken native library would."""
 
     def __init__(self, manifest: ModelManifest, error: Exception) -> None:
@@ -29,6 +29,9 @@ class ExplodingModel:
         return self._manifest
 
     def predict(self, matrix: Matrix) -> Scores:
+        raise self._error
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
         raise self._error
 
 

@@ -36,7 +36,7 @@ def test_a_route_table_declares_its_routes_on_the_app_with_prefix_tags_and_depen
 
     app = FastAPI()
     table.add_to(app)
-    routes = {(r.path, tuple(sorted(r.methods))): r for r in app.routes if isinstance(r, APIRoute)}
+    routes = {(r.path, tuple(sorted(r.methods or ()))): r for r in app.routes if isinstance(r, APIRoute)}
     assert set(routes) == {("/things/{name}", ("GET",)), ("/things", ("POST",))}
     assert routes[("/things/{name}", ("GET",))].tags == ["things", "extra"]
     assert routes[("/things/{name}", ("GET",))].summary == "One thing"
