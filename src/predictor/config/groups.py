@@ -75,7 +75,7 @@ class ServingSettings(Group):
     # Downloaded model versions and the last good version per alias.
     cache_dir: Path = Path(".predictor/cache")
     max_rows: int = Field(default=10_000, ge=1)
-    # Bodies over 64 KiB are read and encoded in up to this many decoder processes per worker,
+    # Bodies over 1 MiB are read and encoded in up to this many decoder processes per worker,
     # started on the first such body (0: on a thread of the worker, holding its GIL).
     decoder_processes: int = Field(default=1, ge=0, le=64)
     # Binary classifiers label a row positive when P(positive) >= this; requests may override it.

@@ -1,7 +1,7 @@
 """A big body is read and encoded in a decoder process, and answered exactly as the same body
 read in process: every route, valid and invalid bodies alike. The same JSON (or CSV) document
-is sent as it is (inline, under ``INLINE_BODY_BYTES``) and padded with whitespace past it (a
-decoder process), and the two answers compared byte for byte."""
+is sent as it is (inline, under ``INLINE_BODY_BYTES``) and padded with whitespace past
+``PROCESS_BODY_BYTES`` (a decoder process), and the two answers compared byte for byte."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from predictor.services.serving.core import INLINE_BODY_BYTES
+from predictor.services.serving.core import INLINE_BODY_BYTES, PROCESS_BODY_BYTES
 from predictor.services.serving.offload import BodyDecoder
 from tests.unit.http.conftest import JSON_AUTH, assert_problem, row, serve, trained_container
 from tests.unit.http.test_reload_routes import ADMIN, keyed
@@ -41,7 +41,7 @@ LONE_SURROGATE_KEY = '{"instances": [{"\\ud800": 1.0}]}'
 LONE_SURROGATE_VALUE = '{"instances": [{"x1": 1.0, "x2": 2.0, "colour": "\\udfff"}]}'
 DUPLICATE_KEY = '{"instances": [{"x1": 1.0, "x1": 2.0, "x2": 3.0, "colour": "red"}]}'
 
-# (path, headers, body): each sent inline and padded past INLINE_BODY_BYTES.
+# (path, headers, body): each sent inline and padded past PROCESS_BODY_BYTES.
 CASES: dict[str, tuple[str, dict[str, str], str]] = {
     "predict valid": ("/predict", JSON_AUTH, json.dumps({"instances": ROWS})),
     "predict options": (
@@ -113,7 +113,7 @@ CASES: dict[str, tuple[str, dict[str, str], str]] = {
 def padded(body: str, headers: dict[str, str]) -> str:
     # Blank lines end a CSV body harmlessly (they are skipped); spaces a JSON one.
     filler = "\n" if headers["Content-Type"] == "text/csv" else " "
-    return body + filler * (INLINE_BODY_BYTES + 1)
+    return body + filler * (PROCESS_BODY_BYTES + 1)
 
 
 def decoder_of(client: TestClient) -> BodyDecoder:

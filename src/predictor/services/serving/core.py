@@ -7,9 +7,9 @@ body and headers. Requests the core cannot answer raise the domain's errors (and
 ``UnsupportedMediaType``); each channel maps them once, at its edge, as DataPlane's callers
 map ``MLServerError`` (HTTP: problem+json, ``entrypoints/http/errors.py``).
 
-A body is decoded by ``ServingCore.decode``: on the event loop when small; when big, read and
-its rows encoded in a decoder process (``offload.BodyDecoder``), or on a worker thread where
-there is none. An answer of many rows is built on a worker thread too.
+A body is decoded by ``ServingCore.decode``: on the event loop when small; on a worker thread
+when big; when bigger than ``PROCESS_BODY_BYTES``, read and its rows encoded in a decoder process
+(``offload.BodyDecoder``), where one is configured. An answer of many rows is built on a worker thread too.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ MODEL_VERSION_HEADER = "X-Model-Version"
 # Bodies up to this size are decoded on the event loop; bigger ones on a worker thread, so that
 # decoding megabytes never holds up the other requests (health checks among them).
 INLINE_BODY_BYTES = 64 * 1024
+# Bodies bigger than this are read in a decoder process, where one is configured; between the
+# two sizes a parse on a worker thread holds the loop for less than a hop to a process costs
+# (docs/performance.md, "Event loop under big bodies").
+PROCESS_BODY_BYTES = 1024 * 1024
 
 
 class UnsupportedMediaType(PredictorError):
@@ -112,7 +116,7 @@ class ServingCore:
         """The body read for ``served`` (None: not loaded yet); a big one in a decoder process,
         whose rows come back encoded for ``served`` (``EncodedBatch``)."""
         decoder = self._decoder
-        if len(body) > INLINE_BODY_BYTES and served is not None and decoder is not None and decoder.enabled:
+        if len(body) > PROCESS_BODY_BYTES and served is not None and decoder is not None and decoder.enabled:
             envelope, batch = await decoder.decode(partial(without_rows, read), body, served)
             decoded: Decoded = replace(envelope, batch=batch)
             return decoded

@@ -135,11 +135,16 @@ class MakePrediction:
         options = options or PredictionOptions()
         options.check(served.model.manifest.schema.target.task, where)
         batch = rows if isinstance(rows, MODEL_INPUTS) else Records(rows)
-        if served.batched.is_big(batch.size) and not isinstance(batch, EncodedBatch):
-            encoded = await anyio.to_thread.run_sync(encode_for, served, batch, self._max_rows)
+        if served.batched.is_big(batch.size):
+            # One hop to a worker thread for both: a big batch is scored alone anyway.
+            encoded, scores = await anyio.to_thread.run_sync(self._encode_and_score, served, batch)
         else:
             encoded = encode_for(served, batch, self._max_rows)
+            scores = await served.batched.scores(encoded.matrix)
         if options.threshold is None:
             options = PredictionOptions(options.output, self._threshold)
-        scores = await served.batched.scores(encoded.matrix)
         return PredictionResult(scores, served, options, encoded.unseen_categories)
+
+    def _encode_and_score(self, served: ServedModel, batch: ModelInput) -> tuple[EncodedRows, Scores]:
+        encoded = encode_for(served, batch, self._max_rows)
+        return encoded, served.model.predict(encoded.matrix)
