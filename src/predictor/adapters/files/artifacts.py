@@ -30,6 +30,20 @@ def local_path(uri: str) -> Path:
     return Path(uri)
 
 
+def write_atomically(path: Path, content: bytes) -> None:
+    """``content`` at ``path`` whole or not at all: written beside it, synced, then renamed over it."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 class LocalArtifactStore(ArtifactStore):
     """Files under the local file system, as the URIs name them."""
 
@@ -46,16 +60,7 @@ class LocalArtifactStore(ArtifactStore):
         path = local_path(uri)
         with _failing_as(f"cannot write {uri}"):
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(content)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            write_atomically(path, content)
 
     def list(self, uri: str) -> Sequence[str]:
         root = local_path(uri)
