@@ -17,21 +17,22 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import Settings
-from predictor.domain.exported import ExportRecord
+from predictor.config import RefreshMode, Settings
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
-from predictor.services.serving.loading import LoadExportedModel, LoadModel, ModelSlot
+from predictor.services.serving.keeper import Backoff, ModelKeeper
+from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
-from predictor.services.serving.telemetry import RequestMetrics
+from predictor.services.serving.telemetry import PublishMetrics, RequestMetrics
 
 if TYPE_CHECKING:
+    from predictor.adapters.files.exported import ExportedModelCatalog
     from predictor.domain.ports import (
         Alerter,
         ArtifactStore,
@@ -79,11 +80,15 @@ def _refuse_writes() -> ModelRegistry:
     return refuse_writes()
 
 
-def _exported_catalog(model_dir: Path) -> ModelCatalog:
-    """The exported model directory being served, read without mlflow."""
+def _exported_catalog(model_dir: Path) -> ExportedModelCatalog:
+    """An exported model directory (the one served, or the fallback), read without mlflow."""
     from predictor.adapters.files.exported import ExportedModelCatalog
 
     return ExportedModelCatalog(model_dir)
+
+
+def _fallback_catalog(fallback_dir: Path | None) -> ModelCatalog | None:
+    return _exported_catalog(fallback_dir) if fallback_dir is not None else None
 
 
 def _mlflow_registry(tracking_uri: str) -> ModelRegistry:
@@ -158,15 +163,20 @@ def _log_alerter() -> Alerter:
     return LogAlerter()
 
 
-def served_ref(settings: Settings) -> ModelRef:
-    """The reference the service follows: the settings' name@alias, or the exported directory's."""
+def served_ref(settings: Settings, exported: Callable[[], ExportedModelCatalog]) -> ModelRef:
+    """The reference the service follows: the settings' name@alias, or the exported directory's
+    (``InvalidModel`` for a directory that was not exported)."""
     if settings.serving.model_dir is not None:
-        return ExportRecord.read(settings.serving.model_dir).ref
+        return exported().ref
     return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
 
 
-def _served_models(ref: ModelRef, slot: ModelSlot) -> ServedModels:
-    return ServedModels({ref: slot})
+def _model_keeper(settings: Settings, backoff: Backoff, **uses: Any) -> ModelKeeper:
+    serving = settings.serving
+    # An exported directory is one fixed version: there is no alias to follow.
+    ttl_s = 0.0 if serving.model_dir is not None else serving.reload_interval_s
+    on_request = serving.refresh is RefreshMode.ON_REQUEST
+    return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff)
 
 
 def _emf_metrics() -> MetricsSink:
@@ -227,13 +237,12 @@ class Container(containers.DeclarativeContainer):
 
     slot = providers.Singleton(ModelSlot)
     request_metrics = providers.Singleton(RequestMetrics)
-    model_ref = providers.Singleton(served_ref, settings)
+    exported_catalog = providers.Singleton(_exported_catalog, settings.provided.serving.model_dir)
+    model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
     catalog = providers.Selector(
-        settings.provided.serving.model_source,
-        exported=providers.Singleton(_exported_catalog, settings.provided.serving.model_dir),
-        registry=adapters.registry,
+        settings.provided.serving.model_source, exported=exported_catalog, registry=adapters.registry
     )
     load_model = providers.Factory(
         LoadModel,
@@ -241,9 +250,13 @@ class Container(containers.DeclarativeContainer):
         runtime=adapters.runtime,
         cache=adapters.cache,
         slot=slot,
-        fallback_dir=settings.provided.serving.fallback_model_dir,
+        fallback=providers.Singleton(_fallback_catalog, settings.provided.serving.fallback_model_dir),
+        origin=providers.Selector(
+            settings.provided.serving.model_source,
+            exported=providers.Object("export"),
+            registry=providers.Object("registry"),
+        ),
     )
-    load_exported = providers.Factory(LoadExportedModel, runtime=adapters.runtime, slot=slot)
     # One instance: it remembers refused versions and the trouble it last alerted.
     refresh_model = providers.Singleton(
         RefreshModel,
@@ -253,6 +266,24 @@ class Container(containers.DeclarativeContainer):
         slot=slot,
         alerter=adapters.alerter,
         allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
+    )
+    # Loads the served model, retries, refreshes on its time-to-live: from a background task
+    # (run) or from requests (on_request, for AWS Lambda). create_app may override the backoff.
+    load_backoff = providers.Object(Backoff())
+    model_keeper = providers.Singleton(
+        _model_keeper,
+        settings,
+        load_backoff,
+        ref=model_ref,
+        slot=slot,
+        load=load_model,
+        refresh=refresh_model,
+    )
+    publish_metrics = providers.Singleton(
+        PublishMetrics,
+        metrics=request_metrics,
+        sink=adapters.metrics,
+        interval_s=settings.provided.metrics.metrics_flush_s,
     )
     promote_model = providers.Factory(PromoteModel, registry=adapters.registry, clock=adapters.clock)
     rollback_model = providers.Factory(RollbackModel, registry=adapters.registry, clock=adapters.clock)
@@ -271,7 +302,7 @@ class Container(containers.DeclarativeContainer):
         max_rows=settings.provided.serving.max_rows,
         threshold=settings.provided.serving.decision_threshold,
     )
-    served_models = providers.Singleton(_served_models, model_ref, slot)
+    served_models = providers.Singleton(ServedModels, providers.List(model_keeper))
     # One per process: its decoder processes start on the first big body; close() stops them.
     body_decoder = providers.Singleton(
         BodyDecoder,

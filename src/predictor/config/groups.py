@@ -34,6 +34,11 @@ class SecretStoreKind(StrEnum):
     ENV = "env"  # environment variables, then the .env file, then the secrets directory
 
 
+class RefreshMode(StrEnum):
+    BACKGROUND = "background"  # a task of the serving process looks every reload_interval_s
+    ON_REQUEST = "on_request"  # the first request after reload_interval_s looks (AWS Lambda)
+
+
 class LogLevel(StrEnum):
     DEBUG = "DEBUG"
     INFO = "INFO"
@@ -71,6 +76,9 @@ class ServingSettings(Group):
     # Hot reload: seconds between looks at the alias (0: never), and whether a new version may
     # change what clients send (features, kinds, categories) or get back (task, labels).
     reload_interval_s: float = Field(default=30.0, ge=0)
+    # Who looks when the interval has passed: a background task, or the next request (a process
+    # frozen between requests, as on AWS Lambda, runs no background task).
+    refresh: RefreshMode = RefreshMode.BACKGROUND
     allow_breaking_changes: bool = False
     # Downloaded model versions and the last good version per alias.
     cache_dir: Path = Path(".predictor/cache")

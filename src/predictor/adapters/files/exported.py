@@ -1,9 +1,12 @@
 """An exported model directory seen as a catalog holding its one version.
 
-``predictor serve --model-dir DIR`` uses it instead of MLflow, so the service's routes that
-read the registry (``GET /v1/models``, ``POST /v1/models/reload``) work the same, without any
-registry or network. It has no write side: nothing publishes into an export. The directory is
-read through an ``ArtifactStore`` (local files unless given another), so it may be a URI.
+Every reader of an export goes through it: ``predictor serve --model-dir DIR`` and
+``predictor predict --model-dir DIR`` (the container's catalog, loaded by ``LoadModel`` as a
+registry's version is), and ``PREDICTOR_FALLBACK_MODEL_DIR`` (``LoadModel``'s fallback). So the
+service's routes that read the registry (``GET /v1/models``, ``POST /v1/models/reload``) work
+the same, without any registry or network. It has no write side: nothing publishes into an
+export. The directory is read through an ``ArtifactStore`` (local files unless given another),
+so it may be a URI.
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ class ExportedModelCatalog(ModelCatalog):
                 ) from exc
             self._record = ExportRecord.from_json(content, name)
         return self._record
+
+    @property
+    def ref(self) -> ModelRef:
+        """The reference the version was exported as: what serving the export reports following."""
+        return self.record.ref
 
     def _version(self, name: str) -> ModelVersion:
         version = self.record.version

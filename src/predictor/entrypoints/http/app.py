@@ -51,9 +51,12 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     Reads the API keys once (raising ``ConfigurationError`` when there are none) and the
     served reference (raising ``InvalidModel`` for a model directory that was not exported);
     the model is loaded at start-up (lifespan), with retries every ``load_backoff`` until it
-    loads, then follows its alias every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds.
+    loads, then follows its alias every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds (the container's
+    ``ModelKeeper``: from a background task, or from requests with ``PREDICTOR_REFRESH=on_request``).
     """
     settings = container.settings()
+    if load_backoff is not None:
+        container.load_backoff.override(load_backoff)
     keyring = load_keyring(container)
     container.model_ref()
     app = DocumentedApp(
@@ -63,7 +66,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        lifespan=model_loading_lifespan(container, load_backoff or Backoff()),
+        lifespan=model_loading_lifespan(container),
         # FastAPI's native OpenTelemetry asked the global providers on every request;
         # the service has its own access log and metrics (docs/api.md).
         telemetry={"tracing": False, "metrics": False, "logs": False},

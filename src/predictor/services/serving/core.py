@@ -127,6 +127,7 @@ class ServingCore:
         ``ModelNotFound``, ``ModelUnavailable``, ``DecoderUnavailable``."""
         media = negotiated(request.content_type, codec.content_types) if codec.content_types else ""
         read = codec.decode(request, media)
+        await self.models.maybe_refresh(request.model)  # where no background task looks (Lambda)
         if request.model is None:
             served = self.models.default()
         else:

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from predictor.domain.encoding.rows import RowEncoder
-from predictor.domain.errors import InvalidInput, InvalidModel, ModelUnavailable
-from predictor.domain.exported import ExportRecord
+from predictor.domain.errors import InvalidInput, InvalidModel, ModelNotFound, ModelUnavailable
 from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import ModelCache, ModelCatalog, ModelRuntime, ServableModel
 from predictor.domain.schema import TaskType
@@ -127,9 +126,11 @@ def install(slot: ModelSlot, served: ServedModel) -> ServedModel:
 class LoadModel:
     """Resolve a model reference, fetch and check the version, and put it in the slot.
 
-    When the registry cannot be reached, serve the last version that loaded well for the
-    same reference from the local cache, else the exported directory ``fallback_dir`` (if
-    set and of the same model), and say so in the log.
+    The catalog is the registry, or an exported model directory (``ExportedModelCatalog``,
+    which is also its own cache): both take this one path. When the registry cannot be
+    reached, serve the last version that loaded well for the same reference from the local
+    cache, else the version of the same model in the ``fallback`` catalog (an exported
+    directory, ``PREDICTOR_FALLBACK_MODEL_DIR``) if set, and say so in the log.
     """
 
     def __init__(
@@ -138,26 +139,28 @@ class LoadModel:
         runtime: ModelRuntime,
         cache: ModelCache,
         slot: ModelSlot,
-        fallback_dir: Path | None = None,
+        fallback: ModelCatalog | None = None,
+        origin: str = "registry",
     ) -> None:
         self._registry = registry
         self._runtime = runtime
         self._cache = cache
         self._slot = slot
-        self._fallback_dir = fallback_dir
+        self._fallback = fallback
+        self._origin = origin  # what the catalog is, as /v1/models/current reports: registry, export
 
     def __call__(self, ref: ModelRef) -> ServedModel:
         with self._slot.changing:
             try:
                 version = self._registry.resolve(ref)
             except ModelUnavailable as exc:
-                return install(self._slot, self._fallback(ref, exc))
+                return install(self._slot, self._fallen_back(ref, exc))
             directory = fetch(self._registry, self._cache, version)
-            served = install(self._slot, prepare(self._runtime, version, ref.alias, directory, "registry"))
+            served = install(self._slot, prepare(self._runtime, version, ref.alias, directory, self._origin))
             self._cache.remember(ref, version)
             return served
 
-    def _fallback(self, ref: ModelRef, exc: ModelUnavailable) -> ServedModel:
+    def _fallen_back(self, ref: ModelRef, exc: ModelUnavailable) -> ServedModel:
         cached = self._cache.last_good(ref)
         if cached is not None:
             (version, directory), origin = cached, "cache"
@@ -172,28 +175,16 @@ class LoadModel:
         return prepare(self._runtime, version, ref.alias, directory, origin)
 
     def _exported(self, ref: ModelRef, exc: ModelUnavailable) -> tuple[ModelVersion, Path]:
-        if self._fallback_dir is not None:
-            record = ExportRecord.read(self._fallback_dir)
-            if record.ref.name == ref.name:
-                return record.version, self._fallback_dir
-            log.warning(
-                "the exported fallback directory holds another model; not serving it",
-                extra={"model": ref.name, "exported": record.ref.name},
-            )
+        if self._fallback is not None:
+            try:
+                version = self._fallback.list_versions(ref.name)[-1]
+            except ModelNotFound as other:
+                log.warning(
+                    "the exported fallback directory holds another model; not serving it",
+                    extra={"model": ref.name, "reason": str(other)},
+                )
+            else:
+                return version, fetch(self._fallback, self._cache, version)
         raise ModelUnavailable(
             f"the registry cannot be reached ({exc}) and no version of {ref} is cached"
         ) from exc
-
-
-class LoadExportedModel:
-    """Serve an exported model directory (see ``exported``) as it is: no registry, no cache."""
-
-    def __init__(self, runtime: ModelRuntime, slot: ModelSlot) -> None:
-        self._runtime = runtime
-        self._slot = slot
-
-    def __call__(self, directory: Path) -> ServedModel:
-        record = ExportRecord.read(directory)
-        with self._slot.changing:
-            served = prepare(self._runtime, record.version, record.ref.alias, directory, "export")
-            return install(self._slot, served)

@@ -1,8 +1,9 @@
 """Request metrics, aggregated in process and published in batches through ``MetricsSink``.
 
 ``observe`` is on every request's path, so it only bumps counters and one histogram bucket;
-``drain`` (called every few seconds by a background task) turns the counts since the last
-drain into ``Metric`` values: requests, errors, latency p50 / p99 / max per route and status.
+``drain`` turns the counts since the last drain into ``Metric`` values: requests, errors,
+latency p50 / p99 / max per route and status. ``PublishMetrics`` drains them into the
+``MetricsSink``: every few seconds from a background task, and once more at shutdown.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import bisect
 import threading
 from dataclasses import dataclass, field
 
-from predictor.domain.ports import Metric
+import anyio
+import anyio.to_thread
+
+from predictor.domain.ports import Metric, MetricsSink
 
 # Latency bucket upper bounds in ms: 0.05 ms growing by 10 % up to ~60 s (150 buckets).
 _BOUNDS = tuple(0.05 * 1.1**k for k in range(150))
@@ -62,3 +66,25 @@ class RequestMetrics:
                 Metric("latency_max", round(group.latency_max, 3), "Milliseconds", dims),
             ]
         return metrics
+
+
+class PublishMetrics:
+    """Publish what ``metrics`` counted since the last time through ``sink``: ``flush`` once
+    (nothing when idle), ``run`` every ``interval_s`` seconds (0: only when flushed)."""
+
+    def __init__(self, metrics: RequestMetrics, sink: MetricsSink, interval_s: float) -> None:
+        self._metrics = metrics
+        self._sink = sink
+        self._interval = interval_s
+
+    def flush(self) -> None:
+        batch = self._metrics.drain()
+        if batch:
+            self._sink.publish(batch)
+
+    async def run(self) -> None:
+        if self._interval <= 0:
+            return
+        while True:
+            await anyio.sleep(self._interval)
+            await anyio.to_thread.run_sync(self.flush)
