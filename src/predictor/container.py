@@ -10,6 +10,7 @@ imports it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,13 @@ def _exported_catalog(model_dir: Path) -> ExportedModelCatalog:
     from predictor.adapters.files.exported import ExportedModelCatalog
 
     return ExportedModelCatalog(model_dir)
+
+
+def _exported_cache(catalog: ExportedModelCatalog) -> ModelCache:
+    """In front of the exported directory served: read in place, nothing copied or written."""
+    from predictor.adapters.files.exported import ExportedModelCache
+
+    return ExportedModelCache(catalog)
 
 
 def _fallback_catalog(fallback_dir: Path | None) -> ModelCatalog | None:
@@ -244,11 +252,16 @@ class Container(containers.DeclarativeContainer):
     catalog = providers.Selector(
         settings.provided.serving.model_source, exported=exported_catalog, registry=adapters.registry
     )
+    serving_cache = providers.Selector(
+        settings.provided.serving.model_source,
+        exported=providers.Singleton(_exported_cache, exported_catalog),
+        registry=adapters.cache,
+    )
     load_model = providers.Factory(
         LoadModel,
         registry=catalog,
         runtime=adapters.runtime,
-        cache=adapters.cache,
+        cache=serving_cache,
         slot=slot,
         fallback=providers.Singleton(_fallback_catalog, settings.provided.serving.fallback_model_dir),
         origin=providers.Selector(
@@ -262,7 +275,7 @@ class Container(containers.DeclarativeContainer):
         RefreshModel,
         registry=catalog,
         runtime=adapters.runtime,
-        cache=adapters.cache,
+        cache=serving_cache,
         slot=slot,
         alerter=adapters.alerter,
         allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
@@ -270,10 +283,12 @@ class Container(containers.DeclarativeContainer):
     # Loads the served model, retries, refreshes on its time-to-live: from a background task
     # (run) or from requests (on_request, for AWS Lambda). create_app may override the backoff.
     load_backoff = providers.Object(Backoff())
+    monotonic = providers.Object(time.monotonic)  # the keeper's clock; tests drive their own
     model_keeper = providers.Singleton(
         _model_keeper,
         settings,
         load_backoff,
+        monotonic=monotonic,
         ref=model_ref,
         slot=slot,
         load=load_model,
