@@ -88,6 +88,11 @@ class ModelKeeper:
         """Seconds until the next look (0 when due now, inf when none will come)."""
         return max(0.0, self._due - self._monotonic())
 
+    @property
+    def due(self) -> bool:
+        """Whether the next look is due now."""
+        return self._monotonic() >= self._due
+
     def start(self) -> bool:
         """The first look, made now (blocking): for an init phase, such as the Lambda handler's.
         True when a model serves; on failure the next look retries after a backoff delay."""
@@ -116,7 +121,7 @@ class ModelKeeper:
 
     async def maybe_refresh(self) -> None:
         """On-request mode: the look, on a worker thread, if due (else one clock comparison)."""
-        if self.on_request and self._monotonic() >= self._due:
+        if self.on_request and self.due:
             await anyio.to_thread.run_sync(self.look_if_due)
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:

@@ -29,7 +29,8 @@ class ServedModels:
         """Where requests drive refresh (on-request mode), the look at ``name``'s model (None:
         the default one) if its time-to-live has passed; else nothing."""
         keeper = self._default if name is None else self._by_name.get(name)
-        if keeper is not None and keeper.on_request:
+        # Checked here first: a request while nothing is due creates no coroutine.
+        if keeper is not None and keeper.on_request and keeper.due:
             await keeper.maybe_refresh()
 
     def get(self, name: str, version: str | None = None) -> ServedModel:
