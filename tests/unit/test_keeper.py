@@ -5,6 +5,7 @@ when the time-to-live has passed, so nothing sleeps."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import anyio
@@ -19,6 +20,7 @@ from predictor.services.serving.codecs.predictor import PredictorCodec
 from predictor.services.serving.core import InferenceRequest, InferenceResponse
 from predictor.services.serving.keeper import Backoff
 from tests.unit.builders import memory_container, train_demo
+from tests.unit.http.conftest import AUTH, row, serve, with_keys
 from tests.unit.test_reload import alerts_of
 from tests.unit.variants import register_variant, registry_of
 
@@ -173,3 +175,17 @@ def test_while_one_request_makes_the_look_the_others_answer_with_the_served_mode
     registry.opened.set()
     looking.join(timeout=10)
     assert answer(container).model_version == "2"
+
+
+def test_the_http_app_in_on_request_mode_runs_no_look_of_its_own(tmp_path: Path) -> None:
+    """The same app and lifespan: the lifespan loads, then only requests look."""
+    container, clock = keeping()
+    second = register_variant(container, tmp_path)
+    with serve(with_keys(container)) as client:
+        registry_of(container).set_alias("demo", "production", second)
+        clock.now += TTL_S - 1
+        time.sleep(0.05)  # time for a background look, were there one
+        before = client.post("/predict", json={"instances": [row()]}, headers=AUTH)
+        clock.now += 1
+        after = client.post("/predict", json={"instances": [row()]}, headers=AUTH)
+    assert (before.headers["X-Model-Version"], after.headers["X-Model-Version"]) == ("1", second)
