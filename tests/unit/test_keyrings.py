@@ -173,10 +173,11 @@ def test_a_missing_secret_is_named_in_the_alert(clock: FixedClock, alerter: Reco
     assert NAME in alerter.alerts[0].fields["reason"]
 
 
+@pytest.mark.parametrize("previous", ["[]", secret("short-key")])
 def test_a_bad_previous_version_is_ignored(
-    store: InMemoryRotatingSecretStore, clock: FixedClock, alerter: RecordingAlerter
+    store: InMemoryRotatingSecretStore, clock: FixedClock, alerter: RecordingAlerter, previous: str
 ) -> None:
-    store.put(NAME, "[]")
+    store.put(NAME, previous)
     store.put(NAME, secret(NEW))
     keyrings = keyrings_for(store, clock, alerter)
     assert passes(keyrings, NEW)

@@ -67,6 +67,7 @@ def _json_reader(store: RotatingSecretStore, name: str) -> Callable[[], ServiceK
         if versions.previous is not None:
             try:
                 before = parse_key_secret(name, versions.previous)
+                ApiKeyring(before[0] + before[1])  # a short key there is refused here, alone
             except ConfigurationError as exc:
                 log.warning("previous version of the key secret ignored", extra={"reason": str(exc)})
             else:
