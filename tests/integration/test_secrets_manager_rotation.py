@@ -19,6 +19,7 @@ from dependency_injector import providers
 from moto.server import ThreadedMotoServer
 
 from predictor.adapters.aws.secrets import SecretsManagerSecretStore
+from predictor.config import SecretStoreKind
 from predictor.container import Container
 from predictor.entrypoints.http.app import create_app
 from tests.aws_secrets import fake_aws_environment, put_versions, secrets_client
@@ -55,7 +56,7 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def container_on(store: SecretsManagerSecretStore, name: str = NAME) -> Container:
     container = memory_container(
-        secret_store="aws", keys_secret_id=name, keys_ttl_s=TTL_S, keys_retry_s=TTL_S
+        secret_store=SecretStoreKind.AWS, keys_secret_id=name, keys_ttl_s=TTL_S, keys_retry_s=TTL_S
     )
     container.adapters.secrets.override(providers.Object(store))
     train_demo(container)

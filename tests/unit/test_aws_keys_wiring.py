@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from predictor.adapters.aws.secrets import SecretsManagerSecretStore
-from predictor.config import load_settings
+from predictor.config import SecretStoreKind, load_settings
 from predictor.container import build_container
 from predictor.domain.errors import ConfigurationError, KeysUnavailable
 from predictor.services.serving.keys import Keyrings
@@ -26,13 +26,13 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_aws_store_needs_the_secret_named() -> None:
     with pytest.raises(ConfigurationError, match="PREDICTOR_SECRET_STORE=aws needs PREDICTOR_KEYS_SECRET_ID"):
-        load_settings(secret_store="aws")
+        load_settings(secret_store=SecretStoreKind.AWS)
 
 
 def test_the_real_container_reads_the_keys_from_secrets_manager() -> None:
     with mock_aws():
         secrets_client().create_secret(Name=NAME, SecretString=json.dumps({"api_keys": [KEY]}))
-        container = build_container(load_settings(secret_store="aws", keys_secret_id=NAME))
+        container = build_container(load_settings(secret_store=SecretStoreKind.AWS, keys_secret_id=NAME))
         assert isinstance(container.adapters.secrets(), SecretsManagerSecretStore)
         keyrings = container.keyrings()
         assert isinstance(keyrings, Keyrings)
@@ -44,7 +44,7 @@ def test_start_up_does_not_fail_when_secrets_manager_is_unreachable(monkeypatch:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
-    settings = load_settings(secret_store="aws", keys_secret_id=NAME, secrets_timeout_s=0.2)
+    settings = load_settings(secret_store=SecretStoreKind.AWS, keys_secret_id=NAME, secrets_timeout_s=0.2)
     keyrings = build_container(settings).keyrings()
     with pytest.raises(KeysUnavailable):
         keyrings.current()

@@ -9,6 +9,7 @@ from dependency_injector import providers
 from fastapi.testclient import TestClient
 
 from predictor.adapters.memory import FixedClock, InMemoryRotatingSecretStore
+from predictor.config import SecretStoreKind
 from predictor.container import Container
 from predictor.domain.errors import SecretStoreUnavailable
 from tests.unit.builders import memory_container, train_demo
@@ -22,7 +23,9 @@ BODY = {"instances": [row()]}
 
 
 def aws_keys_container() -> tuple[Container, InMemoryRotatingSecretStore, FixedClock]:
-    container = memory_container(secret_store="aws", keys_secret_id=NAME, keys_ttl_s=60, keys_retry_s=5)
+    container = memory_container(
+        secret_store=SecretStoreKind.AWS, keys_secret_id=NAME, keys_ttl_s=60, keys_retry_s=5
+    )
     train_demo(container)
     clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     container.adapters.clock.override(providers.Object(clock))
