@@ -7,6 +7,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from predictor.adapters.memory import FixedClock, InMemoryRotatingSecretStore, RecordingAlerter
 from predictor.domain.errors import ConfigurationError, KeysUnavailable, SecretStoreUnavailable, Unauthorized
@@ -201,3 +203,31 @@ def test_each_malformed_secret_gets_its_own_message(text: str, message: str) -> 
 
 def test_admin_keys_are_optional_and_other_fields_are_ignored() -> None:
     assert parse_key_secret(NAME, json.dumps({"api_keys": [OLD], "rotated_by": "lambda"})) == ([OLD], [])
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        _json_values.map(json.dumps),
+        st.fixed_dictionaries({"api_keys": _json_values, "admin_keys": _json_values}).map(json.dumps),
+    )
+)
+def test_any_secret_text_parses_or_is_one_configuration_error(text: str) -> None:
+    refusal: str | None = None
+    keys: list[str] = []
+    try:
+        clients, admin = parse_key_secret(NAME, text)
+        keys = [*clients, *admin]
+    except ConfigurationError as exc:
+        refusal = str(exc)
+    if refusal is not None:
+        assert NAME in refusal
+    assert all(isinstance(key, str) for key in keys)
