@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +14,9 @@ from hypothesis import strategies as st
 
 from predictor.adapters.memory import FixedClock, InMemoryRotatingSecretStore, RecordingAlerter
 from predictor.domain.errors import ConfigurationError, KeysUnavailable, SecretStoreUnavailable, Unauthorized
-from predictor.services.serving.keys import Keyrings, parse_key_secret
+from predictor.domain.ports import SecretVersions
+from predictor.services.serving.key_secret import parse_key_secret
+from predictor.services.serving.keys import Keyrings
 
 NAME = "predictor/api-keys"
 OLD = "old-client-key-0123456789"
@@ -231,3 +235,37 @@ def test_any_secret_text_parses_or_is_one_configuration_error(text: str) -> None
     if refusal is not None:
         assert NAME in refusal
     assert all(isinstance(key, str) for key in keys)
+
+
+class _GatedStore(InMemoryRotatingSecretStore):
+    """Reads wait for ``gate``: a Secrets Manager call that hangs until it times out."""
+
+    def __init__(self, secrets: dict[str, str]) -> None:
+        super().__init__(secrets)
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def versions(self, name: str) -> SecretVersions:
+        self.gate.wait(timeout=10)
+        return super().versions(name)
+
+
+def test_in_the_background_mode_a_hanging_read_holds_up_no_request(
+    clock: FixedClock, alerter: RecordingAlerter
+) -> None:
+    store = _GatedStore({NAME: secret(OLD)})
+    keyrings = Keyrings.from_json_secret(store, NAME, TTL_S, RETRY_S, alerter, clock).read_in_background()
+    store.gate.clear()
+    store.put(NAME, secret(NEW))
+    later(clock, TTL_S)
+    started = time.monotonic()
+    for _ in range(50):
+        assert passes(keyrings, OLD)
+        assert not passes(keyrings, NEW)  # the read that has it is still hanging
+    assert time.monotonic() - started < 1
+    store.gate.set()
+    deadline = time.monotonic() + 5
+    while not passes(keyrings, NEW) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert passes(keyrings, NEW)
+    assert store.reads == 2  # one read at a time: the 100 checks started one

@@ -56,9 +56,9 @@ KEY_IN_QUERY_DETAIL = (
 def load_keyrings(container: Container) -> Keyrings:
     """The keys in force. The env store's are read now: with no API key an app would serve
     predictions to anyone, so that is a ``ConfigurationError``. With no admin key, every admin
-    route answers 403."""
+    route answers 403. Later reads (Secrets Manager's) run on a thread, off the event loop."""
     keyrings: Keyrings = container.keyrings()
-    return keyrings
+    return keyrings.read_in_background()
 
 
 @dataclass(frozen=True)

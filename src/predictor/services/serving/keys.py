@@ -6,75 +6,22 @@ previous version passes, so a rotation rejects no key that stayed valid, and a k
 from the secret stops passing within one time-to-live. When a read fails after one succeeded,
 the keys last read stay in force: the outage is alerted once and its end logged once. Before
 any read succeeded, ``current()`` raises ``KeysUnavailable`` (HTTP 503), never a keyring.
+The secret's format is ``key_secret.py``'s.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from predictor.domain.errors import ConfigurationError, KeysUnavailable, SecretStoreUnavailable
 from predictor.domain.ports import Alerter, Clock, RotatingSecretStore, SecretStore
 from predictor.services.serving.auth import ApiKeyring
+from predictor.services.serving.key_secret import ServiceKeys, json_secret_reader
 
 log = logging.getLogger(__name__)
-
-# The fields of the JSON secret: {"api_keys": ["..."], "admin_keys": ["..."]}.
-API_KEYS_FIELD = "api_keys"
-ADMIN_KEYS_FIELD = "admin_keys"
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceKeys:
-    """The keys one request is checked against: client keys and admin keys, kept apart."""
-
-    clients: ApiKeyring
-    admin: ApiKeyring
-
-
-def parse_key_secret(name: str, text: str) -> tuple[list[str], list[str]]:
-    """The API keys and admin keys of one version of the JSON secret ``name``.
-
-    Raises ``ConfigurationError`` saying what is wrong, never quoting the secret."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(
-            f"secret {name!r} is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
-    if not isinstance(document, dict):
-        raise ConfigurationError(f'secret {name!r} must be a JSON object: {{"{API_KEYS_FIELD}": [...]}}')
-    return _strings(name, document, API_KEYS_FIELD), _strings(name, document, ADMIN_KEYS_FIELD)
-
-
-def _strings(name: str, document: dict[str, object], field: str) -> list[str]:
-    values = document.get(field, [])
-    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
-        raise ConfigurationError(f"secret {name!r}: {field!r} must be a list of strings")
-    return list(values)
-
-
-def _json_reader(store: RotatingSecretStore, name: str) -> Callable[[], ServiceKeys]:
-    def read() -> ServiceKeys:
-        versions = store.versions(name)
-        clients, admin = parse_key_secret(name, versions.current)
-        if not ApiKeyring(clients):
-            raise ConfigurationError(f"secret {name!r} holds no API key in {API_KEYS_FIELD!r}")
-        if versions.previous is not None:
-            try:
-                before = parse_key_secret(name, versions.previous)
-                ApiKeyring(before[0] + before[1])  # a short key there is refused here, alone
-            except ConfigurationError as exc:
-                log.warning("previous version of the key secret ignored", extra={"reason": str(exc)})
-            else:
-                clients, admin = clients + before[0], admin + before[1]
-        return ServiceKeys(ApiKeyring(clients), ApiKeyring(admin))
-
-    return read
 
 
 class Keyrings:
@@ -89,6 +36,7 @@ class Keyrings:
         ttl_s: float | None = None,
         retry_s: float = 5.0,
         source: str = "secret store",
+        background: bool = False,
     ) -> None:
         self._read = read
         self._clock = clock
@@ -99,6 +47,7 @@ class Keyrings:
         self._keys: ServiceKeys | None = None
         self._next_read: datetime | None = None  # None: due now
         self._failing = False
+        self._background = background
         self._lock = threading.Lock()
 
     @classmethod
@@ -133,7 +82,7 @@ class Keyrings:
         """Keys from the JSON secret ``name``'s current and previous versions, tried once now
         (a failure is no error: requests get 503 until a read succeeds)."""
         keyrings = cls(
-            _json_reader(store, name),
+            json_secret_reader(store, name),
             clock=clock,
             alerter=alerter,
             ttl_s=ttl_s,
@@ -144,20 +93,39 @@ class Keyrings:
         return keyrings
 
     def current(self) -> ServiceKeys:
-        """The keys in force, read again first when due; ``KeysUnavailable`` before any read."""
-        # One read at a time; while it runs, the others go on with the keys in force.
-        if self._due() and self._lock.acquire(blocking=self._keys is None):
-            try:
-                if self._due():
-                    self._refresh()
-            finally:
-                self._lock.release()
+        """The keys in force, read again first when due; ``KeysUnavailable`` before any read.
+
+        In the background mode, a due read runs on a thread of its own and this answers at
+        once with the keys in force (an event loop is never held up by Secrets Manager)."""
+        if self._due():
+            if self._background:
+                self._read_on_a_thread()
+            # One read at a time; while it runs, the others go on with the keys in force.
+            elif self._lock.acquire(blocking=self._keys is None):
+                self._refresh_then_release()
         keys = self._keys
         if keys is None:
             raise KeysUnavailable(
                 "the API keys are not loaded yet: the secret store could not be read; try again shortly"
             )
         return keys
+
+    def read_in_background(self) -> Keyrings:
+        """From now on, due reads run on a thread (for long-lived servers; a frozen Lambda
+        function keeps them inline)."""
+        self._background = True
+        return self
+
+    def _read_on_a_thread(self) -> None:
+        if self._lock.acquire(blocking=False):
+            threading.Thread(target=self._refresh_then_release, name="keys-read", daemon=True).start()
+
+    def _refresh_then_release(self) -> None:
+        try:
+            if self._due():
+                self._refresh()
+        finally:
+            self._lock.release()
 
     def load(self) -> ServiceKeys:
         """Read the keys now, raising the read's error (for start-up, where no key is fatal)."""
@@ -180,14 +148,15 @@ class Keyrings:
         return None if delay is None else self._clock.now() + delay
 
     def _refresh(self) -> bool:
+        started = self._clock.now()  # the time-to-live counts from the read's start
         try:
             keys = self._read()
         except (SecretStoreUnavailable, ConfigurationError) as exc:
-            self._next_read = self._after(self._retry)
+            self._next_read = self._clock.now() + self._retry
             self._failed(exc)
             return False
         self._keys = keys
-        self._next_read = self._after(self._ttl)
+        self._next_read = None if self._ttl is None else started + self._ttl
         if self._failing:
             self._failing = False
             log.info("API keys read again", extra={"source": self._source, "keys": len(keys.clients)})
