@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -54,9 +55,9 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         server.stop()
 
 
-def container_on(store: SecretsManagerSecretStore, name: str = NAME) -> Container:
+def container_on(store: SecretsManagerSecretStore, name: str = NAME, ttl_s: float = TTL_S) -> Container:
     container = memory_container(
-        secret_store=SecretStoreKind.AWS, keys_secret_id=name, keys_ttl_s=TTL_S, keys_retry_s=TTL_S
+        secret_store=SecretStoreKind.AWS, keys_secret_id=name, keys_ttl_s=ttl_s, keys_retry_s=TTL_S
     )
     container.adapters.secrets.override(providers.Object(store))
     train_demo(container)
@@ -143,3 +144,39 @@ def test_secrets_manager_going_away_keeps_the_keys_with_one_alert(monkeypatch: p
     assert len(alerts) == 1
     assert alerts[0].fields["error"] == "SecretStoreUnavailable"
     assert "EndpointConnectionError" in alerts[0].fields["reason"]
+
+
+def test_a_service_started_while_secrets_manager_is_down_answers_503_until_it_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    fake_aws_environment(monkeypatch, url)
+    name = f"{NAME}-late"
+    # A long TTL: once read, the keys are not read again (from a server about to stop).
+    container = container_on(SecretsManagerSecretStore(timeout_s=0.2), name, ttl_s=60)
+    app = create_app(container)  # starts: the read failed, nothing is in force
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+
+    async def requests() -> tuple[httpx.Response, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        ):
+            refused = await client.post("/predict", json=BODY, headers={"X-API-Key": STAYS})
+            server.start()
+            put_versions(secrets_client(url), name, [keys(STAYS)])
+            return refused, await eventually(client, STAYS, 200)
+
+    try:
+        refused, served = asyncio.run(requests())
+    finally:
+        server.stop()
+    assert refused.status_code == 503
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "https://predictor.dev/problems/keys-unavailable"
+    assert served == 200
+    assert len(container.adapters.alerter().alerts) == 1
