@@ -18,6 +18,7 @@ from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
 from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, Settings
+from predictor.domain.errors import ConfigurationError
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
@@ -155,7 +156,10 @@ def _environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> Sec
 
 
 def _secrets_manager(timeout_s: float) -> RotatingSecretStore:
-    from predictor.adapters.aws.secrets import SecretsManagerSecretStore
+    try:
+        from predictor.adapters.aws.secrets import SecretsManagerSecretStore
+    except ImportError as exc:
+        raise ConfigurationError("PREDICTOR_SECRET_STORE=aws needs boto3: install predictor[aws]") from exc
 
     return SecretsManagerSecretStore(timeout_s=timeout_s)
 

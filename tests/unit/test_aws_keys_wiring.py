@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 
 import pytest
 from moto import mock_aws
@@ -48,3 +49,11 @@ def test_start_up_does_not_fail_when_secrets_manager_is_unreachable(monkeypatch:
     keyrings = build_container(settings).keyrings()
     with pytest.raises(KeysUnavailable):
         keyrings.current()
+
+
+def test_without_boto3_the_aws_store_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as in an install without the aws extra
+    monkeypatch.delitem(sys.modules, "predictor.adapters.aws.secrets", raising=False)
+    container = build_container(load_settings(secret_store=SecretStoreKind.AWS, keys_secret_id=NAME))
+    with pytest.raises(ConfigurationError, match=r"install predictor\[aws\]"):
+        container.keyrings()
