@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import RefreshMode, Settings
+from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, RefreshMode, Settings
+from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
 from predictor.services.serving.keeper import Backoff, ModelKeeper
+from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
         ModelRuntime,
         ModelTrainer,
         ReportRenderer,
+        RotatingSecretStore,
         SecretStore,
         TableFiles,
         Tuner,
@@ -165,6 +168,15 @@ def _environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> Sec
     return EnvironmentSecretStore(env_file, secrets_dir)
 
 
+def _secrets_manager(timeout_s: float) -> RotatingSecretStore:
+    try:
+        from predictor.adapters.aws.secrets import SecretsManagerSecretStore
+    except ImportError as exc:
+        raise ConfigurationError("PREDICTOR_SECRET_STORE=aws needs boto3: install predictor[aws]") from exc
+
+    return SecretsManagerSecretStore(timeout_s=timeout_s)
+
+
 def _log_alerter() -> Alerter:
     from predictor.adapters.logs.alerts import LogAlerter
 
@@ -227,6 +239,7 @@ class RealAdapters(containers.DeclarativeContainer):
         env=providers.Singleton(
             _environment_secrets, settings.provided.sources.env_file, settings.provided.sources.secrets_dir
         ),
+        aws=providers.Singleton(_secrets_manager, settings.provided.security.secrets_timeout_s),
     )
     metrics = providers.Selector(
         settings.provided.metrics.metrics_sink,
@@ -245,6 +258,28 @@ class Container(containers.DeclarativeContainer):
 
     slot = providers.Singleton(ModelSlot)
     request_metrics = providers.Singleton(RequestMetrics)
+    # The API keys in force (services/serving/keys.py): the env store's lists read once at
+    # start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S.
+    keyrings = providers.Selector(
+        settings.provided.security.secret_store,
+        env=providers.Singleton(
+            Keyrings.from_lists,
+            store=adapters.secrets,
+            api_keys=API_KEYS_SECRET,
+            admin_keys=ADMIN_API_KEYS_SECRET,
+            alerter=adapters.alerter,
+            clock=adapters.clock,
+        ),
+        aws=providers.Singleton(
+            Keyrings.from_json_secret,
+            store=adapters.secrets,
+            name=settings.provided.security.keys_secret_id,
+            ttl_s=settings.provided.security.keys_ttl_s,
+            retry_s=settings.provided.security.keys_retry_s,
+            alerter=adapters.alerter,
+            clock=adapters.clock,
+        ),
+    )
     exported_catalog = providers.Singleton(_exported_catalog, settings.provided.serving.model_dir)
     model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
     # The read side, for serving and the catalog: the exported directory being served, or the

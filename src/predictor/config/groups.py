@@ -32,6 +32,7 @@ class MetricsSinkKind(StrEnum):
 
 class SecretStoreKind(StrEnum):
     ENV = "env"  # environment variables, then the .env file, then the secrets directory
+    AWS = "aws"  # one JSON secret in AWS Secrets Manager, read again every keys_ttl_s
 
 
 class RefreshMode(StrEnum):
@@ -142,10 +143,25 @@ class SecuritySettings(Group):
     auth_failure_rate_per_s: float = Field(default=0.2, gt=0)
     key_rate_per_s: float = Field(default=0.0, ge=0)
     key_burst: int = Field(default=100, ge=1)
-    # Where API keys come from (the SecretStore adapter).
+    # Where API keys come from (the SecretStore adapter). With aws: the JSON secret's name or
+    # ARN, how long its keys are kept before a read, the wait after a failed read, and the
+    # connect and read timeout of one Secrets Manager call (docs/aws.md#secrets-manager).
     secret_store: SecretStoreKind = SecretStoreKind.ENV
+    keys_secret_id: str | None = None
+    keys_ttl_s: float = Field(default=60.0, gt=0)
+    keys_retry_s: float = Field(default=5.0, gt=0)
+    secrets_timeout_s: float = Field(default=2.0, gt=0)
 
     _split_proxies = field_validator("trusted_proxies", mode="before")(_split)
+
+    @model_validator(mode="after")
+    def _secret_named(self) -> SecuritySettings:
+        if self.secret_store is SecretStoreKind.AWS and not self.keys_secret_id:
+            raise ValueError(
+                "PREDICTOR_SECRET_STORE=aws needs PREDICTOR_KEYS_SECRET_ID, "
+                "the name or ARN of the keys' secret"
+            )
+        return self
 
 
 class TrackingSettings(Group):

@@ -6,7 +6,15 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
-from predictor.domain.ports.operations import Alerter, Clock, Metric, MetricsSink, SecretStore
+from predictor.domain.ports.operations import (
+    Alerter,
+    Clock,
+    Metric,
+    MetricsSink,
+    RotatingSecretStore,
+    SecretStore,
+    SecretVersions,
+)
 from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
 from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
 from predictor.domain.ports.training import (
@@ -41,8 +49,10 @@ __all__ = [
     "PredictionColumns",
     "PredictionSink",
     "ReportRenderer",
+    "RotatingSecretStore",
     "Scores",
     "SecretStore",
+    "SecretVersions",
     "ServableModel",
     "TableFiles",
     "TrackedRun",

@@ -23,7 +23,7 @@ from predictor.entrypoints.http.middleware import (
 from predictor.entrypoints.http.openapi import DocumentedApp
 from predictor.entrypoints.http.routes import explain, health, invocations, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_routes
-from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_admin_keyring, load_keyring
+from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_keyrings
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
 from predictor.services.serving.core import MODEL_VERSION_HEADER
 
@@ -48,7 +48,8 @@ def _package_version() -> str:
 def create_app(container: Container, *, load_backoff: Backoff | None = None) -> FastAPI:
     """The HTTP service over ``container``.
 
-    Reads the API keys once (raising ``ConfigurationError`` when there are none) and the
+    Reads the API keys (from the env store once, raising ``ConfigurationError`` when there are
+    none; from Secrets Manager every TTL, answering 503 until a read succeeds) and the
     served reference (raising ``InvalidModel`` for a model directory that was not exported);
     the model is loaded at start-up (lifespan), with retries every ``load_backoff`` until it
     loads, then follows its alias every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds (the container's
@@ -57,7 +58,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     settings = container.settings()
     if load_backoff is not None:
         container.load_backoff.override(load_backoff)
-    keyring = load_keyring(container)
+    keyrings = load_keyrings(container)
     container.model_ref()
     app = DocumentedApp(
         title="predictor",
@@ -72,8 +73,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
-    app.state.keyring = keyring
-    app.state.admin_keyring = load_admin_keyring(container)
+    app.state.keyrings = keyrings
     app.state.brakes = Brakes.from_settings(settings)
     install_error_handlers(app)
     tables = [module.routes for module in (predict, explain, invocations, v2, models, health)]
