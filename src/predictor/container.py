@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import Settings
+from predictor.config import MetricsSettings, Settings
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
@@ -32,11 +32,13 @@ from predictor.services.serving.refresh import RefreshModel
 from predictor.services.serving.telemetry import RequestMetrics
 
 if TYPE_CHECKING:
+    from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
     from predictor.domain.ports import (
         Alerter,
         ArtifactStore,
         DatasetSource,
         ExperimentTracker,
+        MetricsRecorder,
         MetricsSink,
         ModelCache,
         ModelCatalog,
@@ -169,16 +171,35 @@ def _served_models(ref: ModelRef, slot: ModelSlot) -> ServedModels:
     return ServedModels({ref: slot})
 
 
-def _emf_metrics() -> MetricsSink:
+# Metrics: the sink the flush loop publishes to, and Prometheus's running totals (when on).
+def _emf_metrics(settings: MetricsSettings) -> MetricsSink:
     from predictor.adapters.logs.metrics import EmfMetricsSink
 
-    return EmfMetricsSink()
+    return EmfMetricsSink(settings.metrics_namespace, function_name=settings.function_name)
+
+
+def _cloudwatch_metrics(settings: MetricsSettings) -> MetricsSink:
+    from predictor.adapters.aws.cloudwatch import CloudWatchMetricsSink, client_config
+
+    timeouts = (settings.cloudwatch_connect_timeout_s, settings.cloudwatch_read_timeout_s)
+    config = client_config(*timeouts, settings.cloudwatch_max_attempts)
+    return CloudWatchMetricsSink(settings.metrics_namespace, config=config)
 
 
 def _no_metrics() -> MetricsSink:
     from predictor.adapters.logs.metrics import NullMetricsSink
 
     return NullMetricsSink()
+
+
+def _prometheus() -> PrometheusMetricsRecorder:
+    from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
+
+    return PrometheusMetricsRecorder()
+
+
+def _request_metrics(slot: ModelSlot, prometheus: MetricsRecorder | None) -> RequestMetrics:
+    return RequestMetrics(slot, recorders=() if prometheus is None else (prometheus,))
 
 
 class RealAdapters(containers.DeclarativeContainer):
@@ -212,8 +233,13 @@ class RealAdapters(containers.DeclarativeContainer):
     )
     metrics = providers.Selector(
         settings.provided.metrics.metrics_sink,
-        emf=providers.Singleton(_emf_metrics),
+        emf=providers.Singleton(_emf_metrics, settings.provided.metrics),
+        cloudwatch=providers.Singleton(_cloudwatch_metrics, settings.provided.metrics),
         none=providers.Singleton(_no_metrics),
+    )
+    # Running totals for /metrics (a MetricsRecorder and MetricsScrape), or None when off.
+    prometheus = providers.Selector(
+        settings.provided.metrics.prometheus, on=providers.Singleton(_prometheus), off=providers.Object(None)
     )
     alerter = providers.Singleton(_log_alerter)
     clock = providers.Singleton(SystemClock)
@@ -226,7 +252,7 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
 
     slot = providers.Singleton(ModelSlot)
-    request_metrics = providers.Singleton(RequestMetrics)
+    request_metrics = providers.Singleton(_request_metrics, slot, adapters.prometheus)
     model_ref = providers.Singleton(served_ref, settings)
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
@@ -242,8 +268,11 @@ class Container(containers.DeclarativeContainer):
         cache=adapters.cache,
         slot=slot,
         fallback_dir=settings.provided.serving.fallback_model_dir,
+        counter=request_metrics,
     )
-    load_exported = providers.Factory(LoadExportedModel, runtime=adapters.runtime, slot=slot)
+    load_exported = providers.Factory(
+        LoadExportedModel, runtime=adapters.runtime, slot=slot, counter=request_metrics
+    )
     # One instance: it remembers refused versions and the trouble it last alerted.
     refresh_model = providers.Singleton(
         RefreshModel,
@@ -253,6 +282,7 @@ class Container(containers.DeclarativeContainer):
         slot=slot,
         alerter=adapters.alerter,
         allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
+        counter=request_metrics,
     )
     promote_model = providers.Factory(PromoteModel, registry=adapters.registry, clock=adapters.clock)
     rollback_model = providers.Factory(RollbackModel, registry=adapters.registry, clock=adapters.clock)
@@ -270,6 +300,7 @@ class Container(containers.DeclarativeContainer):
         slot=slot,
         max_rows=settings.provided.serving.max_rows,
         threshold=settings.provided.serving.decision_threshold,
+        counter=request_metrics,
     )
     served_models = providers.Singleton(_served_models, model_ref, slot)
     # One per process: its decoder processes start on the first big body; close() stops them.

@@ -6,7 +6,17 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
-from predictor.domain.ports.operations import Alerter, Clock, Metric, MetricsSink, SecretStore
+from predictor.domain.ports.operations import (
+    Alerter,
+    Clock,
+    Counted,
+    EventCounter,
+    Metric,
+    MetricsRecorder,
+    MetricsScrape,
+    MetricsSink,
+    SecretStore,
+)
 from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
 from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
 from predictor.domain.ports.training import (
@@ -26,11 +36,15 @@ __all__ = [
     "ArtifactStore",
     "Boosting",
     "Clock",
+    "Counted",
     "DatasetSource",
+    "EventCounter",
     "ExperimentTracker",
     "IterationCallback",
     "Matrix",
     "Metric",
+    "MetricsRecorder",
+    "MetricsScrape",
     "MetricsSink",
     "ModelCache",
     "ModelCatalog",

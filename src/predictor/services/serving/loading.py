@@ -14,7 +14,14 @@ from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidInput, InvalidModel, ModelUnavailable
 from predictor.domain.exported import ExportRecord
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import ModelCache, ModelCatalog, ModelRuntime, ServableModel
+from predictor.domain.ports import (
+    Counted,
+    EventCounter,
+    ModelCache,
+    ModelCatalog,
+    ModelRuntime,
+    ServableModel,
+)
 from predictor.domain.schema import TaskType
 from predictor.services.serving.batching import BatchedModel
 
@@ -129,7 +136,8 @@ class LoadModel:
 
     When the registry cannot be reached, serve the last version that loaded well for the
     same reference from the local cache, else the exported directory ``fallback_dir`` (if
-    set and of the same model), and say so in the log.
+    set and of the same model), and say so in the log. Loads, fallbacks and failed loads are
+    counted on ``counter``.
     """
 
     def __init__(
@@ -139,14 +147,33 @@ class LoadModel:
         cache: ModelCache,
         slot: ModelSlot,
         fallback_dir: Path | None = None,
+        counter: EventCounter | None = None,
     ) -> None:
         self._registry = registry
         self._runtime = runtime
         self._cache = cache
         self._slot = slot
         self._fallback_dir = fallback_dir
+        self._counter = counter
 
     def __call__(self, ref: ModelRef) -> ServedModel:
+        try:
+            served = self._load(ref)
+        except Exception:
+            if self._counter is not None:
+                self._counter.count(Counted.MODEL_LOAD_FAILURES, model=ref.name)
+            raise
+        if self._counter is not None:
+            version = served.version.version
+            if served.origin == "registry":
+                self._counter.count(Counted.MODEL_LOADS, model=ref.name, version=version)
+            else:
+                self._counter.count(
+                    Counted.MODEL_FALLBACKS, model=ref.name, version=version, origin=served.origin
+                )
+        return served
+
+    def _load(self, ref: ModelRef) -> ServedModel:
         with self._slot.changing:
             try:
                 version = self._registry.resolve(ref)
@@ -188,12 +215,21 @@ class LoadModel:
 class LoadExportedModel:
     """Serve an exported model directory (see ``exported``) as it is: no registry, no cache."""
 
-    def __init__(self, runtime: ModelRuntime, slot: ModelSlot) -> None:
+    def __init__(self, runtime: ModelRuntime, slot: ModelSlot, counter: EventCounter | None = None) -> None:
         self._runtime = runtime
         self._slot = slot
+        self._counter = counter
 
     def __call__(self, directory: Path) -> ServedModel:
         record = ExportRecord.read(directory)
-        with self._slot.changing:
-            served = prepare(self._runtime, record.version, record.ref.alias, directory, "export")
-            return install(self._slot, served)
+        try:
+            with self._slot.changing:
+                served = prepare(self._runtime, record.version, record.ref.alias, directory, "export")
+                installed = install(self._slot, served)
+        except Exception:
+            if self._counter is not None:
+                self._counter.count(Counted.MODEL_LOAD_FAILURES, model=record.ref.name)
+            raise
+        if self._counter is not None:
+            self._counter.count(Counted.MODEL_LOADS, model=record.ref.name, version=record.version.version)
+        return installed
