@@ -76,13 +76,15 @@ def statistics(
 
 
 @contextmanager
-def silent_endpoint() -> Iterator[str]:
-    """An HTTP endpoint on 127.0.0.1 that accepts connections and never answers; its URL."""
+def silent_endpoint(accepted: threading.Event | None = None) -> Iterator[str]:
+    """An HTTP endpoint on 127.0.0.1 that accepts connections and never answers; its URL.
+    ``accepted`` is set once a client has connected."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
     held: list[socket.socket] = []
     stop = threading.Event()
+    connected = accepted or threading.Event()
 
     def accept() -> None:
         server.settimeout(0.1)
@@ -94,6 +96,7 @@ def silent_endpoint() -> Iterator[str]:
             except OSError:
                 return
             held.append(connection)  # read nothing, answer nothing
+            connected.set()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()

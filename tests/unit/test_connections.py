@@ -21,9 +21,9 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from predictor.config import load_settings
+from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.connection_log import Refusals
 from predictor.entrypoints.http.connections import ConnectionGuard, ConnectionLimits
-from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.server import raise_file_limit, uvicorn_config
 from tests.unit.builders import memory_container
 from tests.unit.http.conftest import with_keys
