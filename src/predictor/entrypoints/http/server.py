@@ -41,6 +41,8 @@ BACKLOG = 2048
 # File descriptors besides client connections: listener, event loop, logs, model files, and
 # outbound connections to the registry, the secret and metrics stores.
 RESERVED_FILES = 128
+# Seconds the --workers supervisor waits for a worker to answer its health check.
+WORKER_HEALTHCHECK_S = 60
 # prometheus_client's multiprocess mode: each worker writes its values to files here, and a
 # scrape reads them all. Read by prometheus_client when first imported, so set before workers start.
 PROMETHEUS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -112,6 +114,10 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         # A protocol factory in place of a class: uvicorn only ever calls it.
         http=cast("type[asyncio.Protocol]", guard),
         ws="none",  # no WebSocket routes: don't import a WebSocket library at start
+        # A spawned worker answers the supervisor's health check only once it has unpickled this
+        # config, which imports the app's modules; on a busy host that outlasts uvicorn's
+        # default wait, and the supervisor then kills and respawns workers in a loop.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 
