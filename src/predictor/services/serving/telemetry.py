@@ -99,7 +99,10 @@ class RequestMetrics(EventCounter):
                 recorder.count(what, amount, **labels)
             except Exception:  # noqa: BLE001  # a metrics backend never fails a request or a load
                 self._recorder_failed()
-        if what in (Counted.MODEL_LOADS, Counted.MODEL_RELOADS, Counted.MODEL_FALLBACKS) and self._slot:
+        if (
+            what in (Counted.MODEL_LOADS, Counted.MODEL_RELOADS, Counted.MODEL_FALLBACKS)
+            and self._slot is not None
+        ):
             self._tell_serving(self._slot.peek())
 
     def drain(self) -> list[Metric]:
