@@ -179,6 +179,9 @@ class MetricsSettings(Group):
         default=None, validation_alias=AliasChoices("PREDICTOR_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_NAME")
     )
     prometheus_enabled: bool = False
+    # With Prometheus on: serve /metrics on this port of PREDICTOR_HOST instead, without a key
+    # (keep the port from clients by the network); unset: on the service's port, for an admin key.
+    prometheus_port: int | None = Field(default=None, ge=1, le=65535)
 
     @property
     def prometheus(self) -> str:

@@ -78,3 +78,8 @@ def test_rate_limited_requests_are_counted() -> None:
         assert client.post("/predict", json={"instances": [row()]}, headers=AUTH).status_code == 429
         counted = samples(client)
     assert counted[("predictor_rate_limited_requests_total", (("route", "/predict"),))] == 1
+
+
+def test_with_a_port_of_its_own_metrics_is_not_on_the_service_port() -> None:
+    with serve(with_prometheus(prometheus_port=9464)) as client:
+        assert client.get("/metrics", headers=ADMIN).status_code == 404

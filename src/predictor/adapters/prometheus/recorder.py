@@ -11,6 +11,7 @@ this process twice).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -19,6 +20,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -87,9 +89,25 @@ class PrometheusMetricsRecorder(MetricsRecorder, MetricsScrape):
         self._serving = (model, version)
 
     def scrape(self) -> tuple[str, bytes]:
+        return CONTENT_TYPE_LATEST, generate_latest(self._scraped())
+
+    def serve(self, host: str, port: int) -> Callable[[], None]:
+        """prometheus_client's own listener, in a daemon thread (no key: a port of its own is
+        kept from clients by the network, as the docs say)."""
+        server, thread = start_http_server(port, addr=host, registry=self._scraped())
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+        return stop
+
+    def _scraped(self) -> CollectorRegistry:
+        """What a scrape reads: every worker's files in multiprocess mode, else this process."""
         directory = os.environ.get(MULTIPROC_DIR_VARIABLE)
         if not directory:
-            return CONTENT_TYPE_LATEST, generate_latest(self._registry)
+            return self._registry
         every_worker = CollectorRegistry(auto_describe=False)
         MultiProcessCollector(every_worker, path=directory)  # type: ignore[no-untyped-call]  # untyped upstream
-        return CONTENT_TYPE_LATEST, generate_latest(every_worker)
+        return every_worker

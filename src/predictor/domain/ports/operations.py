@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -89,9 +89,14 @@ class MetricsRecorder(EventCounter, Protocol):
 
 
 class MetricsScrape(Protocol):
-    """The running totals in a scraper's text format: ``(content type, body)``."""
+    """The running totals for a scraper: ``scrape`` gives them in its text format (content type,
+    body); ``serve`` answers scrapes on a listener of their own (``host``, ``port``), in the
+    background, until the function it returns is called. Raises ``OSError`` when the port
+    cannot be bound."""
 
     def scrape(self) -> tuple[str, bytes]: ...
+
+    def serve(self, host: str, port: int) -> Callable[[], None]: ...
 
 
 class SecretStore(Protocol):

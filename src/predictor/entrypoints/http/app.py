@@ -78,7 +78,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     direct: list[Route] = []
     for table in tables:
         direct += table.add_to(app)
-    if settings.metrics.prometheus_enabled:
+    if settings.metrics.prometheus_enabled and settings.metrics.prometheus_port is None:
         app.include_router(metrics.router)
     if settings.http.docs_enabled:
         docs_routes(require_key=settings.http.docs_require_key).add_to(app)

@@ -137,6 +137,23 @@ def prometheus_directory(settings: Settings) -> Iterator[None]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+@contextmanager
+def prometheus_listener(settings: Settings) -> Iterator[None]:
+    """With Prometheus on and ``PREDICTOR_PROMETHEUS_PORT`` set, answer scrapes on that port
+    from this process (the supervisor of ``--workers N``, reading every worker's values)."""
+    port = settings.metrics.prometheus_port
+    if not settings.metrics.prometheus_enabled or port is None:
+        yield
+        return
+    from predictor.container import build_container
+
+    stop = build_container(settings).adapters.prometheus().serve(settings.http.host, port)
+    try:
+        yield
+    finally:
+        stop()
+
+
 def run(settings: Settings) -> None:
     """Serve the app on ``settings.http.host:settings.http.port`` with ``settings.http.workers`` processes."""
     import uvicorn
@@ -148,7 +165,7 @@ def run(settings: Settings) -> None:
     configure_logging(json=settings.logging.log_json, level=settings.logging.log_level)
     allow_connections(settings.http.max_connections)
     config = uvicorn_config(settings)
-    with prometheus_directory(settings):
+    with prometheus_directory(settings), prometheus_listener(settings):
         if settings.http.workers == 1:
             uvicorn.Server(config).run()
             return
