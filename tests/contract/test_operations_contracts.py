@@ -1,6 +1,6 @@
-"""The contracts of the ports every process needs: ``SecretStore``, ``Alerter`` and
-``MetricsSink``, each run against its fake and each real adapter (CloudWatch on moto's
-``mock_aws``, and on loopback endpoints that refuse or never answer)."""
+"""The contracts of the ports every process needs: ``SecretStore``, ``Alerter``, ``MetricsSink``
+and ``MetricsRecorder``, each run against its fake and each real adapter (CloudWatch on moto's
+``mock_aws``, and on loopback endpoints that refuse or never answer; Prometheus in process)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+from prometheus_client.parser import text_string_to_metric_families
 
 from predictor.adapters.aws.cloudwatch import CloudWatchMetricsSink, client_config
 from predictor.adapters.environment.secrets import EnvironmentSecretStore
 from predictor.adapters.logs.alerts import LogAlerter
 from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
 from predictor.adapters.memory import RecordingAlerter, RecordingMetricsSink, StaticSecretStore
-from predictor.domain.ports import Alerter, Metric, MetricsSink, SecretStore
+from predictor.adapters.memory.metrics import RecordingMetricsRecorder
+from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
+from predictor.domain.ports import Alerter, Counted, Metric, MetricsRecorder, MetricsSink, SecretStore
 from tests.aws_metrics import (
     NAMESPACE,
     closed_endpoint,
@@ -209,3 +212,57 @@ def test_what_is_published_is_what_the_backend_holds(
     assert held[("requests", (("route", "/predict"), ("status", "2xx")))] == 5.0
     assert held[("requests", (("route", "/invocations"), ("status", "4xx")))] == 1.0
     assert held[("latency_p50", (("route", "/predict"), ("status", "2xx")))] == 0.5
+
+
+# MetricsRecorder: the running totals, read back as (event, labels) -> total.
+RecorderTotals = Callable[[], dict[tuple[str, tuple[tuple[str, str], ...]], float]]
+
+
+@pytest.fixture(params=["recording", "prometheus"])
+def recorder(request: pytest.FixtureRequest) -> tuple[MetricsRecorder, RecorderTotals]:
+    if request.param == "recording":
+        recording = RecordingMetricsRecorder()
+
+        def recorded() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+            return {(what.value, labels): n for (what, labels), n in recording.counts.items()}
+
+        return recording, recorded
+    prometheus = PrometheusMetricsRecorder()
+
+    def scraped() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        _, body = prometheus.scrape()
+        return {
+            (
+                s.name.removeprefix("predictor_").removesuffix("_total"),
+                tuple(sorted(s.labels.items())),
+            ): s.value
+            for family in text_string_to_metric_families(body.decode())
+            for s in family.samples
+            if s.name.endswith("_total")
+        }
+
+    return prometheus, scraped
+
+
+def test_every_event_is_counted_under_its_labels(recorder: tuple[MetricsRecorder, RecorderTotals]) -> None:
+    sink, totals = recorder
+    sink.count(Counted.ROWS_PREDICTED, 3, model="demo", version="2")
+    sink.count(Counted.ROWS_PREDICTED, 4, model="demo", version="2")
+    sink.count(Counted.REJECTED_CONNECTIONS, reason="header_timeout")
+    sink.count(Counted.MODEL_FALLBACKS, model="demo", version="1", origin="cache")
+    counted = totals()
+    assert counted[("rows_predicted", (("model", "demo"), ("version", "2")))] == 7
+    assert counted[("rejected_connections", (("reason", "header_timeout"),))] == 1
+    assert counted[("model_fallbacks", (("model", "demo"), ("origin", "cache"), ("version", "1")))] == 1
+
+
+@pytest.mark.parametrize("what", list(Counted))
+def test_recording_never_raises(recorder: tuple[MetricsRecorder, RecorderTotals], what: Counted) -> None:
+    sink, _ = recorder
+    sink.count(
+        what, 1.0, model="demo", version="1", origin="cache", reason="refused_at_cap", route="/predict"
+    )
+    sink.observe_request("/predict", 200, 1.5, "demo", "1")
+    sink.observe_request("unmatched", 404, 0.1, "", "")
+    sink.serving("demo", "1")
+    sink.serving("demo", "2")
