@@ -10,6 +10,7 @@ imports it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,21 +18,24 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import MetricsSettings, Settings
-from predictor.domain.exported import ExportRecord
+from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, MetricsSettings, RefreshMode, Settings
+from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
-from predictor.services.serving.loading import LoadExportedModel, LoadModel, ModelSlot
+from predictor.services.serving.keeper import Backoff, ModelKeeper
+from predictor.services.serving.keys import Keyrings
+from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
-from predictor.services.serving.telemetry import RequestMetrics
+from predictor.services.serving.telemetry import PublishMetrics, RequestMetrics
 
 if TYPE_CHECKING:
+    from predictor.adapters.files.exported import ExportedModelCatalog
     from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
     from predictor.domain.ports import (
         Alerter,
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
         ModelRuntime,
         ModelTrainer,
         ReportRenderer,
+        RotatingSecretStore,
         SecretStore,
         TableFiles,
         Tuner,
@@ -81,11 +86,22 @@ def _refuse_writes() -> ModelRegistry:
     return refuse_writes()
 
 
-def _exported_catalog(model_dir: Path) -> ModelCatalog:
-    """The exported model directory being served, read without mlflow."""
+def _exported_catalog(model_dir: Path) -> ExportedModelCatalog:
+    """An exported model directory (the one served, or the fallback), read without mlflow."""
     from predictor.adapters.files.exported import ExportedModelCatalog
 
     return ExportedModelCatalog(model_dir)
+
+
+def _exported_cache(catalog: ExportedModelCatalog) -> ModelCache:
+    """In front of the exported directory served: read in place, nothing copied or written."""
+    from predictor.adapters.files.exported import ExportedModelCache
+
+    return ExportedModelCache(catalog)
+
+
+def _fallback_catalog(fallback_dir: Path | None) -> ModelCatalog | None:
+    return _exported_catalog(fallback_dir) if fallback_dir is not None else None
 
 
 def _mlflow_registry(tracking_uri: str) -> ModelRegistry:
@@ -154,21 +170,35 @@ def _environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> Sec
     return EnvironmentSecretStore(env_file, secrets_dir)
 
 
+def _secrets_manager(timeout_s: float) -> RotatingSecretStore:
+    try:
+        from predictor.adapters.aws.secrets import SecretsManagerSecretStore
+    except ImportError as exc:
+        raise ConfigurationError("PREDICTOR_SECRET_STORE=aws needs boto3: install predictor[aws]") from exc
+
+    return SecretsManagerSecretStore(timeout_s=timeout_s)
+
+
 def _log_alerter() -> Alerter:
     from predictor.adapters.logs.alerts import LogAlerter
 
     return LogAlerter()
 
 
-def served_ref(settings: Settings) -> ModelRef:
-    """The reference the service follows: the settings' name@alias, or the exported directory's."""
+def served_ref(settings: Settings, exported: Callable[[], ExportedModelCatalog]) -> ModelRef:
+    """The reference the service follows: the settings' name@alias, or the exported directory's
+    (``InvalidModel`` for a directory that was not exported)."""
     if settings.serving.model_dir is not None:
-        return ExportRecord.read(settings.serving.model_dir).ref
+        return exported().ref
     return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
 
 
-def _served_models(ref: ModelRef, slot: ModelSlot) -> ServedModels:
-    return ServedModels({ref: slot})
+def _model_keeper(settings: Settings, backoff: Backoff, **uses: Any) -> ModelKeeper:
+    serving = settings.serving
+    # An exported directory is one fixed version: there is no alias to follow.
+    ttl_s = 0.0 if serving.model_dir is not None else serving.reload_interval_s
+    on_request = serving.refresh is RefreshMode.ON_REQUEST
+    return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff)
 
 
 # Metrics: the sink the flush loop publishes to, and Prometheus's running totals (when on).
@@ -230,6 +260,7 @@ class RealAdapters(containers.DeclarativeContainer):
         env=providers.Singleton(
             _environment_secrets, settings.provided.sources.env_file, settings.provided.sources.secrets_dir
         ),
+        aws=providers.Singleton(_secrets_manager, settings.provided.security.secrets_timeout_s),
     )
     metrics = providers.Selector(
         settings.provided.metrics.metrics_sink,
@@ -253,36 +284,84 @@ class Container(containers.DeclarativeContainer):
 
     slot = providers.Singleton(ModelSlot)
     request_metrics = providers.Singleton(_request_metrics, slot, adapters.prometheus)
-    model_ref = providers.Singleton(served_ref, settings)
+    # The API keys in force (services/serving/keys.py): the env store's lists read once at
+    # start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S.
+    keyrings = providers.Selector(
+        settings.provided.security.secret_store,
+        env=providers.Singleton(
+            Keyrings.from_lists,
+            store=adapters.secrets,
+            api_keys=API_KEYS_SECRET,
+            admin_keys=ADMIN_API_KEYS_SECRET,
+            alerter=adapters.alerter,
+            clock=adapters.clock,
+        ),
+        aws=providers.Singleton(
+            Keyrings.from_json_secret,
+            store=adapters.secrets,
+            name=settings.provided.security.keys_secret_id,
+            ttl_s=settings.provided.security.keys_ttl_s,
+            retry_s=settings.provided.security.keys_retry_s,
+            alerter=adapters.alerter,
+            clock=adapters.clock,
+        ),
+    )
+    exported_catalog = providers.Singleton(_exported_catalog, settings.provided.serving.model_dir)
+    model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
     catalog = providers.Selector(
+        settings.provided.serving.model_source, exported=exported_catalog, registry=adapters.registry
+    )
+    serving_cache = providers.Selector(
         settings.provided.serving.model_source,
-        exported=providers.Singleton(_exported_catalog, settings.provided.serving.model_dir),
-        registry=adapters.registry,
+        exported=providers.Singleton(_exported_cache, exported_catalog),
+        registry=adapters.cache,
     )
     load_model = providers.Factory(
         LoadModel,
         registry=catalog,
         runtime=adapters.runtime,
-        cache=adapters.cache,
+        cache=serving_cache,
         slot=slot,
-        fallback_dir=settings.provided.serving.fallback_model_dir,
+        fallback=providers.Singleton(_fallback_catalog, settings.provided.serving.fallback_model_dir),
+        origin=providers.Selector(
+            settings.provided.serving.model_source,
+            exported=providers.Object("export"),
+            registry=providers.Object("registry"),
+        ),
         counter=request_metrics,
-    )
-    load_exported = providers.Factory(
-        LoadExportedModel, runtime=adapters.runtime, slot=slot, counter=request_metrics
     )
     # One instance: it remembers refused versions and the trouble it last alerted.
     refresh_model = providers.Singleton(
         RefreshModel,
         registry=catalog,
         runtime=adapters.runtime,
-        cache=adapters.cache,
+        cache=serving_cache,
         slot=slot,
         alerter=adapters.alerter,
         allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
         counter=request_metrics,
+    )
+    # Loads the served model, retries, refreshes on its time-to-live: from a background task
+    # (run) or from requests (on_request, for AWS Lambda). create_app may override the backoff.
+    load_backoff = providers.Object(Backoff())
+    monotonic = providers.Object(time.monotonic)  # the keeper's clock; tests drive their own
+    model_keeper = providers.Singleton(
+        _model_keeper,
+        settings,
+        load_backoff,
+        monotonic=monotonic,
+        ref=model_ref,
+        slot=slot,
+        load=load_model,
+        refresh=refresh_model,
+    )
+    publish_metrics = providers.Singleton(
+        PublishMetrics,
+        metrics=request_metrics,
+        sink=adapters.metrics,
+        interval_s=settings.provided.metrics.metrics_flush_s,
     )
     promote_model = providers.Factory(PromoteModel, registry=adapters.registry, clock=adapters.clock)
     rollback_model = providers.Factory(RollbackModel, registry=adapters.registry, clock=adapters.clock)
@@ -302,7 +381,7 @@ class Container(containers.DeclarativeContainer):
         threshold=settings.provided.serving.decision_threshold,
         counter=request_metrics,
     )
-    served_models = providers.Singleton(_served_models, model_ref, slot)
+    served_models = providers.Singleton(ServedModels, providers.List(model_keeper))
     # One per process: its decoder processes start on the first big body; close() stops them.
     body_decoder = providers.Singleton(
         BodyDecoder,

@@ -1,19 +1,23 @@
-"""One ModelCache contract for the in-memory fake and the local-disk cache, then what only
-the local cache promises: checksums, atomic placement, and memory across restarts."""
+"""One ModelCache contract for the in-memory fake, the local-disk cache and the cache in front
+of an exported directory, then what only the local cache promises: checksums, atomic
+placement, and memory across restarts; and what only the exported one does: read in place."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from predictor.adapters.files.cache import LocalModelCache
+from predictor.adapters.files.exported import ExportedModelCache, ExportedModelCatalog
 from predictor.adapters.memory import InMemoryModelCache
 from predictor.domain.errors import ConfigurationError
+from predictor.domain.exported import EXPORT_RECORD_FILE, ExportRecord
 from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import ModelCache
 
@@ -53,11 +57,36 @@ def files_of(directory: Path) -> dict[str, bytes]:
     return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
 
 
-@pytest.fixture(params=["memory", "local"])
+def exported(directory: Path, version: ModelVersion) -> ExportedModelCatalog:
+    """``directory`` written as `predictor export` writes ``version``."""
+    write_model(directory)
+    record = ExportRecord(
+        version, ModelRef(version.name, alias="production"), datetime(2025, 2, 1, tzinfo=UTC)
+    )
+    (directory / EXPORT_RECORD_FILE).write_bytes(record.to_json())
+    return ExportedModelCatalog(directory)
+
+
+@pytest.fixture(params=["memory", "local", "exported"])
 def cache(request: pytest.FixtureRequest, tmp_path: Path) -> ModelCache:
     if request.param == "memory":
         return InMemoryModelCache(tmp_path)
+    if request.param == "exported":  # an export of another version: VERSION is not held in place
+        (tmp_path / "export").mkdir()
+        return ExportedModelCache(exported(tmp_path / "export", replace(VERSION, version="2")))
     return LocalModelCache(tmp_path / "cache")
+
+
+def test_the_exported_version_is_read_in_place_and_nothing_is_written(tmp_path: Path) -> None:
+    (tmp_path / "export").mkdir()
+    catalog = exported(tmp_path / "export", VERSION)
+    before = files_of(tmp_path)
+    cache = ExportedModelCache(catalog)
+    assert cache.get(VERSION) == tmp_path / "export"
+    cache.remember(PRODUCTION, VERSION)
+    assert cache.last_good(PRODUCTION) == (VERSION, tmp_path / "export")
+    assert cache.get(replace(VERSION, version="4")) is None
+    assert files_of(tmp_path) == before
 
 
 def test_an_empty_cache_has_nothing(cache: ModelCache) -> None:

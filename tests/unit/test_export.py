@@ -1,5 +1,6 @@
-"""Exported model directories: written by ExportModel, served by LoadExportedModel or as the
-start-up fallback, read as a one-version catalog; on the in-memory adapters."""
+"""Exported model directories: written by ExportModel, read as a one-version catalog
+(ExportedModelCatalog) by every reader: served through LoadModel like a registry's version,
+and as the start-up fallback; on the in-memory adapters."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from predictor.adapters.files.exported import ExportedModelCatalog
 from predictor.adapters.memory import FixedClock
 from predictor.container import Container
 from predictor.domain.errors import ConfigurationError, InvalidModel, ModelNotFound, ModelUnavailable
-from predictor.domain.exported import EXPORT_RECORD_FILE, ExportRecord
+from predictor.domain.exported import EXPORT_RECORD_FILE
 from predictor.domain.manifest import MANIFEST_FILE
 from predictor.domain.model import ModelRef
 from predictor.services.serving.loading import ModelSlot
@@ -38,7 +39,7 @@ def exported(container: Container, tmp_path: Path) -> Path:
 def test_an_export_holds_the_model_and_a_version_record(exported: Path, container: Container) -> None:
     assert (exported / MANIFEST_FILE).is_file()
     assert (exported / "weights.json").is_file()
-    record = ExportRecord.read(exported)
+    record = ExportedModelCatalog(exported).record
     assert record.ref == PRODUCTION
     assert record.exported_at == AT
     assert (record.version.name, record.version.version, record.version.run_id) == ("demo", "1", "run-1")
@@ -50,9 +51,11 @@ def test_an_export_holds_the_model_and_a_version_record(exported: Path, containe
 
 def test_an_export_serves_without_the_registry(exported: Path, container: Container) -> None:
     registry_of(container).offline = True
+    serving = memory_container(model_dir=exported)
     slot = ModelSlot()
-    container.slot.override(slot)
-    served = container.load_exported()(exported)
+    serving.slot.override(slot)
+    served = serving.model_keeper().load()
+    assert serving.model_ref() == PRODUCTION
     assert (served.version.version, served.alias, served.origin) == ("1", "production", "export")
     assert slot.current() is served
 
@@ -80,10 +83,10 @@ def test_a_version_that_does_not_serve_is_not_exported(container: Container, tmp
 
 def test_a_directory_that_is_not_an_export_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InvalidModel, match="not a directory written by `predictor export`"):
-        ExportRecord.read(tmp_path)
+        memory_container(model_dir=tmp_path).model_ref()
     (tmp_path / EXPORT_RECORD_FILE).write_text('{"format_version": 1, "name": "demo"}')
     with pytest.raises(InvalidModel, match="malformed"):
-        ExportRecord.read(tmp_path)
+        memory_container(model_dir=tmp_path).model_ref()
 
 
 def test_the_exported_catalog_holds_one_version(exported: Path, tmp_path: Path) -> None:

@@ -33,6 +33,12 @@ class MetricsSinkKind(StrEnum):
 
 class SecretStoreKind(StrEnum):
     ENV = "env"  # environment variables, then the .env file, then the secrets directory
+    AWS = "aws"  # one JSON secret in AWS Secrets Manager, read again every keys_ttl_s
+
+
+class RefreshMode(StrEnum):
+    BACKGROUND = "background"  # a task of the serving process looks every reload_interval_s
+    ON_REQUEST = "on_request"  # the first request after reload_interval_s looks (AWS Lambda)
 
 
 class LogLevel(StrEnum):
@@ -72,6 +78,9 @@ class ServingSettings(Group):
     # Hot reload: seconds between looks at the alias (0: never), and whether a new version may
     # change what clients send (features, kinds, categories) or get back (task, labels).
     reload_interval_s: float = Field(default=30.0, ge=0)
+    # Who looks when the interval has passed: a background task, or the next request (a process
+    # frozen between requests, as on AWS Lambda, runs no background task).
+    refresh: RefreshMode = RefreshMode.BACKGROUND
     allow_breaking_changes: bool = False
     # Downloaded model versions and the last good version per alias.
     cache_dir: Path = Path(".predictor/cache")
@@ -135,10 +144,25 @@ class SecuritySettings(Group):
     auth_failure_rate_per_s: float = Field(default=0.2, gt=0)
     key_rate_per_s: float = Field(default=0.0, ge=0)
     key_burst: int = Field(default=100, ge=1)
-    # Where API keys come from (the SecretStore adapter).
+    # Where API keys come from (the SecretStore adapter). With aws: the JSON secret's name or
+    # ARN, how long its keys are kept before a read, the wait after a failed read, and the
+    # connect and read timeout of one Secrets Manager call (docs/aws.md#secrets-manager).
     secret_store: SecretStoreKind = SecretStoreKind.ENV
+    keys_secret_id: str | None = None
+    keys_ttl_s: float = Field(default=60.0, gt=0)
+    keys_retry_s: float = Field(default=5.0, gt=0)
+    secrets_timeout_s: float = Field(default=2.0, gt=0)
 
     _split_proxies = field_validator("trusted_proxies", mode="before")(_split)
+
+    @model_validator(mode="after")
+    def _secret_named(self) -> SecuritySettings:
+        if self.secret_store is SecretStoreKind.AWS and not self.keys_secret_id:
+            raise ValueError(
+                "PREDICTOR_SECRET_STORE=aws needs PREDICTOR_KEYS_SECRET_ID, "
+                "the name or ARN of the keys' secret"
+            )
+        return self
 
 
 class TrackingSettings(Group):

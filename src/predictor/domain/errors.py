@@ -9,6 +9,8 @@ PredictorError
 ├── ModelNotFound           no such model, version or alias in the registry (HTTP 404)
 ├── ModelUnavailable        nothing loaded yet, or the registry cannot be reached (HTTP 503)
 ├── DecoderUnavailable      a decoder process stopped while it read a request body (HTTP 503)
+├── KeysUnavailable         no API keys loaded yet: the secret store was never read (HTTP 503)
+├── SecretStoreUnavailable  the secret store cannot be reached, or refuses to answer
 ├── InvalidModel            a model directory or manifest that cannot be served
 ├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
@@ -108,6 +110,14 @@ class ModelUnavailable(PredictorError):
 
 class DecoderUnavailable(PredictorError):
     """A decoder process stopped (or hung) while it read a request body, again on a fresh one."""
+
+
+class KeysUnavailable(PredictorError):
+    """No API keys are loaded yet (the secret store has not been read once), so no key can pass."""
+
+
+class SecretStoreUnavailable(PredictorError):
+    """The secret store cannot be reached, throttles, times out or denies access."""
 
 
 class InvalidModel(PredictorError):

@@ -6,7 +6,7 @@
 
 ``version.json`` names the version (name, number, run id, creation time, aliases and tags at
 export) and the reference it was exported from, so a service serving ``DIR`` without any
-registry still reports what it serves.
+registry still reports what it serves. The adapter ``ExportedModelCatalog`` reads it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from predictor.domain.errors import InvalidInput, InvalidModel
 from predictor.domain.model import ModelRef, ModelVersion
@@ -55,16 +54,3 @@ class ExportRecord:
             )
         except (ValueError, TypeError, KeyError, AttributeError, InvalidInput) as exc:
             raise InvalidModel(f"the {EXPORT_RECORD_FILE} of {where!r} is malformed: {exc}") from exc
-
-    @classmethod
-    def read(cls, directory: Path) -> ExportRecord:
-        """Raises ``InvalidModel`` when ``directory`` is not an exported model directory."""
-        # File I/O left in the domain only until serving reads exports through its catalog.
-        try:
-            content = (directory / EXPORT_RECORD_FILE).read_bytes()
-        except OSError as exc:
-            raise InvalidModel(
-                f"{directory.name!r} has no readable {EXPORT_RECORD_FILE}: it is not a directory written "
-                "by `predictor export`"
-            ) from exc
-        return cls.from_json(content, directory.name)

@@ -16,6 +16,7 @@ from predictor.adapters.memory.data import (
 )
 from predictor.adapters.memory.models import WEIGHTS_FILE, LinearModel, LinearModelRuntime, LinearModelTrainer
 from predictor.adapters.memory.registry import InMemoryModelRegistry
+from predictor.adapters.memory.secrets import InMemoryRotatingSecretStore
 from predictor.adapters.memory.services import (
     Alert,
     FixedClock,
@@ -40,6 +41,7 @@ __all__ = [
     "InMemoryExperimentTracker",
     "InMemoryModelCache",
     "InMemoryModelRegistry",
+    "InMemoryRotatingSecretStore",
     "InMemoryTableFiles",
     "LinearModel",
     "LinearModelRuntime",

@@ -34,7 +34,11 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
     # served from its path.
     artifacts = providers.Singleton(LocalArtifactStore)
-    secrets = providers.Singleton(memory.StaticSecretStore)
+    secrets = providers.Selector(
+        settings.provided.security.secret_store,
+        env=providers.Singleton(memory.StaticSecretStore),
+        aws=providers.Singleton(memory.InMemoryRotatingSecretStore),
+    )
     metrics = providers.Singleton(memory.RecordingMetricsSink)
     # prometheus_client's registry lives in the process: the real recorder is in memory already.
     prometheus = providers.Selector(

@@ -15,7 +15,9 @@ from predictor.domain.ports.operations import (
     MetricsRecorder,
     MetricsScrape,
     MetricsSink,
+    RotatingSecretStore,
     SecretStore,
+    SecretVersions,
 )
 from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
 from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
@@ -55,8 +57,10 @@ __all__ = [
     "PredictionColumns",
     "PredictionSink",
     "ReportRenderer",
+    "RotatingSecretStore",
     "Scores",
     "SecretStore",
+    "SecretVersions",
     "ServableModel",
     "TableFiles",
     "TrackedRun",

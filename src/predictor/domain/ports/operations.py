@@ -105,3 +105,25 @@ class SecretStore(Protocol):
     def get_list(self, name: str) -> Sequence[str]:
         """The secret ``name`` as a list of values (empty when unset)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class SecretVersions:
+    """The values of a rotating secret in force: its current one and, once it has rotated, the
+    one before (Secrets Manager's ``AWSCURRENT`` and ``AWSPREVIOUS`` stages)."""
+
+    current: str
+    previous: str | None = None
+
+
+class RotatingSecretStore(Protocol):
+    """Secrets that rotate, read as the versions in force (Secrets Manager, a fake in tests)."""
+
+    def versions(self, name: str) -> SecretVersions:
+        """The current and previous values of the text secret ``name``.
+
+        Raises ``ConfigurationError`` when no such secret exists or it holds no text, and
+        ``SecretStoreUnavailable`` when the store cannot be reached, throttles, times out or
+        denies access. Never puts a secret value in an error message.
+        """
+        ...

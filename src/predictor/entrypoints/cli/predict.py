@@ -60,16 +60,22 @@ class RowProgress:
             self._progress.stop()
 
 
-def _served(container: Container, model: str | None, model_dir: Path | None) -> ServedModel:
+def _served(model: str | None, model_dir: Path | None) -> tuple[Container, ServedModel]:
+    """The container for the named model, and that model loaded as the serving core gets it:
+    through the container's keeper, into the served models."""
     if (model is None) == (model_dir is None):
         raise InvalidInput(
             [FieldError(None, "--model", "name the model with --model models:/NAME@ALIAS or --model-dir DIR")]
         )
-    if model_dir is not None:
-        return container.load_exported()(model_dir)
-    from predictor.domain.model import ModelRef
+    from predictor.container import build_container
 
-    return container.load_model()(ModelRef.parse(model or ""))
+    container = build_container(settings_from_env(model_dir=model_dir))
+    if model is not None:
+        from predictor.domain.model import ModelRef
+
+        container.model_ref.override(ModelRef.parse(model))
+    container.model_keeper().load()
+    return container, container.served_models().get(container.model_ref().name)
 
 
 @cli.command()
@@ -139,11 +145,9 @@ def predict(
         raise ConfigurationError("predictor predict needs pyarrow and rich: install predictor[train]")
     if destination.suffix.lower() not in (".parquet", ".pq"):
         raise InvalidInput([FieldError(None, "--output", f"{destination.name} must be a .parquet file")])
-    from predictor.container import build_container
     from predictor.domain.options import Output, PredictionOptions
 
-    container = build_container(settings_from_env())
-    served = _served(container, model, model_dir)
+    container, served = _served(model, model_dir)
     options = PredictionOptions(Output(output) if output else None, threshold)
     started = time.monotonic()
     with RowProgress(f"predicting {source.name}", not quiet and sys.stderr.isatty()) as progress:

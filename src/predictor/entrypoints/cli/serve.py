@@ -34,10 +34,11 @@ def serve(host: str | None, port: int | None, workers: int | None, model_dir: Pa
     settings = settings_from_env(host=host, port=port, workers=workers, model_dir=model_dir)
     exported = settings.serving.model_dir
     if exported is not None:
-        from predictor.domain.exported import ExportRecord
+        from predictor.container import build_container
 
-        record = ExportRecord.read(exported)  # a directory that is not an export: exit now
-        click.echo(f"serving {record.version.name} version {record.version.version} from {exported}")
+        container = build_container(settings)
+        version = container.catalog().resolve(container.model_ref())  # not an export: exit now
+        click.echo(f"serving {version.name} version {version.version} from {exported}")
     run_server(settings)
 
 

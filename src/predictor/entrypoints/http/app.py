@@ -23,7 +23,7 @@ from predictor.entrypoints.http.middleware import (
 from predictor.entrypoints.http.openapi import DocumentedApp
 from predictor.entrypoints.http.routes import explain, health, invocations, metrics, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_routes
-from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_admin_keyring, load_keyring
+from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_keyrings
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
 from predictor.services.serving.core import MODEL_VERSION_HEADER
 
@@ -48,13 +48,17 @@ def _package_version() -> str:
 def create_app(container: Container, *, load_backoff: Backoff | None = None) -> FastAPI:
     """The HTTP service over ``container``.
 
-    Reads the API keys once (raising ``ConfigurationError`` when there are none) and the
+    Reads the API keys (from the env store once, raising ``ConfigurationError`` when there are
+    none; from Secrets Manager every TTL, answering 503 until a read succeeds) and the
     served reference (raising ``InvalidModel`` for a model directory that was not exported);
     the model is loaded at start-up (lifespan), with retries every ``load_backoff`` until it
-    loads, then follows its alias every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds.
+    loads, then follows its alias every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds (the container's
+    ``ModelKeeper``: from a background task, or from requests with ``PREDICTOR_REFRESH=on_request``).
     """
     settings = container.settings()
-    keyring = load_keyring(container)
+    if load_backoff is not None:
+        container.load_backoff.override(load_backoff)
+    keyrings = load_keyrings(container)
     container.model_ref()
     app = DocumentedApp(
         title="predictor",
@@ -63,14 +67,13 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        lifespan=model_loading_lifespan(container, load_backoff or Backoff()),
+        lifespan=model_loading_lifespan(container),
         # FastAPI's native OpenTelemetry asked the global providers on every request;
         # the service has its own access log and metrics (docs/api.md).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
-    app.state.keyring = keyring
-    app.state.admin_keyring = load_admin_keyring(container)
+    app.state.keyrings = keyrings
     app.state.brakes = Brakes.from_settings(settings)
     install_error_handlers(app)
     tables = [module.routes for module in (predict, explain, invocations, v2, models, health)]

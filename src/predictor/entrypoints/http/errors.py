@@ -22,6 +22,7 @@ from predictor.domain.errors import (
     FieldError,
     Forbidden,
     InvalidInput,
+    KeysUnavailable,
     ModelNotFound,
     ModelRefused,
     ModelUnavailable,
@@ -66,6 +67,7 @@ TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests")
 INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error")
 MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable")
 DECODER_UNAVAILABLE = ProblemType(503, "decoder-unavailable", "Decoder unavailable")
+KEYS_UNAVAILABLE = ProblemType(503, "keys-unavailable", "API keys unavailable")
 TOO_MANY_CONNECTIONS = ProblemType(503, "too-many-connections", "Too many connections")  # likewise
 
 # The one table: domain error class -> problem type. Looked up along the exception's MRO.
@@ -78,6 +80,7 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     ModelNotFound: MODEL_NOT_FOUND,
     ModelUnavailable: MODEL_UNAVAILABLE,
     DecoderUnavailable: DECODER_UNAVAILABLE,
+    KeysUnavailable: KEYS_UNAVAILABLE,
     ModelRefused: MODEL_REFUSED,
     NoEarlierVersion: NO_EARLIER_VERSION,
     UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,

@@ -1,8 +1,9 @@
-"""API key checks: the ``X-API-Key`` header against the keyrings read once at start-up.
+"""API key checks: the ``X-API-Key`` header against the keyrings in force (``Keyrings``).
 
 Client keys (``PREDICTOR_API_KEYS``) open the prediction and model routes; admin keys
 (``PREDICTOR_ADMIN_API_KEYS``) open the admin routes (``POST /v1/models/reload``). The two
-sets are separate: a client key on an admin route gets 403, an unknown key 401.
+sets are separate: a client key on an admin route gets 403, an unknown key 401. With the aws
+secret store, every protected route answers 503 until the keys are first read.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, Settings
+from predictor.config import ADMIN_API_KEYS_SECRET, Settings
 from predictor.container import Container
-from predictor.domain.errors import ConfigurationError, Forbidden, TooManyRequests, Unauthorized
-from predictor.services.serving.auth import ApiKeyring
+from predictor.domain.errors import Forbidden, TooManyRequests, Unauthorized
+from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.rate_limit import TokenBuckets
 
 API_KEY_HEADER = "X-API-Key"
@@ -52,20 +53,12 @@ KEY_IN_QUERY_DETAIL = (
 )
 
 
-def load_keyring(container: Container) -> ApiKeyring:
-    """Read the API keys once; an app with no key would serve predictions to anyone, so refuse."""
-    keyring = ApiKeyring(container.adapters.secrets().get_list(API_KEYS_SECRET))
-    if len(keyring) == 0:
-        raise ConfigurationError(
-            f"no API keys are configured: set {API_KEYS_SECRET} to one or more keys "
-            "(comma-separated, at least 16 characters each) before starting the HTTP service"
-        )
-    return keyring
-
-
-def load_admin_keyring(container: Container) -> ApiKeyring:
-    """Read the admin keys once; with none, every admin route answers 403."""
-    return ApiKeyring(container.adapters.secrets().get_list(ADMIN_API_KEYS_SECRET))
+def load_keyrings(container: Container) -> Keyrings:
+    """The keys in force. The env store's are read now: with no API key an app would serve
+    predictions to anyone, so that is a ``ConfigurationError``. With no admin key, every admin
+    route answers 403. Later reads (Secrets Manager's) run on a thread, off the event loop."""
+    keyrings: Keyrings = container.keyrings()
+    return keyrings.read_in_background()
 
 
 @dataclass(frozen=True)
@@ -132,7 +125,8 @@ def _checked(request: Request, presented: str | None) -> str:
     if _has_key_in_query(request):
         raise Unauthorized(KEY_IN_QUERY_DETAIL)
     _refuse_if_braked(request)
-    keyring: ApiKeyring = request.app.state.keyring
+    keyrings: Keyrings = request.app.state.keyrings
+    keyring = keyrings.current().clients
     try:
         key_id = keyring.check(presented)
     except Unauthorized:
@@ -169,11 +163,13 @@ async def require_admin_key(
     if _has_key_in_query(request):
         raise Unauthorized(KEY_IN_QUERY_DETAIL)
     _refuse_if_braked(request)
-    admin: ApiKeyring = request.app.state.admin_keyring
+    keyrings: Keyrings = request.app.state.keyrings
+    keys = keyrings.current()
+    admin = keys.admin
     try:
         key_id = admin.check(presented)
     except Unauthorized:
-        clients: ApiKeyring = request.app.state.keyring
+        clients = keys.clients
         try:
             clients.check(presented)
         except Unauthorized:

@@ -7,6 +7,10 @@ body and headers. Requests the core cannot answer raise the domain's errors (and
 ``UnsupportedMediaType``); each channel maps them once, at its edge, as DataPlane's callers
 map ``MLServerError`` (HTTP: problem+json, ``entrypoints/http/errors.py``).
 
+The core never assumes a long-lived process: before it picks the model, it lets the model's
+``ModelKeeper`` look at the alias when its time-to-live has passed and requests drive refresh
+(``PREDICTOR_REFRESH=on_request``, AWS Lambda); otherwise a background task looks.
+
 A body is decoded by ``ServingCore.decode``: on the event loop when small; on a worker thread
 when big; when bigger than ``PROCESS_BODY_BYTES``, read and its rows encoded in a decoder process
 (``offload.BodyDecoder``), where one is configured. An answer of many rows is built on a worker thread too.
@@ -127,6 +131,7 @@ class ServingCore:
         ``ModelNotFound``, ``ModelUnavailable``, ``DecoderUnavailable``."""
         media = negotiated(request.content_type, codec.content_types) if codec.content_types else ""
         read = codec.decode(request, media)
+        await self.models.maybe_refresh(request.model)  # where no background task looks (Lambda)
         if request.model is None:
             served = self.models.default()
         else:

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from predictor.domain.encoding.rows import RowEncoder
-from predictor.domain.errors import InvalidInput, InvalidModel, ModelUnavailable
-from predictor.domain.exported import ExportRecord
+from predictor.domain.errors import InvalidInput, InvalidModel, ModelNotFound, ModelUnavailable
 from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import (
     Counted,
@@ -134,10 +133,12 @@ def install(slot: ModelSlot, served: ServedModel) -> ServedModel:
 class LoadModel:
     """Resolve a model reference, fetch and check the version, and put it in the slot.
 
-    When the registry cannot be reached, serve the last version that loaded well for the
-    same reference from the local cache, else the exported directory ``fallback_dir`` (if
-    set and of the same model), and say so in the log. Loads, fallbacks and failed loads are
-    counted on ``counter``.
+    The catalog is the registry, or an exported model directory (``ExportedModelCatalog``,
+    which is also its own cache): both take this one path. When the registry cannot be
+    reached, serve the last version that loaded well for the same reference from the local
+    cache, else the version of the same model in the ``fallback`` catalog (an exported
+    directory, ``PREDICTOR_FALLBACK_MODEL_DIR``) if set, and say so in the log. Loads,
+    fallbacks and failed loads are counted on ``counter``.
     """
 
     def __init__(
@@ -146,45 +147,48 @@ class LoadModel:
         runtime: ModelRuntime,
         cache: ModelCache,
         slot: ModelSlot,
-        fallback_dir: Path | None = None,
+        fallback: ModelCatalog | None = None,
+        origin: str = "registry",
         counter: EventCounter | None = None,
     ) -> None:
         self._registry = registry
         self._runtime = runtime
         self._cache = cache
         self._slot = slot
-        self._fallback_dir = fallback_dir
+        self._fallback = fallback
+        self._origin = origin  # what the catalog is, as /v1/models/current reports: registry, export
         self._counter = counter
 
     def __call__(self, ref: ModelRef) -> ServedModel:
         try:
-            served = self._load(ref)
+            served, fell_back = self._load(ref)
         except Exception:
             if self._counter is not None:
                 self._counter.count(Counted.MODEL_LOAD_FAILURES, model=ref.name)
             raise
         if self._counter is not None:
             version = served.version.version
-            if served.origin == "registry":
-                self._counter.count(Counted.MODEL_LOADS, model=ref.name, version=version)
-            else:
+            if fell_back:
                 self._counter.count(
                     Counted.MODEL_FALLBACKS, model=ref.name, version=version, origin=served.origin
                 )
+            else:
+                self._counter.count(Counted.MODEL_LOADS, model=ref.name, version=version)
         return served
 
-    def _load(self, ref: ModelRef) -> ServedModel:
+    def _load(self, ref: ModelRef) -> tuple[ServedModel, bool]:
+        """The model served now, and whether it is a fallback."""
         with self._slot.changing:
             try:
                 version = self._registry.resolve(ref)
             except ModelUnavailable as exc:
-                return install(self._slot, self._fallback(ref, exc))
+                return install(self._slot, self._fallen_back(ref, exc)), True
             directory = fetch(self._registry, self._cache, version)
-            served = install(self._slot, prepare(self._runtime, version, ref.alias, directory, "registry"))
+            served = install(self._slot, prepare(self._runtime, version, ref.alias, directory, self._origin))
             self._cache.remember(ref, version)
-            return served
+            return served, False
 
-    def _fallback(self, ref: ModelRef, exc: ModelUnavailable) -> ServedModel:
+    def _fallen_back(self, ref: ModelRef, exc: ModelUnavailable) -> ServedModel:
         cached = self._cache.last_good(ref)
         if cached is not None:
             (version, directory), origin = cached, "cache"
@@ -199,37 +203,16 @@ class LoadModel:
         return prepare(self._runtime, version, ref.alias, directory, origin)
 
     def _exported(self, ref: ModelRef, exc: ModelUnavailable) -> tuple[ModelVersion, Path]:
-        if self._fallback_dir is not None:
-            record = ExportRecord.read(self._fallback_dir)
-            if record.ref.name == ref.name:
-                return record.version, self._fallback_dir
-            log.warning(
-                "the exported fallback directory holds another model; not serving it",
-                extra={"model": ref.name, "exported": record.ref.name},
-            )
+        if self._fallback is not None:
+            try:
+                version = self._fallback.list_versions(ref.name)[-1]
+            except ModelNotFound as other:
+                log.warning(
+                    "the exported fallback directory holds another model; not serving it",
+                    extra={"model": ref.name, "reason": str(other)},
+                )
+            else:
+                return version, fetch(self._fallback, self._cache, version)
         raise ModelUnavailable(
             f"the registry cannot be reached ({exc}) and no version of {ref} is cached"
         ) from exc
-
-
-class LoadExportedModel:
-    """Serve an exported model directory (see ``exported``) as it is: no registry, no cache."""
-
-    def __init__(self, runtime: ModelRuntime, slot: ModelSlot, counter: EventCounter | None = None) -> None:
-        self._runtime = runtime
-        self._slot = slot
-        self._counter = counter
-
-    def __call__(self, directory: Path) -> ServedModel:
-        record = ExportRecord.read(directory)
-        try:
-            with self._slot.changing:
-                served = prepare(self._runtime, record.version, record.ref.alias, directory, "export")
-                installed = install(self._slot, served)
-        except Exception:
-            if self._counter is not None:
-                self._counter.count(Counted.MODEL_LOAD_FAILURES, model=record.ref.name)
-            raise
-        if self._counter is not None:
-            self._counter.count(Counted.MODEL_LOADS, model=record.ref.name, version=record.version.version)
-        return installed

@@ -3,10 +3,11 @@ the model version in use.
 
 ``observe`` and ``count`` are on the request path, so they only bump counters and one
 histogram bucket, and hand the same facts to the running-total recorders (Prometheus), if any.
-``drain`` (called every few seconds by a background task) turns the counts since the last
-drain into ``Metric`` values for a ``MetricsSink``: requests, latency p50 / p99 / max and the
-latency distribution per route and status class, every counted event, and the version in use.
-Nothing here raises for a recorder that fails: a metrics backend never fails a request.
+``drain`` turns the counts since the last drain into ``Metric`` values for a ``MetricsSink``:
+requests, latency p50 / p99 / max and the latency distribution per route and status class,
+every counted event, and the version in use. ``PublishMetrics`` drains them into the sink:
+every few seconds from a background task, and once more at shutdown. Nothing here raises for
+a recorder that fails: a metrics backend never fails a request.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from predictor.domain.ports import Counted, EventCounter, Metric, MetricsRecorder
+import anyio
+import anyio.to_thread
+
+from predictor.domain.ports import Counted, EventCounter, Metric, MetricsRecorder, MetricsSink
 from predictor.services.serving.loading import ModelSlot, ServedModel
 
 log = logging.getLogger(__name__)
@@ -143,3 +147,25 @@ class RequestMetrics(EventCounter):
         if not self._failed:  # once per process: a broken backend must not flood the log
             self._failed = True
             log.exception("a metrics recorder failed; its figures are incomplete from here on")
+
+
+class PublishMetrics:
+    """Publish what ``metrics`` counted since the last time through ``sink``: ``flush`` once
+    (nothing when idle), ``run`` every ``interval_s`` seconds (0: only when flushed)."""
+
+    def __init__(self, metrics: RequestMetrics, sink: MetricsSink, interval_s: float) -> None:
+        self._metrics = metrics
+        self._sink = sink
+        self._interval = interval_s
+
+    def flush(self) -> None:
+        batch = self._metrics.drain()
+        if batch:
+            self._sink.publish(batch)
+
+    async def run(self) -> None:
+        if self._interval <= 0:
+            return
+        while True:
+            await anyio.sleep(self._interval)
+            await anyio.to_thread.run_sync(self.flush)
