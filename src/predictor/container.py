@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, RefreshMode, Settings
+from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, MetricsSettings, RefreshMode, Settings
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef
 from predictor.services.registry.catalog import DescribeModel, ListModels
@@ -36,11 +36,13 @@ from predictor.services.serving.telemetry import PublishMetrics, RequestMetrics
 
 if TYPE_CHECKING:
     from predictor.adapters.files.exported import ExportedModelCatalog
+    from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
     from predictor.domain.ports import (
         Alerter,
         ArtifactStore,
         DatasetSource,
         ExperimentTracker,
+        MetricsRecorder,
         MetricsSink,
         ModelCache,
         ModelCatalog,
@@ -199,16 +201,35 @@ def _model_keeper(settings: Settings, backoff: Backoff, **uses: Any) -> ModelKee
     return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff)
 
 
-def _emf_metrics() -> MetricsSink:
+# Metrics: the sink the flush loop publishes to, and Prometheus's running totals (when on).
+def _emf_metrics(settings: MetricsSettings) -> MetricsSink:
     from predictor.adapters.logs.metrics import EmfMetricsSink
 
-    return EmfMetricsSink()
+    return EmfMetricsSink(settings.metrics_namespace, function_name=settings.function_name)
+
+
+def _cloudwatch_metrics(settings: MetricsSettings) -> MetricsSink:
+    from predictor.adapters.aws.cloudwatch import CloudWatchMetricsSink, client_config
+
+    timeouts = (settings.cloudwatch_connect_timeout_s, settings.cloudwatch_read_timeout_s)
+    config = client_config(*timeouts, settings.cloudwatch_max_attempts)
+    return CloudWatchMetricsSink(settings.metrics_namespace, config=config)
 
 
 def _no_metrics() -> MetricsSink:
     from predictor.adapters.logs.metrics import NullMetricsSink
 
     return NullMetricsSink()
+
+
+def _prometheus() -> PrometheusMetricsRecorder:
+    from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
+
+    return PrometheusMetricsRecorder()
+
+
+def _request_metrics(slot: ModelSlot, prometheus: MetricsRecorder | None) -> RequestMetrics:
+    return RequestMetrics(slot, recorders=() if prometheus is None else (prometheus,))
 
 
 class RealAdapters(containers.DeclarativeContainer):
@@ -243,8 +264,13 @@ class RealAdapters(containers.DeclarativeContainer):
     )
     metrics = providers.Selector(
         settings.provided.metrics.metrics_sink,
-        emf=providers.Singleton(_emf_metrics),
+        emf=providers.Singleton(_emf_metrics, settings.provided.metrics),
+        cloudwatch=providers.Singleton(_cloudwatch_metrics, settings.provided.metrics),
         none=providers.Singleton(_no_metrics),
+    )
+    # Running totals for /metrics (a MetricsRecorder and MetricsScrape), or None when off.
+    prometheus = providers.Selector(
+        settings.provided.metrics.prometheus, on=providers.Singleton(_prometheus), off=providers.Object(None)
     )
     alerter = providers.Singleton(_log_alerter)
     clock = providers.Singleton(SystemClock)
@@ -257,7 +283,7 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
 
     slot = providers.Singleton(ModelSlot)
-    request_metrics = providers.Singleton(RequestMetrics)
+    request_metrics = providers.Singleton(_request_metrics, slot, adapters.prometheus)
     # The API keys in force (services/serving/keys.py): the env store's lists read once at
     # start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S.
     keyrings = providers.Selector(
@@ -304,6 +330,7 @@ class Container(containers.DeclarativeContainer):
             exported=providers.Object("export"),
             registry=providers.Object("registry"),
         ),
+        counter=request_metrics,
     )
     # One instance: it remembers refused versions and the trouble it last alerted.
     refresh_model = providers.Singleton(
@@ -314,6 +341,7 @@ class Container(containers.DeclarativeContainer):
         slot=slot,
         alerter=adapters.alerter,
         allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
+        counter=request_metrics,
     )
     # Loads the served model, retries, refreshes on its time-to-live: from a background task
     # (run) or from requests (on_request, for AWS Lambda). create_app may override the backoff.
@@ -351,6 +379,7 @@ class Container(containers.DeclarativeContainer):
         slot=slot,
         max_rows=settings.provided.serving.max_rows,
         threshold=settings.provided.serving.decision_threshold,
+        counter=request_metrics,
     )
     served_models = providers.Singleton(ServedModels, providers.List(model_keeper))
     # One per process: its decoder processes start on the first big body; close() stops them.

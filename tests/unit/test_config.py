@@ -107,7 +107,11 @@ def test_any_source_wins_over_the_profiles_default(monkeypatch: pytest.MonkeyPat
         ("PREDICTOR_WORKERS", "0", "PREDICTOR_WORKERS: Input should be greater than or equal to 1"),
         ("PREDICTOR_DOCS_ENABLED", "perhaps", "PREDICTOR_DOCS_ENABLED: Input should be a valid boolean"),
         ("PREDICTOR_PROFILE", "staging", "PREDICTOR_PROFILE: Input should be 'dev', 'test' or 'prod'"),
-        ("PREDICTOR_METRICS_SINK", "statsd", "PREDICTOR_METRICS_SINK: Input should be 'emf' or 'none'"),
+        (
+            "PREDICTOR_METRICS_SINK",
+            "statsd",
+            "PREDICTOR_METRICS_SINK: Input should be 'emf', 'cloudwatch' or 'none'",
+        ),
         ("PREDICTOR_LOG_LEVEL", "loud", "PREDICTOR_LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING' or"),
         ("PREDICTOR_TUNING_PARALLEL_TRIALS", "0", "PREDICTOR_TUNING_PARALLEL_TRIALS: Input should be"),
         ("PREDICTOR_SECRETS_DIR", "/nowhere", "PREDICTOR_SECRETS_DIR: Path does not point to a directory"),

@@ -21,9 +21,12 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from predictor.config import load_settings
+from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.connection_log import Refusals
 from predictor.entrypoints.http.connections import ConnectionGuard, ConnectionLimits
 from predictor.entrypoints.http.server import raise_file_limit, uvicorn_config
+from tests.unit.builders import memory_container
+from tests.unit.http.conftest import with_keys
 
 LOOPS = pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
 Runner = Callable[[Coroutine[Any, Any, None]], None]
@@ -425,3 +428,27 @@ def test_the_soft_open_file_limit_is_raised_to_what_the_cap_needs_within_the_har
             assert raise_file_limit(hard + 1) == (lowered + 100, hard)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_refusals_are_counted_in_the_served_apps_metrics() -> None:
+    container = with_keys(memory_container())
+    config = Config(app=create_app(container), log_config=None, lifespan="off", proxy_headers=False)
+    config.load()  # as uvicorn's server does before it accepts anything: loaded_app is the app
+    guard = ConnectionGuard(limits(header_timeout_s=SHORT), log_interval_s=LONG)
+
+    async def scenario() -> None:
+        state = ServerState()
+        server = await asyncio.get_running_loop().create_server(
+            lambda: guard(config, state, {}), "127.0.0.1", 0
+        )
+        try:
+            async with connected(server.sockets[0].getsockname()[1], PARTIAL_HEADERS) as (reader, _):
+                await until_closed(reader)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(scenario())
+    drained = container.request_metrics().drain()
+    counted = [(m.name, dict(m.dimensions), m.value) for m in drained if m.name == "rejected_connections"]
+    assert counted == [("rejected_connections", {"reason": "header_timeout"}, 1.0)]

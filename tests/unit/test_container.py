@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
+from predictor.adapters.aws.cloudwatch import CloudWatchMetricsSink
 from predictor.adapters.environment.secrets import EnvironmentSecretStore
 from predictor.adapters.files.exported import ExportedModelCatalog
 from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
 from predictor.adapters.memory import InMemoryModelRegistry
 from predictor.adapters.memory.container import InMemoryAdapters
+from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
 from predictor.adapters.system.clock import SystemClock
 from predictor.config import MetricsSinkKind, SecretStoreKind, load_settings
 from predictor.container import RealAdapters, build_container
@@ -38,10 +40,21 @@ def test_both_adapter_sets_have_the_same_providers() -> None:
     assert set(RealAdapters.providers) == set(InMemoryAdapters.providers)
 
 
-@pytest.mark.parametrize(("sink", "kind"), [("emf", EmfMetricsSink), ("none", NullMetricsSink)])
+@pytest.mark.parametrize(
+    ("sink", "kind"),
+    [("emf", EmfMetricsSink), ("cloudwatch", CloudWatchMetricsSink), ("none", NullMetricsSink)],
+)
 def test_the_metrics_sink_follows_the_setting(sink: str, kind: type) -> None:
     container = build_container(load_settings(metrics_sink=sink))
     assert type(container.adapters.metrics()) is kind
+
+
+@pytest.mark.parametrize("adapters", [RealAdapters, InMemoryAdapters])
+def test_prometheus_is_recorded_only_when_enabled(adapters: type[RealAdapters]) -> None:
+    off = build_container(load_settings(), adapters)
+    assert off.adapters.prometheus() is None
+    on = build_container(load_settings(prometheus_enabled=True), adapters)
+    assert isinstance(on.adapters.prometheus(), PrometheusMetricsRecorder)
 
 
 def test_an_exported_directory_is_served_without_a_registry(tmp_path: Path) -> None:

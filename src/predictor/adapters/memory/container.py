@@ -9,6 +9,7 @@ from dependency_injector import containers, providers
 from predictor.adapters import memory
 from predictor.adapters.files.artifacts import LocalArtifactStore
 from predictor.adapters.files.exported import refuse_writes
+from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
 from predictor.adapters.system.clock import SystemClock
 from predictor.config import Settings
 
@@ -39,5 +40,11 @@ class InMemoryAdapters(containers.DeclarativeContainer):
         aws=providers.Singleton(memory.InMemoryRotatingSecretStore),
     )
     metrics = providers.Singleton(memory.RecordingMetricsSink)
+    # prometheus_client's registry lives in the process: the real recorder is in memory already.
+    prometheus = providers.Selector(
+        settings.provided.metrics.prometheus,
+        on=providers.Singleton(PrometheusMetricsRecorder),
+        off=providers.Object(None),
+    )
     alerter = providers.Singleton(memory.RecordingAlerter)
     clock = providers.Singleton(SystemClock)

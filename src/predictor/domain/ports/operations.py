@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """One measurement, named and with its unit, grouped by its dimensions."""
+    """One measurement, named and with its unit, grouped by its dimensions.
+
+    A distribution (a latency histogram) also carries ``values`` and how many times each was
+    seen (``counts``, same length); ``value`` is then a summary (the maximum) for a sink that
+    takes one number.
+    """
 
     name: str
     value: float
     unit: str
     dimensions: Mapping[str, str] = field(default_factory=dict)
+    values: tuple[float, ...] = ()
+    counts: tuple[float, ...] = ()
+
+
+class Counted(StrEnum):
+    """What serving counts besides requests, and the labels each is given (``count``)."""
+
+    ROWS_PREDICTED = "rows_predicted"  # model, version
+    MODEL_LOADS = "model_loads"  # model, version: a version loaded at start-up
+    MODEL_RELOADS = "model_reloads"  # model, version: a new version swapped in while serving
+    MODEL_FALLBACKS = "model_fallbacks"  # model, version, origin (cache | export)
+    MODEL_LOAD_FAILURES = "model_load_failures"  # model
+    REJECTED_CONNECTIONS = "rejected_connections"  # reason (connections.Reason)
+    RATE_LIMITED_REQUESTS = "rate_limited_requests"  # route
 
 
 class Clock(Protocol):
@@ -34,13 +54,49 @@ class Alerter(Protocol):
 
 
 class MetricsSink(Protocol):
-    """Where batches of metrics go (CloudWatch EMF log lines, a recorder in tests).
+    """Where batches of metrics go (CloudWatch EMF log lines, PutMetricData, a recorder in tests).
 
-    ``publish`` gets the metrics of one flush interval; it must not raise (a failing sink
-    must never fail a request or the flush loop).
+    ``publish`` gets the metrics of one flush interval, from a background task, never from a
+    request. It must not raise (a failing sink must never fail a request or the flush loop) and
+    must return within its own timeouts.
     """
 
     def publish(self, metrics: Sequence[Metric]) -> None: ...
+
+
+class EventCounter(Protocol):
+    """Counts an event as it happens (``Counted`` names the events and their labels).
+
+    Called on the request path and from loads: cheap, in process, and must not raise.
+    """
+
+    def count(self, what: Counted, amount: float = 1.0, **labels: str) -> None: ...
+
+
+class MetricsRecorder(EventCounter, Protocol):
+    """Keeps running totals as they happen, for a scraper to read (Prometheus).
+
+    ``observe_request``: one answered request, its route template, status and latency, and the
+    model version that served it (empty strings when none was loaded). ``serving``: the model
+    version now in use in this process. None of the three may raise; all are on the request path.
+    """
+
+    def observe_request(
+        self, route: str, status: int, latency_ms: float, model: str, version: str
+    ) -> None: ...
+
+    def serving(self, model: str, version: str) -> None: ...
+
+
+class MetricsScrape(Protocol):
+    """The running totals for a scraper: ``scrape`` gives them in its text format (content type,
+    body); ``serve`` answers scrapes on a listener of their own (``host``, ``port``), in the
+    background, until the function it returns is called. Raises ``OSError`` when the port
+    cannot be bound."""
+
+    def scrape(self) -> tuple[str, bytes]: ...
+
+    def serve(self, host: str, port: int) -> Callable[[], None]: ...
 
 
 class SecretStore(Protocol):

@@ -21,7 +21,7 @@ from predictor.entrypoints.http.middleware import (
     RequestContextMiddleware,
 )
 from predictor.entrypoints.http.openapi import DocumentedApp
-from predictor.entrypoints.http.routes import explain, health, invocations, models, predict, v2
+from predictor.entrypoints.http.routes import explain, health, invocations, metrics, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_routes
 from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_keyrings
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
@@ -81,6 +81,8 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     direct: list[Route] = []
     for table in tables:
         direct += table.add_to(app)
+    if settings.metrics.prometheus_enabled and settings.metrics.prometheus_port is None:
+        app.include_router(metrics.router)
     if settings.http.docs_enabled:
         docs_routes(require_key=settings.http.docs_require_key).add_to(app)
 

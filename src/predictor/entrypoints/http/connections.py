@@ -32,7 +32,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from predictor.config import Settings
-from predictor.entrypoints.http.connection_log import LOG_INTERVAL_S, Refusals
+from predictor.entrypoints.http.connection_log import LOG_INTERVAL_S, Refusals, service_counter
 from predictor.entrypoints.http.errors import (
     PROBLEM_MEDIA_TYPE,
     REQUEST_TIMEOUT,
@@ -68,7 +68,8 @@ class ConnectionGuard:
     """The protocol factory handed to uvicorn, and what one process's connections share: the
     open ones, those without a request in progress (longest first) and the refusal counts.
 
-    It pickles as its limits, so each ``--workers`` process starts with its own, empty state.
+    It pickles as its limits, so each ``--workers`` process starts with its own, empty state;
+    it finds the app's metrics on its first connection (``service_counter``).
     """
 
     def __init__(self, limits: ConnectionLimits, log_interval_s: float = LOG_INTERVAL_S) -> None:
@@ -76,6 +77,7 @@ class ConnectionGuard:
         self.refusals = Refusals(log_interval_s)
         self._open: set[Evictable] = set()
         self._waiting: dict[Evictable, None] = {}  # insertion order: longest waiting first
+        self._looked_for_counter = False
 
     def __reduce__(self) -> tuple[type[ConnectionGuard], tuple[ConnectionLimits, float]]:
         return ConnectionGuard, (self.limits, self.refusals.interval_s)
@@ -87,6 +89,9 @@ class ConnectionGuard:
         app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> GuardedHttpToolsProtocol:
+        if not self._looked_for_counter:
+            self._looked_for_counter = True
+            self.refusals.counter = service_counter(getattr(config, "loaded_app", None))
         return GuardedHttpToolsProtocol(config, server_state, app_state, _loop, guard=self)
 
     @property

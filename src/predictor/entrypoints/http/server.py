@@ -16,8 +16,13 @@ listen backlog of just-accepted ones, so its soft ``RLIMIT_NOFILE`` is raised to
 from __future__ import annotations
 
 import gc
+import os
+import shutil
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, cast
 
 import structlog
@@ -36,6 +41,11 @@ BACKLOG = 2048
 # File descriptors besides client connections: listener, event loop, logs, model files, and
 # outbound connections to the registry, the secret and metrics stores.
 RESERVED_FILES = 128
+# Seconds the --workers supervisor waits for a worker to answer its health check.
+WORKER_HEALTHCHECK_S = 60
+# prometheus_client's multiprocess mode: each worker writes its values to files here, and a
+# scrape reads them all. Read by prometheus_client when first imported, so set before workers start.
+PROMETHEUS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -104,7 +114,44 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         # A protocol factory in place of a class: uvicorn only ever calls it.
         http=cast("type[asyncio.Protocol]", guard),
         ws="none",  # no WebSocket routes: don't import a WebSocket library at start
+        # A spawned worker answers the supervisor's health check only once it has unpickled this
+        # config, which imports the app's modules; on a busy host that outlasts uvicorn's
+        # default wait, and the supervisor then kills and respawns workers in a loop.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
+
+
+@contextmanager
+def prometheus_directory(settings: Settings) -> Iterator[None]:
+    """With Prometheus on, a fresh directory for every worker's values, removed at exit (the
+    values of a previous run must not be counted again); one the operator set is used as it is."""
+    if not settings.metrics.prometheus_enabled or os.environ.get(PROMETHEUS_DIR_VARIABLE):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="predictor-prometheus-")
+    os.environ[PROMETHEUS_DIR_VARIABLE] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(PROMETHEUS_DIR_VARIABLE, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def prometheus_listener(settings: Settings) -> Iterator[None]:
+    """With Prometheus on and ``PREDICTOR_PROMETHEUS_PORT`` set, answer scrapes on that port
+    from this process (the supervisor of ``--workers N``, reading every worker's values)."""
+    port = settings.metrics.prometheus_port
+    if not settings.metrics.prometheus_enabled or port is None:
+        yield
+        return
+    from predictor.container import build_container
+
+    stop = build_container(settings).adapters.prometheus().serve(settings.http.host, port)
+    try:
+        yield
+    finally:
+        stop()
 
 
 def run(settings: Settings) -> None:
@@ -118,9 +165,10 @@ def run(settings: Settings) -> None:
     configure_logging(json=settings.logging.log_json, level=settings.logging.log_level)
     allow_connections(settings.http.max_connections)
     config = uvicorn_config(settings)
-    if settings.http.workers == 1:
-        uvicorn.Server(config).run()
-        return
-    from uvicorn.supervisors import Multiprocess
+    with prometheus_directory(settings), prometheus_listener(settings):
+        if settings.http.workers == 1:
+            uvicorn.Server(config).run()
+            return
+        from uvicorn.supervisors import Multiprocess
 
-    Multiprocess(config, sockets=[listening_socket(settings.http.host, settings.http.port)]).run()
+        Multiprocess(config, sockets=[listening_socket(settings.http.host, settings.http.port)]).run()

@@ -13,7 +13,14 @@ import numpy as np
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidInput, InvalidModel, ModelNotFound, ModelUnavailable
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import ModelCache, ModelCatalog, ModelRuntime, ServableModel
+from predictor.domain.ports import (
+    Counted,
+    EventCounter,
+    ModelCache,
+    ModelCatalog,
+    ModelRuntime,
+    ServableModel,
+)
 from predictor.domain.schema import TaskType
 from predictor.services.serving.batching import BatchedModel
 
@@ -130,7 +137,8 @@ class LoadModel:
     which is also its own cache): both take this one path. When the registry cannot be
     reached, serve the last version that loaded well for the same reference from the local
     cache, else the version of the same model in the ``fallback`` catalog (an exported
-    directory, ``PREDICTOR_FALLBACK_MODEL_DIR``) if set, and say so in the log.
+    directory, ``PREDICTOR_FALLBACK_MODEL_DIR``) if set, and say so in the log. Loads,
+    fallbacks and failed loads are counted on ``counter``.
     """
 
     def __init__(
@@ -141,6 +149,7 @@ class LoadModel:
         slot: ModelSlot,
         fallback: ModelCatalog | None = None,
         origin: str = "registry",
+        counter: EventCounter | None = None,
     ) -> None:
         self._registry = registry
         self._runtime = runtime
@@ -148,17 +157,36 @@ class LoadModel:
         self._slot = slot
         self._fallback = fallback
         self._origin = origin  # what the catalog is, as /v1/models/current reports: registry, export
+        self._counter = counter
 
     def __call__(self, ref: ModelRef) -> ServedModel:
+        try:
+            served, fell_back = self._load(ref)
+        except Exception:
+            if self._counter is not None:
+                self._counter.count(Counted.MODEL_LOAD_FAILURES, model=ref.name)
+            raise
+        if self._counter is not None:
+            version = served.version.version
+            if fell_back:
+                self._counter.count(
+                    Counted.MODEL_FALLBACKS, model=ref.name, version=version, origin=served.origin
+                )
+            else:
+                self._counter.count(Counted.MODEL_LOADS, model=ref.name, version=version)
+        return served
+
+    def _load(self, ref: ModelRef) -> tuple[ServedModel, bool]:
+        """The model served now, and whether it is a fallback."""
         with self._slot.changing:
             try:
                 version = self._registry.resolve(ref)
             except ModelUnavailable as exc:
-                return install(self._slot, self._fallen_back(ref, exc))
+                return install(self._slot, self._fallen_back(ref, exc)), True
             directory = fetch(self._registry, self._cache, version)
             served = install(self._slot, prepare(self._runtime, version, ref.alias, directory, self._origin))
             self._cache.remember(ref, version)
-            return served
+            return served, False
 
     def _fallen_back(self, ref: ModelRef, exc: ModelUnavailable) -> ServedModel:
         cached = self._cache.last_good(ref)

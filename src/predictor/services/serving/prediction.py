@@ -15,7 +15,7 @@ from predictor.domain.encoding.rows import EncodedRows
 from predictor.domain.errors import PayloadTooLarge
 from predictor.domain.model import Prediction
 from predictor.domain.options import DEFAULT_THRESHOLD, Output, PredictionOptions
-from predictor.domain.ports import Scores
+from predictor.domain.ports import Counted, EventCounter, Scores
 from predictor.domain.schema import Target, TaskType
 from predictor.domain.scores import class_probabilities
 from predictor.services.serving.loading import ModelSlot, ServedModel
@@ -115,13 +115,20 @@ class MakePrediction:
 
     Small batches are encoded on the event loop and scored through the served model's
     ``BatchedModel`` (one call shared with the other requests of this turn); big ones are
-    encoded and scored on a worker thread.
+    encoded and scored on a worker thread. The rows predicted are counted on ``counter``.
     """
 
-    def __init__(self, slot: ModelSlot, max_rows: int, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        slot: ModelSlot,
+        max_rows: int,
+        threshold: float = DEFAULT_THRESHOLD,
+        counter: EventCounter | None = None,
+    ) -> None:
         self._slot = slot
         self._max_rows = max_rows
         self._threshold = threshold
+        self._counter = counter
 
     async def __call__(
         self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
@@ -143,6 +150,12 @@ class MakePrediction:
             scores = await served.batched.scores(encoded.matrix)
         if options.threshold is None:
             options = PredictionOptions(options.output, self._threshold)
+        if self._counter is not None:
+            version = served.version
+            rows_predicted = float(len(encoded.matrix))
+            self._counter.count(
+                Counted.ROWS_PREDICTED, rows_predicted, model=version.name, version=version.version
+            )
         return PredictionResult(scores, served, options, encoded.unseen_categories)
 
     def _encode_and_score(self, served: ServedModel, batch: ModelInput) -> tuple[EncodedRows, Scores]:

@@ -22,7 +22,7 @@ from predictor.domain.errors import (
     PredictorError,
 )
 from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import Alerter, ModelCache, ModelCatalog, ModelRuntime
+from predictor.domain.ports import Alerter, Counted, EventCounter, ModelCache, ModelCatalog, ModelRuntime
 from predictor.domain.schema import FeatureKind, FeatureSchema
 from predictor.services.serving.loading import ModelSlot, ServedModel, fetch, install, prepare
 
@@ -90,6 +90,7 @@ class RefreshModel:
         slot: ModelSlot,
         alerter: Alerter,
         allow_breaking_changes: bool = False,
+        counter: EventCounter | None = None,
     ) -> None:
         self._registry = registry
         self._runtime = runtime
@@ -97,6 +98,8 @@ class RefreshModel:
         self._slot = slot
         self._alerter = alerter
         self._allow_breaking = allow_breaking_changes
+        self._counter = counter
+        self._counted_refusal: str | None = None
         self._refused: dict[tuple[str, str], str] = {}
         self._trouble: str | None = None
         self._outage_started: float | None = None
@@ -105,7 +108,19 @@ class RefreshModel:
         with self._slot.changing:
             outcome = self._refresh(ref, force)
             self._report(outcome)
+        self._count(outcome)
         return outcome
+
+    def _count(self, outcome: RefreshOutcome) -> None:
+        """A swap is a reload; a version refused is one failed load (not one per poll that
+        finds the alias still naming it)."""
+        if self._counter is None:
+            return
+        if outcome.status is RefreshStatus.SWAPPED:
+            self._counter.count(Counted.MODEL_RELOADS, model=outcome.ref.name, version=str(outcome.serving))
+        elif outcome.status is RefreshStatus.REFUSED and outcome.candidate != self._counted_refusal:
+            self._counter.count(Counted.MODEL_LOAD_FAILURES, model=outcome.ref.name)
+        self._counted_refusal = outcome.candidate if outcome.status is RefreshStatus.REFUSED else None
 
     def _refresh(self, ref: ModelRef, force: bool) -> RefreshOutcome:
         current = self._slot.peek()

@@ -1,24 +1,34 @@
-"""Request metrics, aggregated in process and published in batches through ``MetricsSink``.
+"""Serving metrics, counted in process: requests by route and status, events (``Counted``), and
+the model version in use.
 
-``observe`` is on every request's path, so it only bumps counters and one histogram bucket;
-``drain`` turns the counts since the last drain into ``Metric`` values: requests, errors,
-latency p50 / p99 / max per route and status. ``PublishMetrics`` drains them into the
-``MetricsSink``: every few seconds from a background task, and once more at shutdown.
+``observe`` and ``count`` are on the request path, so they only bump counters and one
+histogram bucket, and hand the same facts to the running-total recorders (Prometheus), if any.
+``drain`` turns the counts since the last drain into ``Metric`` values for a ``MetricsSink``:
+requests, latency p50 / p99 / max and the latency distribution per route and status class,
+every counted event, and the version in use. ``PublishMetrics`` drains them into the sink:
+every few seconds from a background task, and once more at shutdown. Nothing here raises for
+a recorder that fails: a metrics backend never fails a request.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import anyio
 import anyio.to_thread
 
-from predictor.domain.ports import Metric, MetricsSink
+from predictor.domain.ports import Counted, EventCounter, Metric, MetricsRecorder, MetricsSink
+from predictor.services.serving.loading import ModelSlot, ServedModel
+
+log = logging.getLogger(__name__)
 
 # Latency bucket upper bounds in ms: 0.05 ms growing by 10 % up to ~60 s (150 buckets).
 _BOUNDS = tuple(0.05 * 1.1**k for k in range(150))
+TOO_MANY_REQUESTS = 429
 
 
 @dataclass(slots=True)
@@ -35,13 +45,33 @@ class _Group:
                 return min(_BOUNDS[i] if i < len(_BOUNDS) else self.latency_max, self.latency_max)
         return self.latency_max
 
+    def distribution(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """Each non-empty bucket as (its upper bound, capped at the maximum seen; its count)."""
+        seen = [(i, n) for i, n in enumerate(self.buckets) if n]
+        values = tuple(
+            round(min(_BOUNDS[i] if i < len(_BOUNDS) else self.latency_max, self.latency_max), 3)
+            for i, _ in seen
+        )
+        return values, tuple(float(n) for _, n in seen)
 
-class RequestMetrics:
-    """Counts and latency histograms per (route, status class) since the last drain."""
 
-    def __init__(self) -> None:
+def _labels(served: ServedModel | None) -> tuple[str, str]:
+    return (served.version.name, served.version.version) if served is not None else ("", "")
+
+
+class RequestMetrics(EventCounter):
+    """Counts and latency histograms per (route, status class), and event counts, since the
+    last drain; ``slot`` (when given) names the model version in use, ``recorders`` get every
+    observation as it happens."""
+
+    def __init__(self, slot: ModelSlot | None = None, recorders: Sequence[MetricsRecorder] = ()) -> None:
         self._groups: dict[tuple[str, str], _Group] = {}
+        self._counts: dict[tuple[Counted, tuple[tuple[str, str], ...]], float] = {}
         self._lock = threading.Lock()
+        self._slot = slot
+        self._recorders = tuple(recorders)
+        self._told: ServedModel | None = None  # the served model the recorders were last told of
+        self._failed = False
 
     def observe(self, route: str, status: int, latency_ms: float) -> None:
         key = (route, f"{status // 100}xx")
@@ -52,20 +82,71 @@ class RequestMetrics:
             group.count += 1
             group.buckets[bisect.bisect_left(_BOUNDS, latency_ms)] += 1
             group.latency_max = max(group.latency_max, latency_ms)
+        if status == TOO_MANY_REQUESTS:
+            self.count(Counted.RATE_LIMITED_REQUESTS, route=route)
+        if self._recorders:
+            served = self._slot.peek() if self._slot is not None else None
+            self._tell_serving(served)
+            model, version = _labels(served)
+            for recorder in self._recorders:
+                try:
+                    recorder.observe_request(route, status, latency_ms, model, version)
+                except Exception:  # noqa: BLE001  # a metrics backend never fails a request
+                    self._recorder_failed()
+
+    def count(self, what: Counted, amount: float = 1.0, **labels: str) -> None:
+        key = (what, tuple(sorted(labels.items())))
+        with self._lock:
+            self._counts[key] = self._counts.get(key, 0.0) + amount
+        for recorder in self._recorders:
+            try:
+                recorder.count(what, amount, **labels)
+            except Exception:  # noqa: BLE001  # a metrics backend never fails a request or a load
+                self._recorder_failed()
+        if (
+            what in (Counted.MODEL_LOADS, Counted.MODEL_RELOADS, Counted.MODEL_FALLBACKS)
+            and self._slot is not None
+        ):
+            self._tell_serving(self._slot.peek())
 
     def drain(self) -> list[Metric]:
         with self._lock:
             groups, self._groups = self._groups, {}
+            counts, self._counts = self._counts, {}
         metrics: list[Metric] = []
         for (route, status), group in sorted(groups.items()):
             dims = {"route": route, "status": status}
+            values, seen = group.distribution()
             metrics += [
                 Metric("requests", group.count, "Count", dims),
                 Metric("latency_p50", round(group.percentile(0.5), 3), "Milliseconds", dims),
                 Metric("latency_p99", round(group.percentile(0.99), 3), "Milliseconds", dims),
                 Metric("latency_max", round(group.latency_max, 3), "Milliseconds", dims),
+                Metric("latency", round(group.latency_max, 3), "Milliseconds", dims, values, seen),
             ]
+        for (what, labels), amount in sorted(counts.items()):
+            metrics.append(Metric(what.value, amount, "Count", dict(labels)))
+        served = self._slot.peek() if self._slot is not None else None
+        if served is not None and metrics:
+            model, version = _labels(served)
+            metrics.append(Metric("model_in_use", 1.0, "Count", {"model": model, "version": version}))
         return metrics
+
+    def _tell_serving(self, served: ServedModel | None) -> None:
+        if served is None or served is self._told:
+            return
+        self._told = served
+        model, version = _labels(served)
+        for recorder in self._recorders:
+            try:
+                recorder.serving(model, version)
+            except Exception:  # noqa: BLE001  # a metrics backend never fails a request
+                self._recorder_failed()
+
+    def _recorder_failed(self) -> None:
+        if not self._failed:  # once per process: a broken backend must not flood the log
+            self._failed = True
+            log.exception("a metrics recorder failed; its figures are incomplete from here on")
 
 
 class PublishMetrics:

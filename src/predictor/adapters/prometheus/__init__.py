@@ -1,0 +1,1 @@
+"""Prometheus adapters: the only package that imports prometheus_client."""
