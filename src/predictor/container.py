@@ -134,10 +134,19 @@ def _local_cache(root: Path) -> ModelCache:
     return LocalModelCache(root)
 
 
-def _local_artifacts() -> ArtifactStore:
-    from predictor.adapters.files.artifacts import LocalArtifactStore
+# Artifacts by URI scheme: paths and file:// on local disk, s3:// in S3 (boto3 imported on
+# the first s3:// URI, so a process that never names one never imports it).
+def _s3_artifacts() -> ArtifactStore:
+    from predictor.adapters.aws.s3 import S3ArtifactStore
 
-    return LocalArtifactStore()
+    return S3ArtifactStore()
+
+
+def _artifacts_by_scheme() -> ArtifactStore:
+    from predictor.adapters.files.artifacts import LocalArtifactStore
+    from predictor.adapters.files.schemes import ArtifactStoresByScheme
+
+    return ArtifactStoresByScheme({"file": LocalArtifactStore, "s3": _s3_artifacts})
 
 
 def _arrow_tables() -> TableFiles:
@@ -202,7 +211,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(_datasets)
     cache = providers.Singleton(_local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(_arrow_tables)
-    artifacts = providers.Singleton(_local_artifacts)
+    artifacts = providers.Singleton(_artifacts_by_scheme)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
     secrets = providers.Selector(
         settings.provided.security.secret_store,

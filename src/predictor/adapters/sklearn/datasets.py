@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from predictor.adapters.files.locations import is_s3, local_copy
 from predictor.adapters.files.tables import read_table_file
 from predictor.domain.errors import DataError
 from predictor.domain.ports import DatasetSource
@@ -44,6 +45,8 @@ class LocalDatasetSource(DatasetSource):
 
     Files: ``*.csv`` / ``*.tsv`` / ``*.txt`` (any delimiter) and ``*.parquet`` / ``*.pq``,
     read as ``options`` say (see ``predictor.adapters.files.tables``); ``options.target`` is required.
+    A file may be an ``s3://bucket/key`` URI: it is copied to a temporary file first (training
+    holds the whole table in memory anyway).
     """
 
     def load(self, name: str, options: ReadOptions | None = None) -> Table:
@@ -52,6 +55,9 @@ class LocalDatasetSource(DatasetSource):
             if options.target not in (None, TARGET_COLUMN):
                 raise DataError(f"the bundled data set {name!r} has the target column {TARGET_COLUMN!r}")
             return _bundled(name)
+        if is_s3(name):
+            with local_copy(name) as local:
+                return read_table_file(local, options)
         path = Path(name)
         if path.suffix.lower() in _FILE_SUFFIXES or path.exists():
             return read_table_file(path, options)
