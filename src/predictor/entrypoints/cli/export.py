@@ -15,8 +15,9 @@ from predictor.entrypoints.cli.locations import FileOrUri
 @click.argument("directory", type=FileOrUri(file_okay=False))
 @reports_errors
 def export(ref: str, directory: Path | str) -> None:
-    """Write the version REF names into DIRECTORY (a path or an s3:// URI): booster, manifest, MLflow signature and a
-    version.json naming the version. The model is checked (loaded, smoke prediction) first.
+    """Write the version REF names into DIRECTORY (a path or an s3:// URI): booster, manifest,
+    MLflow signature and a version.json naming the version. The model is checked (loaded,
+    smoke prediction) first.
 
     Serve it with `predictor serve --model-dir DIRECTORY` (PREDICTOR_MODEL_DIR): no registry,
     no mlflow import, as in a container image or on Lambda. REF may also be NAME/VERSION.
