@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from predictor.adapters.files.locations import Location, check_file, locate, reaching
+from predictor.adapters.files.locations import Location, check_file, locate, reaching, sequential
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import DataError, FieldError, InvalidInput, PredictorError
 from predictor.domain.ports import PredictionColumns, PredictionSink, TableFiles
@@ -196,7 +196,7 @@ class ArrowTableFiles(TableFiles):
         )
         with location.filesystem.open_input_file(location.path) as raw:
             reader = pacsv.open_csv(
-                raw,
+                sequential(location, raw),
                 read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter),
                 convert_options=options,
