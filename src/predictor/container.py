@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         TableFiles,
         Tuner,
     )
+    from predictor.services.registry.copy import CopyModel
     from predictor.services.registry.export import ExportModel
     from predictor.services.serving.batch_scoring import PredictTable
     from predictor.services.training.pipeline import TrainModel
@@ -71,6 +72,12 @@ def _export_model(**dependencies: Any) -> ExportModel:
     from predictor.services.registry.export import ExportModel
 
     return ExportModel(**dependencies)
+
+
+def _copy_model(**dependencies: Any) -> CopyModel:
+    from predictor.services.registry.copy import CopyModel
+
+    return CopyModel(**dependencies)
 
 
 def _refuse_writes() -> ModelRegistry:
@@ -273,6 +280,11 @@ class Container(containers.DeclarativeContainer):
         runtime=adapters.runtime,
         artifacts=adapters.artifacts,
         clock=adapters.clock,
+    )
+    # `models copy`: this container's registry, tracker and artifact store are the destination;
+    # the caller hands in the source registry's catalog (another container's) at call time.
+    copy_model = providers.Factory(
+        _copy_model, target=adapters.registry, tracker=adapters.tracker, artifacts=adapters.artifacts
     )
     make_prediction = providers.Singleton(
         MakePrediction,
