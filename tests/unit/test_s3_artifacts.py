@@ -12,6 +12,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from predictor.adapters.aws.s3 import S3ArtifactStore, split_uri
+from predictor.adapters.files.artifacts import LocalArtifactStore
+from predictor.adapters.files.schemes import ArtifactStoresByScheme
+from predictor.config import load_settings
+from predictor.container import build_container
 from predictor.domain.errors import ConfigurationError, ModelUnavailable
 from tests.aws import BUCKET, fake_aws_env, in_process_s3, s3_client
 from tests.servers import free_port
@@ -121,3 +125,13 @@ def test_the_completing_file_is_uploaded_last(client: Any) -> None:
         (staging / "z.bin").write_bytes(b"z")
         (staging / "a.bin").write_bytes(b"a")
     assert order == ["/export/a.bin", "/export/z.bin", "/export/version.json"]
+
+
+def test_the_container_sends_each_uri_to_its_store(tmp_path: Path) -> None:
+    store = build_container(load_settings()).adapters.artifacts()
+    assert isinstance(store, ArtifactStoresByScheme)
+    assert isinstance(store.store_for("s3://bucket/key"), S3ArtifactStore)
+    assert isinstance(store.store_for(str(tmp_path)), LocalArtifactStore)
+    assert isinstance(store.store_for(tmp_path.as_uri()), LocalArtifactStore)
+    with pytest.raises(ConfigurationError, match=r"gs:// is not supported; use a path or file://, s3://"):
+        store.store_for("gs://bucket/key")

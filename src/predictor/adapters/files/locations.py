@@ -47,7 +47,8 @@ class Location:
         return PurePosixPath(self.path).suffix.lower()
 
     def sibling(self, suffix: str) -> Location:
-        return Location(self.uri + suffix, self.filesystem, self.path + suffix)
+        """The file beside this one; messages still name this one (the user's)."""
+        return Location(self.uri, self.filesystem, self.path + suffix)
 
 
 def is_s3(location: str | os.PathLike[str]) -> bool:
