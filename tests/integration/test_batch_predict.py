@@ -22,7 +22,7 @@ from dependency_injector import providers
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.model import ModelRef
-from tests.aws import moto_server, s3_client, server_env
+from tests.aws import fake_aws_env, moto_server, s3_client, server_env
 from tests.servers import local_env
 from tests.unit.builders import memory_container, train_demo
 
@@ -163,8 +163,11 @@ def test_memory_stays_flat_under_a_cap_smaller_than_the_file(workdir: Path, medi
     )
 
 
-def test_memory_stays_flat_reading_from_s3_under_a_cap_smaller_than_the_object(workdir: Path) -> None:
+def test_memory_stays_flat_reading_from_s3_under_a_cap_smaller_than_the_object(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with moto_server("predictor-batch") as endpoint:
+        fake_aws_env(monkeypatch, endpoint)
         client = s3_client(endpoint)
         for name in ("medium.csv", "big.csv"):
             client.upload_file(str(workdir / name), "predictor-batch", f"in/{name}")

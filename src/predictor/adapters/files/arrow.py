@@ -29,9 +29,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from predictor.adapters.files.locations import Location, check_file, locate, reaching, sequential
+from predictor.adapters.files.sink import ParquetSink
 from predictor.domain.encoding.values import ValueFormat
-from predictor.domain.errors import DataError, FieldError, InvalidInput, PredictorError
-from predictor.domain.ports import PredictionColumns, PredictionSink, TableFiles
+from predictor.domain.errors import DataError, FieldError, InvalidInput
+from predictor.domain.ports import PredictionSink, TableFiles
 from predictor.domain.schema import FeatureKind, FeatureSchema
 from predictor.domain.table import TableChunk
 
@@ -123,33 +124,6 @@ class _Columns:
         return TableChunk(values, fmt, kept, min(done, 1.0))
 
 
-class _ParquetSink(PredictionSink):
-    def __init__(self, location: Location) -> None:
-        self._location = location
-        self._stream: pa.NativeFile | None = None
-        self._writer: pq.ParquetWriter | None = None
-
-    def write(self, predictions: PredictionColumns, kept: object) -> None:
-        columns = (
-            dict(zip(kept.column_names, kept.columns, strict=True)) if isinstance(kept, pa.Table) else {}
-        )
-        columns.update((name, pa.array(values)) for name, values in predictions.items())
-        table = pa.table(columns)
-        if self._writer is None:
-            with reaching(self._location):
-                self._stream = self._location.filesystem.open_output_stream(self._location.path)
-            self._writer = pq.ParquetWriter(self._stream, table.schema)
-        with reaching(self._location):
-            self._writer.write_table(table)
-
-    def close(self) -> None:
-        with reaching(self._location):
-            if self._writer is not None:
-                self._writer.close()
-            if self._stream is not None:
-                self._stream.close()
-
-
 class ArrowTableFiles(TableFiles):
     """CSV (``,``; ``.tsv``: tab) and Parquet (``.parquet``, ``.pq``) files."""
 
@@ -219,21 +193,12 @@ class ArrowTableFiles(TableFiles):
     def write(self, path: str | Path) -> Iterator[PredictionSink]:
         location = locate(path)
         partial = location.sibling(".partial")
-        sink = _ParquetSink(partial)
+        sink = ParquetSink(partial)
         try:
             yield sink
             sink.close()
             with reaching(location):  # a rename on disk; on S3 a copy, then the partial deleted
                 location.filesystem.move(partial.path, location.path)
         except BaseException:
-            _discard(sink, partial)
+            sink.discard()
             raise
-
-
-def _discard(sink: _ParquetSink, partial: Location) -> None:
-    """Best effort: the error that stopped the write is the one raised."""
-    try:
-        sink.close()
-        partial.filesystem.delete_file(partial.path)
-    except (OSError, PredictorError):
-        pass  # nothing was written, or it cannot be deleted either
