@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from predictor.adapters.files.locations import is_s3, local_copy
 from predictor.adapters.files.tables import read_table_file
 from predictor.domain.errors import DataError
 from predictor.domain.ports import DatasetSource
@@ -55,7 +54,9 @@ class LocalDatasetSource(DatasetSource):
             if options.target not in (None, TARGET_COLUMN):
                 raise DataError(f"the bundled data set {name!r} has the target column {TARGET_COLUMN!r}")
             return _bundled(name)
-        if is_s3(name):
+        if name.startswith("s3://"):
+            from predictor.adapters.files.locations import local_copy  # pyarrow, for S3 only
+
             with local_copy(name) as local:
                 return read_table_file(local, options)
         path = Path(name)
