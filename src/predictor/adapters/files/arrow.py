@@ -7,8 +7,9 @@ missing), any other column as its cells, which the domain's encoder checks one b
 the row of a bad value. Parquet keeps its types; numeric columns become numpy arrays, others
 Python values. Chunks are ``chunk_rows`` rows (the last one shorter), in file order.
 Predictions are appended to a ``.partial`` Parquet file, one row group per chunk, moved into
-place when every chunk is written (a rename on disk; on S3 a copy, then the partial deleted). Files are local paths or ``s3://`` URIs (``locations``):
-S3 objects stream through ranged reads and a multipart upload, the same way.
+place when every chunk is written (a rename on disk; on S3 a copy, then the partial deleted).
+Files are local paths or ``s3://`` URIs (``locations``): S3 objects stream through ranged reads
+and a multipart upload, the same way.
 pyarrow comes with the ``train`` extra.
 """
 
