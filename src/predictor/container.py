@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         TableFiles,
         Tuner,
     )
+    from predictor.services.registry.copy import CopyModel
     from predictor.services.registry.export import ExportModel
     from predictor.services.serving.batch_scoring import PredictTable
     from predictor.services.training.pipeline import TrainModel
@@ -78,6 +79,12 @@ def _export_model(**dependencies: Any) -> ExportModel:
     from predictor.services.registry.export import ExportModel
 
     return ExportModel(**dependencies)
+
+
+def _copy_model(**dependencies: Any) -> CopyModel:
+    from predictor.services.registry.copy import CopyModel
+
+    return CopyModel(**dependencies)
 
 
 def _refuse_writes() -> ModelRegistry:
@@ -152,10 +159,19 @@ def _local_cache(root: Path) -> ModelCache:
     return LocalModelCache(root)
 
 
-def _local_artifacts() -> ArtifactStore:
-    from predictor.adapters.files.artifacts import LocalArtifactStore
+# Artifacts by URI scheme: paths and file:// on local disk, s3:// in S3 (boto3 imported on
+# the first s3:// URI, so a process that never names one never imports it).
+def _s3_artifacts() -> ArtifactStore:
+    from predictor.adapters.aws.s3 import S3ArtifactStore
 
-    return LocalArtifactStore()
+    return S3ArtifactStore()
+
+
+def _artifacts_by_scheme() -> ArtifactStore:
+    from predictor.adapters.files.artifacts import LocalArtifactStore
+    from predictor.adapters.files.schemes import ArtifactStoresByScheme
+
+    return ArtifactStoresByScheme({"file": LocalArtifactStore, "s3": _s3_artifacts})
 
 
 def _arrow_tables() -> TableFiles:
@@ -253,7 +269,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(_datasets)
     cache = providers.Singleton(_local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(_arrow_tables)
-    artifacts = providers.Singleton(_local_artifacts)
+    artifacts = providers.Singleton(_artifacts_by_scheme)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
     secrets = providers.Selector(
         settings.provided.security.secret_store,
@@ -373,6 +389,11 @@ class Container(containers.DeclarativeContainer):
         runtime=adapters.runtime,
         artifacts=adapters.artifacts,
         clock=adapters.clock,
+    )
+    # `models copy`: this container's registry, tracker and artifact store are the destination;
+    # the caller hands in the source registry's catalog (another container's) at call time.
+    copy_model = providers.Factory(
+        _copy_model, target=adapters.registry, tracker=adapters.tracker, artifacts=adapters.artifacts
     )
     make_prediction = providers.Singleton(
         MakePrediction,

@@ -1,24 +1,42 @@
-"""One ArtifactStore contract, run against the in-memory fake and local files (by path and by
-``file://`` URI), then what only local files promise: a directory appears by one rename."""
+"""One ArtifactStore contract, run against the in-memory fake, local files (by path and by
+``file://`` URI), S3 on moto and the store that dispatches on the scheme (to local files and
+to S3); then what only local files promise: a directory appears by one rename."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from predictor.adapters.aws.s3 import S3ArtifactStore
 from predictor.adapters.files.artifacts import LocalArtifactStore, local_path
+from predictor.adapters.files.schemes import ArtifactStoresByScheme
 from predictor.adapters.memory import InMemoryArtifactStore
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.ports import ArtifactStore
+from tests.aws import BUCKET, in_process_s3
 
 Where = Callable[[str], str]  # a name -> the URI the store is given for it
+KINDS = ["memory", "local-path", "local-uri", "s3", "by-scheme-local", "by-scheme-s3"]
 
 
-@pytest.fixture(params=["memory", "local-path", "local-uri"])
-def store(request: pytest.FixtureRequest) -> ArtifactStore:
-    return InMemoryArtifactStore() if request.param == "memory" else LocalArtifactStore()
+def by_scheme() -> ArtifactStoresByScheme:
+    return ArtifactStoresByScheme({"file": LocalArtifactStore, "s3": S3ArtifactStore})
+
+
+@pytest.fixture(params=KINDS)
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArtifactStore]:
+    kind = str(request.param)
+    if kind == "memory":
+        yield InMemoryArtifactStore()
+    elif kind.startswith("local"):
+        yield LocalArtifactStore()
+    elif kind == "by-scheme-local":
+        yield by_scheme()
+    else:
+        with in_process_s3(monkeypatch, BUCKET):
+            yield S3ArtifactStore() if kind == "s3" else by_scheme()
 
 
 @pytest.fixture
@@ -26,6 +44,8 @@ def where(request: pytest.FixtureRequest, tmp_path: Path) -> Where:
     kind = request.node.callspec.params["store"]
     if kind == "local-uri":
         return lambda name: (tmp_path / name).as_uri()
+    if kind.endswith("s3"):
+        return lambda name: f"s3://{BUCKET}/runs/{name}"
     return lambda name: str(tmp_path / name)
 
 

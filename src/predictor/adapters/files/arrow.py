@@ -6,14 +6,17 @@ a numeric column Arrow can cast to float64 is handed over as a numpy array (empt
 missing), any other column as its cells, which the domain's encoder checks one by one, naming
 the row of a bad value. Parquet keeps its types; numeric columns become numpy arrays, others
 Python values. Chunks are ``chunk_rows`` rows (the last one shorter), in file order.
-Predictions are appended to a ``.partial`` Parquet file, one row group per chunk, renamed into
-place when every chunk is written. pyarrow comes with the ``train`` extra.
+Predictions are appended to a ``.partial`` Parquet file, one row group per chunk, moved into
+place when every chunk is written (a rename on disk; on S3 a copy, then the partial deleted).
+Files are local paths or ``s3://`` URIs (``locations``): S3 objects stream through ranged reads
+and a multipart upload, the same way.
+pyarrow comes with the ``train`` extra.
 """
 
 from __future__ import annotations
 
 import csv
-import os
+import io
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,9 +29,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from predictor.adapters.files.locations import Location, check_file, locate, reaching, sequential
+from predictor.adapters.files.sink import ParquetSink
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import DataError, FieldError, InvalidInput
-from predictor.domain.ports import PredictionColumns, PredictionSink, TableFiles
+from predictor.domain.ports import PredictionSink, TableFiles
 from predictor.domain.schema import FeatureKind, FeatureSchema
 from predictor.domain.table import TableChunk
 
@@ -38,11 +43,11 @@ T = TypeVar("T")
 _BLOCK_BYTES = 1 << 20
 
 
-def _check_columns(path: Path, present: Sequence[str], wanted: Sequence[str]) -> None:
-    missing = [name for name in wanted if name not in present]
+def _check_columns(name: str, present: Sequence[str], wanted: Sequence[str]) -> None:
+    missing = [column for column in wanted if column not in present]
     if missing:
         raise InvalidInput(
-            [FieldError(None, name, f"is not a column of {path.name}") for name in missing],
+            [FieldError(None, column, f"is not a column of {name}") for column in missing],
         )
 
 
@@ -120,59 +125,43 @@ class _Columns:
         return TableChunk(values, fmt, kept, min(done, 1.0))
 
 
-class _ParquetSink(PredictionSink):
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._writer: pq.ParquetWriter | None = None
-
-    def write(self, predictions: PredictionColumns, kept: object) -> None:
-        columns = (
-            dict(zip(kept.column_names, kept.columns, strict=True)) if isinstance(kept, pa.Table) else {}
-        )
-        columns.update((name, pa.array(values)) for name, values in predictions.items())
-        table = pa.table(columns)
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self._path, table.schema)
-        self._writer.write_table(table)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-
-
 class ArrowTableFiles(TableFiles):
     """CSV (``,``; ``.tsv``: tab) and Parquet (``.parquet``, ``.pq``) files."""
 
     def read(
-        self, path: Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
+        self, path: str | Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
     ) -> Iterator[TableChunk]:
-        if not path.is_file():
-            raise DataError(f"no such file: {path}")
+        location = locate(path)
+        size = check_file(location)
         columns = _Columns(schema, keep)
-        chunks = self._parquet(path, columns, chunk_rows) if path.suffix.lower() in _PARQUET else None
+        chunks = self._parquet(location, columns, chunk_rows) if location.suffix in _PARQUET else None
         try:
-            yield from read_ahead(chunks or self._csv(path, columns, chunk_rows))
+            with reaching(location):
+                yield from read_ahead(chunks or self._csv(location, size, columns, chunk_rows))
         except (pa.ArrowInvalid, OSError) as exc:
-            raise DataError(f"cannot read {path.name}: {exc}") from exc
+            raise DataError(f"cannot read {location.name}: {exc}") from exc
 
-    def _parquet(self, path: Path, columns: _Columns, chunk_rows: int) -> Iterator[TableChunk]:
+    def _parquet(self, location: Location, columns: _Columns, chunk_rows: int) -> Iterator[TableChunk]:
         # Pre-buffering keeps the bytes of every row group read so far until the file is
         # closed: memory would grow with the file.
-        file = pq.ParquetFile(path, pre_buffer=False)
-        _check_columns(path, file.schema_arrow.names, columns.read)
-        total = max(file.metadata.num_rows, 1)
-        done = 0
-        for batch in file.iter_batches(batch_size=chunk_rows, columns=columns.read):
-            table = pa.Table.from_batches([batch])
-            done += table.num_rows
-            yield columns.chunk(table, ValueFormat.JSON, done / total)
+        with location.filesystem.open_input_file(location.path) as raw:
+            file = pq.ParquetFile(raw, pre_buffer=False)
+            _check_columns(location.name, file.schema_arrow.names, columns.read)
+            total = max(file.metadata.num_rows, 1)
+            done = 0
+            for batch in file.iter_batches(batch_size=chunk_rows, columns=columns.read):
+                table = pa.Table.from_batches([batch])
+                done += table.num_rows
+                yield columns.chunk(table, ValueFormat.JSON, done / total)
 
-    def _csv(self, path: Path, columns: _Columns, chunk_rows: int) -> Iterator[TableChunk]:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+    def _csv(self, location: Location, size: int, columns: _Columns, chunk_rows: int) -> Iterator[TableChunk]:
+        delimiter = "\t" if location.suffix == ".tsv" else ","
+        with location.filesystem.open_input_file(location.path) as first:
+            handle = io.TextIOWrapper(first, newline="", encoding="utf-8-sig")
             header = next(csv.reader(handle, delimiter=delimiter), [])
-        _check_columns(path, header, columns.read)
-        size = max(path.stat().st_size, 1)
+            handle.detach()
+        _check_columns(location.name, header, columns.read)
+        size = max(size, 1)
         options = pacsv.ConvertOptions(
             include_columns=columns.read,
             # All text: Arrow's type inference on the first block could not hold for the rest.
@@ -180,9 +169,9 @@ class ArrowTableFiles(TableFiles):
             strings_can_be_null=True,
             null_values=[""],
         )
-        with path.open("rb") as raw:
+        with location.filesystem.open_input_file(location.path) as raw:
             reader = pacsv.open_csv(
-                raw,
+                sequential(location, raw),
                 read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter),
                 convert_options=options,
@@ -202,14 +191,15 @@ class ArrowTableFiles(TableFiles):
                 yield columns.chunk(table, ValueFormat.TEXT, 1.0)
 
     @contextmanager
-    def write(self, path: Path) -> Iterator[PredictionSink]:
-        partial = path.with_name(path.name + ".partial")
-        sink = _ParquetSink(partial)
+    def write(self, path: str | Path) -> Iterator[PredictionSink]:
+        location = locate(path)
+        partial = location.sibling(".partial")
+        sink = ParquetSink(partial)
         try:
             yield sink
             sink.close()
-            os.replace(partial, path)
+            with reaching(location):  # a rename on disk; on S3 a copy, then the partial deleted
+                location.filesystem.move(partial.path, location.path)
         except BaseException:
-            sink.close()
-            partial.unlink(missing_ok=True)
+            sink.discard()
             raise

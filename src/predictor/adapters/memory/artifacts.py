@@ -8,15 +8,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from predictor.domain.errors import ConfigurationError
+from predictor.domain.errors import ConfigurationError, ModelUnavailable
 from predictor.domain.ports import ArtifactStore
 
 
 class InMemoryArtifactStore(ArtifactStore):
-    """Files in ``files`` (URI -> content); a directory is the URIs under ``<uri>/``."""
+    """Files in ``files`` (URI -> content); a directory is the URIs under ``<uri>/``.
+
+    ``fail_after = n`` makes a publish stop with ``ModelUnavailable`` after writing ``n`` of
+    its files, as a connection lost mid-upload would (the files written stay).
+    """
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.fail_after: int | None = None
 
     def read(self, uri: str) -> bytes:
         if uri not in self.files:
@@ -54,8 +59,9 @@ class InMemoryArtifactStore(ArtifactStore):
             if self.list(uri):
                 raise ConfigurationError(f"{uri} already holds files")
             prefix = uri.rstrip("/") + "/"
-            self.files.update(
-                {prefix + name: content for name, content in {**found, **(files or {})}.items()}
-            )
+            for count, (name, content) in enumerate({**found, **(files or {})}.items()):
+                if count == self.fail_after:
+                    raise ModelUnavailable(f"the in-memory store failed after {count} files of {uri}")
+                self.files[prefix + name] = content
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,20 +58,23 @@ class InMemoryTableFiles(TableFiles):
     """Tables as lists of rows by path (``tables``); what is written lands in ``written`` only
     when the write block completes, as the real adapter renames its file into place."""
 
-    def __init__(self, tables: Mapping[Path, Sequence[Mapping[str, Any]]] | None = None) -> None:
-        self.tables = {Path(k): list(v) for k, v in (tables or {}).items()}
-        self.written: dict[Path, RecordingPredictionSink] = {}
+    def __init__(self, tables: Mapping[str | Path, Sequence[Mapping[str, Any]]] | None = None) -> None:
+        self.tables: dict[str | Path, list[Mapping[str, Any]]] = {
+            k: list(v) for k, v in (tables or {}).items()
+        }
+        self.written: dict[str | Path, RecordingPredictionSink] = {}
         self.chunk_sizes: list[int] = []
 
     def read(
-        self, path: Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
+        self, path: str | Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
     ) -> Iterator[TableChunk]:
         if path not in self.tables:
             raise DataError(f"no such file: {path}")
         rows = self.tables[path]
         missing = [n for n in [*schema.names, *keep] if rows and n not in rows[0]]
+        name = os.fspath(path).rsplit("/", 1)[-1]
         if missing:
-            raise InvalidInput([FieldError(None, n, f"is not a column of {path.name}") for n in missing])
+            raise InvalidInput([FieldError(None, n, f"is not a column of {name}") for n in missing])
         for start in range(0, len(rows), chunk_rows):
             part = rows[start : start + chunk_rows]
             self.chunk_sizes.append(len(part))
@@ -79,7 +83,7 @@ class InMemoryTableFiles(TableFiles):
             yield TableChunk(columns, ValueFormat.JSON, kept, (start + len(part)) / len(rows))
 
     @contextmanager
-    def write(self, path: Path) -> Iterator[RecordingPredictionSink]:
+    def write(self, path: str | Path) -> Iterator[RecordingPredictionSink]:
         sink = RecordingPredictionSink()
         yield sink
         self.written[path] = sink

@@ -25,7 +25,8 @@ class InMemoryModelRegistry(ModelRegistry):
     directories left where the tracker wrote them.
 
     ``offline = True`` makes every call raise ``ModelUnavailable``, as an unreachable
-    registry does.
+    registry does; ``refuse_registrations = True`` makes only ``register`` raise it, as a
+    registry lost between reading it and writing to it does.
     """
 
     def __init__(self, clock: Clock | None = None) -> None:
@@ -34,6 +35,7 @@ class InMemoryModelRegistry(ModelRegistry):
         self._model_tags: dict[str, dict[str, str]] = {}
         self._clock = clock or SystemClock()
         self.offline = False
+        self.refuse_registrations = False
         self.downloads = 0
 
     def _check_online(self) -> None:
@@ -75,6 +77,8 @@ class InMemoryModelRegistry(ModelRegistry):
 
     def register(self, name: str, source: str, run_id: str | None, tags: Mapping[str, str]) -> ModelVersion:
         self._check_online()
+        if self.refuse_registrations:
+            raise ModelUnavailable("the in-memory registry refused the registration")
         directory = Path(source)
         if not directory.is_dir():
             raise ModelNotFound(f"nothing is logged at {source}")

@@ -44,6 +44,8 @@ class LocalDatasetSource(DatasetSource):
 
     Files: ``*.csv`` / ``*.tsv`` / ``*.txt`` (any delimiter) and ``*.parquet`` / ``*.pq``,
     read as ``options`` say (see ``predictor.adapters.files.tables``); ``options.target`` is required.
+    A file may be an ``s3://bucket/key`` URI: it is copied to a temporary file first (training
+    holds the whole table in memory anyway).
     """
 
     def load(self, name: str, options: ReadOptions | None = None) -> Table:
@@ -52,6 +54,11 @@ class LocalDatasetSource(DatasetSource):
             if options.target not in (None, TARGET_COLUMN):
                 raise DataError(f"the bundled data set {name!r} has the target column {TARGET_COLUMN!r}")
             return _bundled(name)
+        if name.startswith("s3://"):
+            from predictor.adapters.files.locations import local_copy  # pyarrow, for S3 only
+
+            with local_copy(name) as local:
+                return read_table_file(local, options)
         path = Path(name)
         if path.suffix.lower() in _FILE_SUFFIXES or path.exists():
             return read_table_file(path, options)

@@ -29,16 +29,18 @@ class TableFiles(Protocol):
     """Table files (CSV, Parquet) read in chunks and written as they come, for batch scoring."""
 
     def read(
-        self, path: Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
+        self, path: str | Path, schema: FeatureSchema, keep: Sequence[str], chunk_rows: int
     ) -> Iterable[TableChunk]:
-        """The file's rows in order, ``chunk_rows`` at a time (the last chunk shorter), with the
-        schema's features (numeric ones as numpy arrays when they hold only numbers) and the
-        ``keep`` columns. Raises, while iterating, ``InvalidInput`` when a feature or kept column
-        is missing from the file (other columns are ignored) and ``DataError`` when it cannot be
-        read."""
+        """The rows of the file at ``path`` (a local path or a URI such as ``s3://bucket/key``)
+        in order, ``chunk_rows`` at a time (the last chunk shorter), with the schema's features
+        (numeric ones as numpy arrays when they hold only numbers) and the ``keep`` columns.
+        Raises, while iterating, ``InvalidInput`` when a feature or kept column is missing
+        from the file (other columns are ignored), ``DataError`` when it is not there
+        or cannot be read, ``ConfigurationError`` when its store refuses access and
+        ``ModelUnavailable`` when its store cannot be reached."""
         ...
 
-    def write(self, path: Path) -> AbstractContextManager[PredictionSink]:
-        """A sink writing to ``path``: the file appears there, complete, only when the block
-        exits normally; on an error nothing is left behind."""
+    def write(self, path: str | Path) -> AbstractContextManager[PredictionSink]:
+        """A sink writing to ``path`` (a local path or a URI): the file appears there,
+        complete, only when the block exits normally; on an error nothing is left behind."""
         ...

@@ -7,15 +7,17 @@ from pathlib import Path
 import click
 
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+from predictor.entrypoints.cli.locations import FileOrUri
 
 
 @cli.command()
 @click.argument("ref", metavar="models:/NAME@ALIAS")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=FileOrUri(file_okay=False))
 @reports_errors
-def export(ref: str, directory: Path) -> None:
-    """Write the version REF names into DIRECTORY: booster, manifest, MLflow signature and a
-    version.json naming the version. The model is checked (loaded, smoke prediction) first.
+def export(ref: str, directory: Path | str) -> None:
+    """Write the version REF names into DIRECTORY (a path or an s3:// URI): booster, manifest,
+    MLflow signature and a version.json naming the version. The model is checked (loaded,
+    smoke prediction) first.
 
     Serve it with `predictor serve --model-dir DIRECTORY` (PREDICTOR_MODEL_DIR): no registry,
     no mlflow import, as in a container image or on Lambda. REF may also be NAME/VERSION.
@@ -23,6 +25,7 @@ def export(ref: str, directory: Path) -> None:
     \b
     Examples:
       predictor export models:/demo@production build/model
+      predictor export models:/demo@production s3://my-bucket/models/demo-3
       PREDICTOR_API_KEYS=change-me-0123456789 predictor serve --model-dir build/model
     """
     from predictor.container import build_container

@@ -116,3 +116,6 @@ def _moves(version: ModelVersion) -> list[str]:
             line += f": {move['reason']}"
         lines.append(line)
     return lines
+
+
+from predictor.entrypoints.cli import models_copy as _models_copy  # noqa: E402, F401  # registers `models copy`

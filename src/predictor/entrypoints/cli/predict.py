@@ -12,6 +12,7 @@ import click
 
 from predictor.domain.errors import ConfigurationError, FieldError, InvalidInput
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+from predictor.entrypoints.cli.locations import FileOrUri, file_name
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -89,15 +90,15 @@ def _served(model: str | None, model_dir: Path | None) -> tuple[Container, Serve
     "--input",
     "source",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV (.csv, or .tsv for tabs) with a header line, or Parquet (.parquet, .pq).",
+    type=FileOrUri(exists=True, dir_okay=False),
+    help="CSV (.csv, or .tsv for tabs) with a header line, or Parquet (.parquet, .pq); a path or s3:// URI.",
 )
 @click.option(
     "--output",
     "destination",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Parquet file.",
+    type=FileOrUri(dir_okay=False),
+    help="Parquet file: a path or s3:// URI.",
 )
 @click.option(
     "--chunk-rows", type=click.IntRange(min=1), default=50_000, show_default=True, help="Rows per chunk."
@@ -121,8 +122,8 @@ def _served(model: str | None, model_dir: Path | None) -> tuple[Container, Serve
 def predict(
     model: str | None,
     model_dir: Path | None,
-    source: Path,
-    destination: Path,
+    source: Path | str,
+    destination: Path | str,
     chunk_rows: int,
     output: str | None,
     threshold: float | None,
@@ -140,23 +141,26 @@ def predict(
     Examples:
       predictor predict --model models:/demo@production --input rows.csv --output predictions.parquet
       predictor predict --model-dir build/model --input rows.parquet --output out.parquet --keep-columns id
+      predictor predict --model-dir build/model --input s3://bucket/rows.csv --output s3://bucket/out.parquet
     """
     if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("rich") is None:
         raise ConfigurationError("predictor predict needs pyarrow and rich: install predictor[train]")
-    if destination.suffix.lower() not in (".parquet", ".pq"):
-        raise InvalidInput([FieldError(None, "--output", f"{destination.name} must be a .parquet file")])
+    output_name = file_name(destination)
+    if not output_name.lower().endswith((".parquet", ".pq")):
+        raise InvalidInput([FieldError(None, "--output", f"{output_name} must be a .parquet file")])
     from predictor.domain.options import Output, PredictionOptions
 
     container, served = _served(model, model_dir)
     options = PredictionOptions(Output(output) if output else None, threshold)
     started = time.monotonic()
-    with RowProgress(f"predicting {source.name}", not quiet and sys.stderr.isatty()) as progress:
+    source_name = file_name(source)
+    with RowProgress(f"predicting {source_name}", not quiet and sys.stderr.isatty()) as progress:
         summary = container.predict_table()(
             served, source, destination, options, chunk_rows, keep, on_progress=progress
         )
     seconds = time.monotonic() - started
     version = served.version
     click.echo(
-        f"predicted {summary.rows:,} rows of {source.name} with {version.name} version {version.version} "
+        f"predicted {summary.rows:,} rows of {source_name} with {version.name} version {version.version} "
         f"into {destination} in {seconds:.1f} s ({summary.rows / max(seconds, 1e-9):,.0f} rows/s)"
     )

@@ -15,7 +15,12 @@ from predictor.entrypoints.cli.base import cli, exit_code_for, reports_errors, s
 
 @cli.command()
 @click.option("--dataset", help="A bundled data set: breast-cancer, wine or diabetes.")
-@click.option("--data", "data_path", metavar="PATH", help="A CSV (.csv, .tsv, .txt) or Parquet file.")
+@click.option(
+    "--data",
+    "data_path",
+    metavar="PATH",
+    help="A CSV (.csv, .tsv, .txt) or Parquet file: a path or an s3:// URI.",
+)
 @click.option("--target", metavar="COLUMN", help="The column to predict (required with --data).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed; 'tab' for tabs).")
 @click.option("--no-header", is_flag=True, help="The CSV's first line is data; columns become column_1…")
@@ -86,6 +91,7 @@ def train(
       predictor train --dataset breast-cancer
       predictor train --dataset breast-cancer --trials 30 --register demo --promote staging
       predictor train --data adult.csv --target income --na-value '?' --missing median
+      predictor train --data s3://my-bucket/data/adult.parquet --target income
       predictor train --dataset wine --register wine --promote production --if-better
     """
     from predictor.container import build_container

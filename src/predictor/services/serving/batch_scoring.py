@@ -4,6 +4,7 @@ chunk's predictions before reading the next, so memory stays flat however large 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -79,15 +80,17 @@ class PredictTable:
     def __call__(
         self,
         served: ServedModel,
-        source: Path,
-        destination: Path,
+        source: str | Path,
+        destination: str | Path,
         options: PredictionOptions | None = None,
         chunk_rows: int = 50_000,
         keep: Sequence[str] = (),
         on_progress: ProgressCallback | None = None,
     ) -> BatchSummary:
         """Raises ``InvalidInput`` (rows counted from 1 after the header) or ``DataError`` for a
-        file that cannot be read; the destination is only written when every row predicted."""
+        file that cannot be read; the destination is only written when every row predicted.
+        ``source`` and ``destination`` are local paths or URIs (``s3://bucket/key``)."""
+        name = os.fspath(source).rsplit("/", 1)[-1]
         target = served.model.manifest.schema.target
         options = options or PredictionOptions()
         options.check(target.task, "options")
@@ -106,7 +109,7 @@ class PredictTable:
                 try:
                     encoded = Columns(chunk.columns, chunk.fmt).encode(served.encoder)
                 except InvalidInput as error:
-                    raise _shifted(error, rows, source.name) from None
+                    raise _shifted(error, rows, name) from None
                 scores = served.model.predict(encoded.matrix)
                 sink.write(prediction_columns(scores, target, options), chunk.kept)
                 rows += len(encoded.matrix)
@@ -115,7 +118,7 @@ class PredictTable:
                 if on_progress is not None:
                     on_progress(rows, chunk.done)
             if rows == 0:
-                raise InvalidInput([FieldError(None, None, f"{source.name} has no data rows")])
+                raise InvalidInput([FieldError(None, None, f"{name} has no data rows")])
         log.info(
             "batch predicted",
             extra={"source": str(source), "rows": rows, "chunks": count, "unseen_categories": unseen},
