@@ -25,7 +25,13 @@ FAKE_CREDENTIALS = {
     "AWS_REGION": REGION,
 }
 # Settings from the developer's machine that could send a request elsewhere.
-_LOCAL_AWS = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE")
+_LOCAL_AWS = (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_CLOUDWATCH",
+    "AWS_CONFIG_FILE",
+)
 
 
 def fake_aws_env(monkeypatch: pytest.MonkeyPatch, endpoint: str | None = None) -> None:

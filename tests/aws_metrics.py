@@ -1,10 +1,9 @@
 """Fake CloudWatch for the metrics tests: moto in process (``mock_aws``) or moto's server on a
-loopback port, fake credentials in the environment, and endpoints that fail on purpose (a
+loopback port (fake credentials from ``tests.aws``), and endpoints that fail on purpose (a
 closed port, a socket that accepts and never answers), all on 127.0.0.1."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -13,30 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import pytest
 
-REGION = "us-east-1"
+from tests.aws import FAKE_CREDENTIALS, REGION, fake_aws_env
+
+__all__ = ["FAKE_CREDENTIALS", "REGION", "fake_aws_env"]
+
 NAMESPACE = "predictor-test"
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-}
-# Settings from the developer's machine that could send a request elsewhere.
-_LOCAL_AWS = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDWATCH")
-
-
-def fake_aws_env(monkeypatch: pytest.MonkeyPatch, endpoint: str | None = None) -> None:
-    for name in _LOCAL_AWS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    for name, value in FAKE_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    if endpoint is not None:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
 
 
 def cloudwatch_client(endpoint: str | None = None) -> Any:  # boto3 ships no types
