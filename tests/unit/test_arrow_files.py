@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from predictor.adapters.files.arrow import ArrowTableFiles, read_ahead
+from predictor.adapters.files.arrow import ArrowTableFiles
+from predictor.adapters.files.read_ahead import read_ahead
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import DataError, InvalidInput
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType

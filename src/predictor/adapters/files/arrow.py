@@ -1,6 +1,7 @@
 """CSV and Parquet files for batch scoring, through pyarrow: read in chunks, written as they come.
 
-Chunks are read on a thread one chunk ahead of the caller, so reading overlaps predicting.
+Chunks are read on a thread one chunk ahead of the caller (``read_ahead``), so reading
+overlaps predicting.
 CSV is parsed by Arrow's streaming reader, every feature column read as text:
 a numeric column Arrow can cast to float64 is handed over as a numpy array (empty cell: NaN,
 missing), any other column as its cells, which the domain's encoder checks one by one, naming
@@ -17,12 +18,9 @@ from __future__ import annotations
 
 import csv
 import io
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,6 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from predictor.adapters.files.locations import Location, check_file, locate, reaching, sequential
+from predictor.adapters.files.read_ahead import read_ahead
 from predictor.adapters.files.sink import ParquetSink
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import DataError, FieldError, InvalidInput
@@ -38,7 +37,6 @@ from predictor.domain.schema import FeatureKind, FeatureSchema
 from predictor.domain.table import TableChunk
 
 _PARQUET = frozenset({".parquet", ".pq"})
-T = TypeVar("T")
 # Arrow reads ahead a few blocks per core: small blocks keep memory flat (measured: docs/batch.md).
 _BLOCK_BYTES = 1 << 20
 
@@ -64,49 +62,6 @@ def _values(column: pa.ChunkedArray, as_text: bool, numeric: bool) -> object:
         except pa.ArrowInvalid:
             pass  # a cell that is not a number: the encoder names its row
     return column.to_pylist()
-
-
-def read_ahead(chunks: Iterator[T]) -> Iterator[T]:  # noqa: C901  # a producer thread and its consumer, read together
-    """``chunks``, produced one ahead on a thread: the next chunk is parsed (Arrow releases the
-    GIL) while the caller predicts this one. At most two chunks are held at once."""
-    ready: queue.Queue[tuple[T | None, BaseException | None, bool]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def offer(item: tuple[T | None, BaseException | None, bool]) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if not offer((chunk, None, False)):
-                    return
-            offer((None, None, True))
-        except BaseException as exc:  # noqa: BLE001  # handed to the caller, raised there
-            offer((None, exc, True))
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-
-    producer = threading.Thread(target=produce, name="predictor-read-ahead", daemon=True)
-    producer.start()
-    try:
-        while True:
-            chunk, error, finished = ready.get()
-            if error is not None:
-                raise error
-            if finished:
-                return
-            yield chunk  # type: ignore[misc]  # not None unless finished
-    finally:
-        stop.set()
-        producer.join()
 
 
 class _Columns:

@@ -1,20 +1,19 @@
-"""MLflow experiment tracking behind the ``ExperimentTracker`` port."""
+"""MLflow experiment tracking behind the ``ExperimentTracker`` port: experiments and the runs' lifecycle.
+
+What one run writes is in ``run.py`` (``MlflowRun``).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking.context.registry import resolve_tags
 from mlflow.utils.git_utils import get_git_commit
@@ -26,14 +25,12 @@ from predictor.adapters.mlflow.connection import (
     make_client,
     mlflow_errors,
 )
-from predictor.adapters.mlflow.flavor import save_model_directory
+from predictor.adapters.mlflow.run import MlflowRun
 from predictor.domain.errors import ConfigurationError
-from predictor.domain.ports import ExperimentTracker, TrackedRun, TrainedModel
+from predictor.domain.ports import ExperimentTracker
 
 log = logging.getLogger(__name__)
 
-MODEL_ARTIFACT_PATH = "model"
-_BATCH = 100  # MLflow's log_batch accepts at most 100 params per call
 _PACKAGES = ("predictor", "xgboost", "mlflow", "numpy", "pandas", "scikit-learn", "optuna", "pyarrow")
 _REMOTE_SCHEMES = ("http", "https", "databricks")
 
@@ -51,71 +48,6 @@ def artifact_location(artifact_root: str, tracking_uri: str) -> str | None:
     if urlsplit(tracking_uri).scheme in _REMOTE_SCHEMES:
         return None
     return Path(artifact_root).expanduser().resolve().as_uri()
-
-
-class MlflowRun(TrackedRun):
-    """One MLflow run; every call writes through to the store."""
-
-    def __init__(self, client: MlflowClient, run_id: str, artifact_uri: str, store: str) -> None:
-        self._client = client
-        self._run_id = run_id
-        self._artifact_uri = artifact_uri.rstrip("/")
-        self._store = store
-
-    @property
-    def run_id(self) -> str:
-        return self._run_id
-
-    def log_params(self, params: Mapping[str, Any]) -> None:
-        items = [Param(str(k), str(v)) for k, v in params.items()]
-        for start in range(0, len(items), _BATCH):
-            with self._errors():
-                self._client.log_batch(self._run_id, params=items[start : start + _BATCH])
-
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        now = int(time.time() * 1000)
-        items = [Metric(str(k), float(v), now, 0) for k, v in metrics.items()]
-        for start in range(0, len(items), _BATCH):
-            with self._errors():
-                self._client.log_batch(self._run_id, metrics=items[start : start + _BATCH])
-
-    def set_tags(self, tags: Mapping[str, str]) -> None:
-        items = [RunTag(str(k), str(v)) for k, v in tags.items()]
-        for start in range(0, len(items), _BATCH):
-            with self._errors():
-                self._client.log_batch(self._run_id, tags=items[start : start + _BATCH])
-
-    def log_dict(self, payload: Mapping[str, Any], filename: str) -> None:
-        with self._errors():
-            self._client.log_dict(self._run_id, dict(payload), filename)
-
-    def log_metric_history(self, name: str, values: Sequence[float]) -> None:
-        now = int(time.time() * 1000)
-        items = [Metric(str(name), float(v), now, step) for step, v in enumerate(values)]
-        # log_batch takes up to 1000 metrics per call.
-        for start in range(0, len(items), 1000):
-            with self._errors():
-                self._client.log_batch(self._run_id, metrics=items[start : start + 1000])
-
-    def log_artifact(self, content: bytes, path: str) -> None:
-        folder, _, filename = path.rpartition("/")
-        with tempfile.TemporaryDirectory(prefix="predictor-artifact-") as tmp:
-            local = Path(tmp) / filename
-            local.write_bytes(content)
-            with self._errors():
-                self._client.log_artifact(self._run_id, str(local), folder or None)
-
-    def log_model(self, model: TrainedModel) -> str:
-        """Log the model directory under ``model/``; return its artifact URI, the source to register."""
-        with tempfile.TemporaryDirectory(prefix="predictor-model-") as tmp:
-            directory = Path(tmp) / MODEL_ARTIFACT_PATH
-            with self._errors():
-                save_model_directory(model, directory)
-                self._client.log_artifacts(self._run_id, str(directory), MODEL_ARTIFACT_PATH)
-        return f"{self._artifact_uri}/{MODEL_ARTIFACT_PATH}"
-
-    def _errors(self) -> AbstractContextManager[None]:
-        return mlflow_errors(self._store, f"run {self._run_id} is not in the tracking store")
 
 
 class MlflowExperimentTracker(ExperimentTracker):
