@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from predictor.domain.encoding.rows import MAX_REPORTED_ERRORS, Matrix, RowEncoder
+from predictor.domain.encoding.plain import Matrix
+from predictor.domain.encoding.rows import MAX_REPORTED_ERRORS, RowEncoder
 from predictor.domain.encoding.values import FLOAT32_MAX, BadValue, Converter
 from predictor.domain.errors import FieldError
 

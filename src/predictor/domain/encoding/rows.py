@@ -5,19 +5,19 @@ imputation and scaling vectors) and then used on every request. Every bad field 
 reported, with its row index, in one ``InvalidInput``; nothing else escapes ``encode``.
 ``RowEncoder.encode`` reads rows as objects by feature name; ``predictor.domain.encoding.inputs``
 reads the other shapes clients send (a table of columns and rows, columns by name, a
-numeric matrix) with the same converters, reporting the same way.
+numeric matrix) with the same converters, reporting the same way. Rows of plain finite
+numbers take the fast path (``predictor.domain.encoding.plain``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from operator import itemgetter
 
 import numpy as np
-import numpy.typing as npt
 
+from predictor.domain.encoding.plain import Matrix, plain_number_matrix
 from predictor.domain.encoding.values import (
     BadValue,
     Converter,
@@ -33,10 +33,6 @@ from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.schema import FeatureKind, FeatureSchema
 
 MAX_REPORTED_ERRORS = 100
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-_PLAIN_NUMBERS = frozenset({float, int})
-
-Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +139,7 @@ class RowEncoder:
 
     def _encode_checked(self, rows: object) -> EncodedRows:  # noqa: C901  # one flat loop, for speed (benchmarks/)
         """Value by value, collecting every bad field with its row index."""
-        if not isinstance(rows, Sequence) or isinstance(rows, str | bytes):
-            raise InvalidInput(
-                [FieldError(None, None, "rows must be a list of objects mapping feature names to values")]
-            )
-        if len(rows) == 0:
-            raise InvalidInput([FieldError(None, None, "the batch is empty: send at least one row")])
+        rows = _checked_batch(rows)
         matrix = np.empty((len(rows), self.width), dtype=np.float32)
         errors: list[FieldError] = []
         unseen: dict[str, int] = {}
@@ -187,17 +178,12 @@ class RowEncoder:
         return self.finish(matrix, errors, unseen)
 
 
-def plain_number_matrix(values: Sequence[Sequence[object]]) -> Matrix | None:
-    """Equal-length rows of plain finite ints and floats (no bool, None or str) within float32
-    range, as a float32 matrix, at C speed; None for anything else."""
-    if not set(map(type, chain.from_iterable(values))) <= _PLAIN_NUMBERS:
-        return None
-    try:
-        array = np.array(values, dtype=np.float64)
-    except (OverflowError, ValueError):
-        return None
-    if array.ndim != 2:
-        return None
-    # One reduction checks both: NaN propagates through max() and compares False, as inf does.
-    in_range = float(np.abs(array).max()) <= _FLOAT32_MAX
-    return array.astype(np.float32) if in_range else None
+def _checked_batch(rows: object) -> Sequence[object]:
+    """``rows`` if it is a non-empty list of rows, else the ``InvalidInput`` saying what it is not."""
+    if not isinstance(rows, Sequence) or isinstance(rows, str | bytes):
+        raise InvalidInput(
+            [FieldError(None, None, "rows must be a list of objects mapping feature names to values")]
+        )
+    if len(rows) == 0:
+        raise InvalidInput([FieldError(None, None, "the batch is empty: send at least one row")])
+    return rows
