@@ -5,7 +5,8 @@ that does not fit the forced task, a class too small to split, a feature identic
 target (leakage). Warnings: rows without a target (left out), duplicate rows, constant
 columns, columns almost entirely missing, identifier-like text columns, columns mixing
 numbers and text, class imbalance. The report also lists each column's inferred type and
-the class counts, and is logged to the run as ``data_checks.json``.
+the class counts, and is logged to the run as ``data_checks.json``. The checks of each
+feature column and of duplicate rows are in ``column_checks.py``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from typing import Any
 from predictor.domain.errors import DataCheckFailed
 from predictor.domain.schema import TaskType
 from predictor.domain.table import Table
+from predictor.services.training.column_checks import check_feature, duplicate_rows
 from predictor.services.training.tabular import infer_task, is_categorical, is_missing, label_of
 
 MIN_ROWS = 20
 MIN_ROWS_PER_CLASS = 3  # one each for the training, validation and test splits
-MOSTLY_MISSING = 0.95
 IMBALANCED_SHARE = 0.10
-IDENTIFIER_MIN_DISTINCT = 50
 
 
 @dataclass(frozen=True)
@@ -66,33 +66,6 @@ def _column_type(values: Sequence[Any]) -> str:
     return "numeric"
 
 
-def _same(value: object, target: object, classification: bool) -> bool:
-    if classification:
-        return label_of(value) == label_of(target)
-    try:
-        return float(value) == float(target)  # type: ignore[arg-type]  # any JSON-ish value
-    except (TypeError, ValueError):
-        return False
-
-
-def _leaks(values: Sequence[Any], target: Sequence[Any], classification: bool) -> bool:
-    """Identical to the target, or (classification) a one-to-one relabelling of it."""
-    pairs = [(v, t) for v, t in zip(values, target, strict=True) if not is_missing(v)]
-    if len(pairs) < len(target) * 0.99 or not pairs:
-        return False
-    if all(_same(v, t, classification) for v, t in pairs):
-        return True
-    if not classification:
-        return False
-    forward: dict[str, str] = {}
-    backward: dict[str, str] = {}
-    for v, t in pairs:
-        key, label = label_of(v), label_of(t)
-        if forward.setdefault(key, label) != label or backward.setdefault(label, key) != key:
-            return False
-    return len(forward) > 1
-
-
 def check_table(table: Table, task: TaskType | None = None) -> DataReport:
     """Run every check; ``task`` forces the task (else it is inferred from the target)."""
     problems: list[str] = []
@@ -110,8 +83,8 @@ def check_table(table: Table, task: TaskType | None = None) -> DataReport:
     counts = _check_target(table.target, target, task, types[table.target], problems, warnings)
     for name in table.feature_names:
         values = [v for v, k in zip(table.columns[name], keep, strict=True) if k]
-        _check_feature(name, values, target, task.is_classification, problems, warnings)
-    duplicates = _duplicate_rows(table)
+        check_feature(name, values, target, task.is_classification, problems, warnings)
+    duplicates = duplicate_rows(table)
     if duplicates:
         warnings.append(f"{duplicates} rows are exact duplicates of an earlier row")
     return DataReport(
@@ -165,46 +138,3 @@ def _check_classes(task: TaskType, counts: dict[str, int], problems: list[str], 
             f"imbalanced classes: {smallest!r} is {counts[smallest] / total:.1%} of the rows "
             "(ROC AUC and F1 say more than accuracy here)"
         )
-
-
-def _check_feature(
-    name: str,
-    values: Sequence[Any],
-    target: Sequence[Any],
-    classification: bool,
-    problems: list[str],
-    warnings: list[str],
-) -> None:
-    present = [v for v in values if not is_missing(v)]
-    missing_share = 1 - len(present) / len(values) if values else 0.0
-    if missing_share >= MOSTLY_MISSING:
-        warnings.append(f"column {name!r} is {missing_share:.0%} missing")
-    distinct = {label_of(v) for v in present}
-    if len(distinct) == 1:
-        warnings.append(f"column {name!r} is constant ({next(iter(distinct))!r}); the model cannot use it")
-    texts = sum(isinstance(v, str) for v in present)
-    if 0 < texts < len(present):
-        warnings.append(f"column {name!r} mixes numbers and text; it is treated as categorical")
-    if texts and len(distinct) >= IDENTIFIER_MIN_DISTINCT and len(distinct) > 0.5 * len(present):
-        warnings.append(
-            f"column {name!r} has {len(distinct)} distinct values in {len(present)} rows; "
-            "an identifier? (drop it with --drop)"
-        )
-    if target and _leaks(values, target, classification):
-        problems.append(
-            f"column {name!r} is the target in disguise (identical to it, value for value): "
-            f"leakage; drop it with --drop {name!r}"
-        )
-
-
-def _duplicate_rows(table: Table) -> int:
-    columns = list(table.columns.values())
-    seen: set[tuple[str, ...]] = set()
-    duplicates = 0
-    for row in zip(*columns, strict=True):
-        key = tuple(repr(None if is_missing(v) else v) for v in row)
-        if key in seen:
-            duplicates += 1
-        else:
-            seen.add(key)
-    return duplicates

@@ -1,12 +1,10 @@
 """Use case: search the trainer's parameters by cross-validation (or on the validation rows),
-each trial a run nested under the tuning run."""
+each trial a run nested under the tuning run. What a trial does, and which is best, is
+``TrialSearch`` (trials.py)."""
 
 from __future__ import annotations
 
-import math
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,17 +13,10 @@ from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import ExperimentTracker, ModelTrainer, TrackedRun, Tuner
 from predictor.domain.ports.training import FitSpec
-from predictor.domain.search import (
-    SearchPlan,
-    TrialHandle,
-    TrialRecord,
-    TrialState,
-    TuningBudget,
-    TuningProgress,
-    TuningResult,
-)
-from predictor.services.training.cross_validation import Fold, cross_validate, fold_indices
+from predictor.domain.search import TrialRecord, TrialState, TuningBudget, TuningProgress, TuningResult
+from predictor.services.training.cross_validation import Fold, fold_indices
 from predictor.services.training.preparation import PreparedData
+from predictor.services.training.trials import TrialSearch
 
 __all__ = ["CV_FOLDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
 
@@ -43,61 +34,6 @@ def tuning_folds(data: PreparedData, folds: int, seed: int) -> list[Fold]:
     rows = np.sort(np.concatenate([data.train, data.valid]))
     pairs = fold_indices(data.truth, data.schema.target.task, rows, folds, seed)
     return [(data.part(train), data.part(valid)) for train, valid in pairs]
-
-
-def _beats(record: TrialRecord, best: TrialRecord | None, maximize: bool) -> bool:
-    """A complete trial with a score, better than ``best`` (the earlier trial wins a tie)."""
-    value = record.value
-    if record.state is not TrialState.COMPLETE or value is None or math.isnan(value):
-        return False
-    if best is None or best.value is None:
-        return True
-    return value > best.value if maximize else value < best.value
-
-
-class _Search:
-    """One search's state, shared by the tuner's trial threads: each trial's curve until the
-    tuner reports it finished, and the best finished trial so far."""
-
-    def __init__(
-        self,
-        trainer: ModelTrainer,
-        plan: SearchPlan,
-        folds: Sequence[FitSpec],
-        log: Callable[[TrialRecord], None],
-    ) -> None:
-        self._trainer = trainer
-        self.plan = plan
-        self._folds = folds  # one spec per fold, with the request's parameters
-        self._log = log
-        self._lock = threading.Lock()
-        self._histories: dict[int, dict[str, tuple[float, ...]]] = {}
-        self.best: TrialRecord | None = None
-
-    def objective(self, trial: TrialHandle) -> float:
-        """The best round of the trial's mean validation curve."""
-        plan = self.plan
-        fits = [
-            replace(fold, params={**fold.params, **trial.params}, threads=trial.threads, rounds=plan.rounds)
-            for fold in self._folds
-        ]
-        history = cross_validate(self._trainer, fits, plan.patience, plan.maximize, report=trial.report)
-        with self._lock:
-            self._histories[trial.number] = history
-        values = history.get(plan.metric) or next(reversed(history.values()), ())
-        if not values:
-            return float("nan")
-        return max(values) if plan.maximize else min(values)
-
-    def finished(self, record: TrialRecord) -> TrialRecord:
-        """The trial's record with its curve, logged; it becomes the best if it beats it."""
-        with self._lock:
-            history = self._histories.pop(record.number, {})
-        record = replace(record, history=history)
-        self._log(record)
-        if _beats(record, self.best, self.plan.maximize):
-            self.best = record
-        return record
 
 
 class TuneParameters:
@@ -123,7 +59,7 @@ class TuneParameters:
         validation curve (with one fold: of the validation curve)."""
         plan = self._trainer.search_plan(manifest.schema, params)
         specs = [FitSpec(manifest, train, valid, params, seed) for train, valid in folds]
-        search = _Search(
+        search = TrialSearch(
             self._trainer,
             plan,
             specs,
