@@ -13,28 +13,25 @@ reader: the envelope's own values and the rows) and encodes the rows with the se
   one) and live in a module that imports no web framework: the decoder process imports it.
 - A process that stops or hangs (``DECODE_TIMEOUT_S``) is replaced and the body is read again
   on the fresh one; when that one stops too, ``DecoderUnavailable``.
+
+One process, as the serving process starts, asks and stops it, is a ``DecoderChild``
+(``decoder_child``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
-import os
-import pickle
-import subprocess
-import sys
 import threading
 import weakref
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from predictor.domain.encoding.rows import EncodedRows, RowEncoder
 from predictor.domain.errors import DecoderUnavailable, InvalidInput
 from predictor.domain.schema import FeatureSchema
+from predictor.services.serving.decoder_child import DecoderChild, stop_all
 from predictor.services.serving.loading import ServedModel
 
 if TYPE_CHECKING:
@@ -42,15 +39,11 @@ if TYPE_CHECKING:
 
     from predictor.services.serving.decoder_process import Reader
 
-# The process side (``decoder_process``) and the executor are imported with the first big body,
-# not on the serving process's start path.
-_PROCESS_MODULE = "predictor.services.serving.decoder_process"
-
+# The executor is imported with the first big body, not on the serving process's start path.
 log = logging.getLogger(__name__)
 
 # Far above any body's reading (see docs/performance.md); a process that takes longer is stuck.
 DECODE_TIMEOUT_S = 30.0
-_SOURCE = str(Path(__file__).resolve().parents[3])  # the directory holding this ``predictor``
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,64 +65,6 @@ class EncodedBatch:
         return self.outcome
 
 
-class _Process:
-    """One decoder process, and the encoder tokens it has learned (as it keeps them)."""
-
-    def __init__(self, timeout_s: float) -> None:
-        from predictor.services.serving import decoder_process
-
-        self._frames = decoder_process
-        self.timeout_s = timeout_s
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (_SOURCE, environment.get("PYTHONPATH"))))
-        self.popen = subprocess.Popen(  # noqa: S603  # this interpreter, our own module
-            # Not ``-m``: its replies' classes must pickle under the module's own name.
-            [sys.executable, "-c", f"from {_PROCESS_MODULE} import main; main()"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=environment,
-        )
-        if self.popen.stdin is None or self.popen.stdout is None:  # pragma: no cover  # both piped
-            raise RuntimeError("a decoder process without pipes")
-        self.requests: IO[bytes] = self.popen.stdin
-        self.replies: IO[bytes] = self.popen.stdout
-        self.known: dict[int, None] = {}
-        log.info("decoder process started", extra={"pid": self.popen.pid})
-
-    def ask(self, token: int, schema: FeatureSchema, read: Reader, max_rows: int, body: bytes) -> object:
-        """The process's reply; ``EOFError`` or ``OSError`` when it stops or hangs meanwhile."""
-        learn = token not in self.known
-        header = pickle.dumps(self._frames.Header(token, schema if learn else None, read, max_rows))
-        watchdog = threading.Timer(self.timeout_s, self.popen.kill)
-        watchdog.start()
-        try:
-            self._frames.write_frame(self.requests, header, body)
-            if learn:
-                self.known[token] = None
-                while len(self.known) > self._frames.KEPT_ENCODERS:
-                    del self.known[next(iter(self.known))]
-            reply = self._frames.read_reply(self.replies)
-        finally:
-            watchdog.cancel()
-        return pickle.loads(reply)  # noqa: S301  # from our own decoder process
-
-    def stop(self) -> int | None:
-        """Close its input (it ends), kill it if it does not; its exit code."""
-        for stream in (self.requests, self.replies):
-            with contextlib.suppress(OSError):  # a broken pipe: it is gone already
-                stream.close()
-        try:
-            return self.popen.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            return self.popen.wait()
-
-
-def _stop_all(processes: Iterable[_Process]) -> None:
-    for process in list(processes):
-        process.stop()
-
-
 class BodyDecoder:
     """Reads big bodies in up to ``processes`` decoder processes (0: none; ``enabled`` is False),
     one body at a time each; further bodies wait for one. A process that has not answered after
@@ -141,12 +76,12 @@ class BodyDecoder:
         self._timeout_s = timeout_s
         self._executor: ThreadPoolExecutor | None = None
         self._mine = threading.local()  # each executor thread drives one process
-        self._running: set[_Process] = set()
+        self._running: set[DecoderChild] = set()
         self._lock = threading.Lock()
         self._tokens: weakref.WeakKeyDictionary[RowEncoder, int] = weakref.WeakKeyDictionary()
         self._counter = itertools.count(1)
         self._closed = False
-        self._finalizer = weakref.finalize(self, _stop_all, self._running)
+        self._finalizer = weakref.finalize(self, stop_all, self._running)
 
     @property
     def enabled(self) -> bool:
@@ -200,21 +135,21 @@ class BodyDecoder:
             "the request body could not be read: the process reading it stopped, twice; try again"
         )
 
-    def _process(self) -> _Process:
+    def _process(self) -> DecoderChild:
         if self._closed:
             raise DecoderUnavailable("the service is stopping; its decoder processes are stopped")
-        process: _Process | None = getattr(self._mine, "process", None)
+        process: DecoderChild | None = getattr(self._mine, "process", None)
         if process is None or process.popen.poll() is not None:
             if process is not None:
                 self._forget(process)
                 process.stop()
-            process = _Process(self._timeout_s)
+            process = DecoderChild(self._timeout_s)
             self._mine.process = process
             with self._lock:
                 self._running.add(process)
         return process
 
-    def _forget(self, process: _Process) -> None:
+    def _forget(self, process: DecoderChild) -> None:
         with self._lock:
             self._running.discard(process)
         if getattr(self._mine, "process", None) is process:
@@ -229,4 +164,4 @@ class BodyDecoder:
         with self._lock:
             running = list(self._running)
             self._running.clear()
-        _stop_all(running)
+        stop_all(running)
