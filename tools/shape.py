@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_MODULE_LINES = 250
-MAX_FUNCTION_LINES = 60
+MAX_MODULE_LINES = 200
+MAX_FUNCTION_LINES = 40
 IO_PACKAGES = ("domain", "services")
 PATH_METHODS = frozenset(
     {

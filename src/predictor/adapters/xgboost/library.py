@@ -36,21 +36,9 @@ def library_file() -> Path:
     raise XGBoostLibraryError(f"libxgboost was not found (looked for {', '.join(map(str, places))})")
 
 
-@cache
-def library() -> ctypes.CDLL:
-    """The loaded library with the signatures predictor calls (loaded once per process).
-
-    OpenMP threads wait passively (sleep) between parallel regions unless OMP_WAIT_POLICY
-    says otherwise: by default they spin, and with two server workers on two cores the
-    spinning threads of one worker take the CPU the other needs (the figures are in
-    docs/performance.md). libgomp reads the variable once, when it is loaded with
-    libxgboost, hence here.
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    lib = ctypes.CDLL(str(library_file()))
-    lib.XGBGetLastError.restype = ctypes.c_char_p
-    lib.XGBGetLastError.argtypes = []
-    signatures: dict[str, list[Any]] = {
+def _signatures() -> dict[str, list[Any]]:
+    """The argument types of each C function predictor calls (every one returns an ``int`` status)."""
+    return {
         "XGBoostVersion": [ctypes.POINTER(ctypes.c_int)] * 3,
         "XGBoosterCreate": [ctypes.c_void_p, ULong, ctypes.POINTER(Handle)],
         "XGBoosterFree": [Handle],
@@ -87,7 +75,23 @@ def library() -> ctypes.CDLL:
             ctypes.POINTER(ctypes.POINTER(ctypes.c_float)),
         ],
     }
-    for name, argtypes in signatures.items():
+
+
+@cache
+def library() -> ctypes.CDLL:
+    """The loaded library with the signatures predictor calls (loaded once per process).
+
+    OpenMP threads wait passively (sleep) between parallel regions unless OMP_WAIT_POLICY
+    says otherwise: by default they spin, and with two server workers on two cores the
+    spinning threads of one worker take the CPU the other needs (the figures are in
+    docs/performance.md). libgomp reads the variable once, when it is loaded with
+    libxgboost, hence here.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    lib = ctypes.CDLL(str(library_file()))
+    lib.XGBGetLastError.restype = ctypes.c_char_p
+    lib.XGBGetLastError.argtypes = []
+    for name, argtypes in _signatures().items():
         function = getattr(lib, name)
         function.argtypes = argtypes
         function.restype = ctypes.c_int

@@ -143,11 +143,7 @@ def predict(
       predictor predict --model-dir build/model --input rows.parquet --output out.parquet --keep-columns id
       predictor predict --model-dir build/model --input s3://bucket/rows.csv --output s3://bucket/out.parquet
     """
-    if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("rich") is None:
-        raise ConfigurationError("predictor predict needs pyarrow and rich: install predictor[train]")
-    output_name = file_name(destination)
-    if not output_name.lower().endswith((".parquet", ".pq")):
-        raise InvalidInput([FieldError(None, "--output", f"{output_name} must be a .parquet file")])
+    _check_can_write(destination)
     from predictor.domain.options import Output, PredictionOptions
 
     container, served = _served(model, model_dir)
@@ -158,9 +154,23 @@ def predict(
         summary = container.predict_table()(
             served, source, destination, options, chunk_rows, keep, on_progress=progress
         )
-    seconds = time.monotonic() - started
+    _echo_done(summary.rows, source_name, served, destination, time.monotonic() - started)
+
+
+def _check_can_write(destination: Path | str) -> None:
+    """pyarrow and rich are installed, and ``destination`` names a Parquet file."""
+    if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("rich") is None:
+        raise ConfigurationError("predictor predict needs pyarrow and rich: install predictor[train]")
+    output_name = file_name(destination)
+    if not output_name.lower().endswith((".parquet", ".pq")):
+        raise InvalidInput([FieldError(None, "--output", f"{output_name} must be a .parquet file")])
+
+
+def _echo_done(
+    rows: int, source_name: str, served: ServedModel, destination: Path | str, seconds: float
+) -> None:
     version = served.version
     click.echo(
-        f"predicted {summary.rows:,} rows of {source_name} with {version.name} version {version.version} "
-        f"into {destination} in {seconds:.1f} s ({summary.rows / max(seconds, 1e-9):,.0f} rows/s)"
+        f"predicted {rows:,} rows of {source_name} with {version.name} version {version.version} "
+        f"into {destination} in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)"
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -67,28 +68,7 @@ if TYPE_CHECKING:
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
-def train(
-    dataset: str | None,
-    data_path: str | None,
-    target: str | None,
-    delimiter: str | None,
-    no_header: bool,
-    na_values: tuple[str, ...],
-    drop: tuple[str, ...],
-    task: str | None,
-    missing: str,
-    scale: bool,
-    trials: int | None,
-    timeout: float | None,
-    cv_folds: int,
-    register_as: str | None,
-    promote_to: str | None,
-    if_better: bool,
-    seed: int,
-    experiment: str | None,
-    no_plots: bool,
-    quiet: bool,
-) -> None:
+def train(**given: Any) -> None:
     """Check the data, train (and tune) an XGBoost model, evaluate it on held-out rows, log
     everything to MLflow, and optionally register and promote it.
 
@@ -100,31 +80,61 @@ def train(
       predictor train --data s3://my-bucket/data/adult.parquet --target income
       predictor train --dataset wine --register wine --promote production --if-better
     """
-    from predictor.domain.preprocessing import PreprocessingSettings
-    from predictor.domain.table import ReadOptions
-    from predictor.services.training.pipeline import TrainingRequest
-
-    if (dataset is None) == (data_path is None):
+    options = _TrainOptions(**given)
+    if (options.dataset is None) == (options.data_path is None):
         raise click.UsageError("give exactly one of --dataset NAME or --data PATH")
-    settings = settings_from_env(experiment=experiment)
-    budget = _budget(trials, timeout, settings)
-    # The request checks itself (--promote without --register, …): a ConfigurationError, exit code 2.
-    request = TrainingRequest(
-        dataset=str(data_path or dataset),
-        experiment=settings.tracking.experiment,
-        register_as=register_as,
-        promote_to=promote_to,
-        if_better=if_better,
-        seed=seed,
-        task=TaskType(task) if task else None,
-        read=ReadOptions(target, delimiter, not no_header, tuple(na_values) or DEFAULT_NA_VALUES),
-        drop=drop,
-        preprocessing=PreprocessingSettings(MissingValues(missing), scale),
-        tuning=budget,
-        cv_folds=cv_folds,
-        plots=not no_plots,
-    )
-    _run(settings, request, quiet)
+    settings = settings_from_env(experiment=options.experiment)
+    _run(settings, options.request(settings), options.quiet)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TrainOptions:
+    """The command's options, as click parsed them (named as its parameters)."""
+
+    dataset: str | None
+    data_path: str | None
+    target: str | None
+    delimiter: str | None
+    no_header: bool
+    na_values: tuple[str, ...]
+    drop: tuple[str, ...]
+    task: str | None
+    missing: str
+    scale: bool
+    trials: int | None
+    timeout: float | None
+    cv_folds: int
+    register_as: str | None
+    promote_to: str | None
+    if_better: bool
+    seed: int
+    experiment: str | None
+    no_plots: bool
+    quiet: bool
+
+    def request(self, settings: Settings) -> TrainingRequest:
+        """The training request these options make; it checks itself (--promote without
+        --register, …): a ConfigurationError, exit code 2."""
+        from predictor.domain.preprocessing import PreprocessingSettings
+        from predictor.domain.table import ReadOptions
+        from predictor.services.training.pipeline import TrainingRequest
+
+        na_values = tuple(self.na_values) or DEFAULT_NA_VALUES
+        return TrainingRequest(
+            dataset=str(self.data_path or self.dataset),
+            experiment=settings.tracking.experiment,
+            register_as=self.register_as,
+            promote_to=self.promote_to,
+            if_better=self.if_better,
+            seed=self.seed,
+            task=TaskType(self.task) if self.task else None,
+            read=ReadOptions(self.target, self.delimiter, not self.no_header, na_values),
+            drop=self.drop,
+            preprocessing=PreprocessingSettings(MissingValues(self.missing), self.scale),
+            tuning=_budget(self.trials, self.timeout, settings),
+            cv_folds=self.cv_folds,
+            plots=not self.no_plots,
+        )
 
 
 def _budget(trials: int | None, timeout: float | None, settings: Settings) -> TuningBudget | None:

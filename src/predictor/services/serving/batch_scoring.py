@@ -92,16 +92,7 @@ class PredictTable:
         ``source`` and ``destination`` are local paths or URIs (``s3://bucket/key``)."""
         name = os.fspath(source).rsplit("/", 1)[-1]
         target = served.model.manifest.schema.target
-        options = options or PredictionOptions()
-        options.check(target.task, "options")
-        if options.threshold is None:
-            options = PredictionOptions(options.output, self._threshold)
-        outputs = output_names(target, options)
-        clashes = [name for name in keep if name in outputs]
-        if clashes:
-            raise InvalidInput(
-                [FieldError(None, name, "is also a prediction column; it cannot be kept") for name in clashes]
-            )
+        options = self._options(target, options, keep)
         chunks = self._files.read(source, served.encoder.schema, keep, chunk_rows)
         rows = count = unseen = 0
         with self._files.write(destination) as sink:
@@ -124,3 +115,20 @@ class PredictTable:
             extra={"source": str(source), "rows": rows, "chunks": count, "unseen_categories": unseen},
         )
         return BatchSummary(rows, count, unseen)
+
+    def _options(
+        self, target: Target, options: PredictionOptions | None, keep: Sequence[str]
+    ) -> PredictionOptions:
+        """``options`` checked for the task, with the default threshold when it has none; no
+        kept column may be named as a prediction column."""
+        options = options or PredictionOptions()
+        options.check(target.task, "options")
+        if options.threshold is None:
+            options = PredictionOptions(options.output, self._threshold)
+        outputs = output_names(target, options)
+        clashes = [name for name in keep if name in outputs]
+        if clashes:
+            raise InvalidInput(
+                [FieldError(None, name, "is also a prediction column; it cannot be kept") for name in clashes]
+            )
+        return options
