@@ -195,6 +195,14 @@ def _secrets_manager(timeout_s: float) -> RotatingSecretStore:
     return SecretsManagerSecretStore(timeout_s=timeout_s)
 
 
+def reopen_aws_connections() -> int:
+    """Close the AWS clients' connections, so their next calls open new ones (after a Lambda
+    SnapStart restore); how many clients. Imports nothing of AWS when no client exists."""
+    from predictor.adapters.aws.connections import close_aws_connections
+
+    return close_aws_connections()
+
+
 def _log_alerter() -> Alerter:
     from predictor.adapters.logs.alerts import LogAlerter
 
