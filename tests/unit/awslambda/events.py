@@ -37,6 +37,7 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
+    base64: bool = False  # how the Lambda answer carried its body (JSON and problems: as text)
 
 
 def event(name: str) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def from_lambda(answer: dict[str, Any]) -> Answer:
         headers.setdefault(name.lower(), values[0])
     body = answer.get("body") or ""
     raw = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
-    return Answer(answer["statusCode"], _mattering(headers), raw)
+    return Answer(answer["statusCode"], _mattering(headers), raw, bool(answer.get("isBase64Encoded")))
 
 
 def from_http(response: Any) -> Answer:

@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from mangum import Mangum
+from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from predictor.config import RefreshMode, Settings, load_settings
@@ -27,6 +28,8 @@ from predictor.entrypoints.logging import configure_logging
 # Where Lambda unpacks a zip (it sets LAMBDA_TASK_ROOT), and the baked model's folder in it.
 DEFAULT_TASK_ROOT = "/var/task"
 BAKED_MODEL_FOLDER = "model"
+# Bodies Mangum answers as text, not base64: its defaults (JSON among them) and problem+json.
+TEXT_MEDIA_TYPES = [*DEFAULT_TEXT_MIME_TYPES, PROBLEM_MEDIA_TYPE]
 _TRACKING_VARIABLES = ("PREDICTOR_MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_URI")
 
 
@@ -93,8 +96,7 @@ class LambdaService:
         self.keeper = container.model_keeper()
         self.keeper.start()  # a failed load is retried by the first request after the backoff
         self._publisher = container.publish_metrics()
-        # problem+json is text: without it Mangum would base64-encode every error body.
-        self._adapter = Mangum(DeclaredLength(self.app), lifespan="off", text_mime_types=[PROBLEM_MEDIA_TYPE])
+        self._adapter = Mangum(DeclaredLength(self.app), lifespan="off", text_mime_types=TEXT_MEDIA_TYPES)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> LambdaService:
