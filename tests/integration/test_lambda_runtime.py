@@ -31,8 +31,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def bootstrap(api: RuntimeApi, work: Path, **settings: str) -> Iterator[subprocess.Popen[str]]:
-    """``python -m awslambdaric <handler>``, as Lambda's Python runtime starts a function."""
+def bootstrap(
+    api: RuntimeApi, work: Path, output: list[str] | None = None, **settings: str
+) -> Iterator[subprocess.Popen[str]]:
+    """``python -m awslambdaric <handler>``, as Lambda's Python runtime starts a function;
+    what it wrote (stdout and stderr) is appended to ``output`` once it is stopped."""
     env = {
         **clean_env(),
         "AWS_LAMBDA_RUNTIME_API": api.address,
@@ -54,14 +57,20 @@ def bootstrap(api: RuntimeApi, work: Path, **settings: str) -> Iterator[subproce
         yield process
     finally:
         process.kill()
-        process.communicate(timeout=30)
+        written, _ = process.communicate(timeout=30)
+        if output is not None:
+            output.append(written)
 
 
-def predict_event(exported: Path, instances: list[dict[str, Any]]) -> dict[str, Any]:
+def predict_event(
+    exported: Path, instances: list[dict[str, Any]], key: str | None = API_KEY, path: str = "/predict"
+) -> dict[str, Any]:
     given = event("rest_v1_predict")
     given["body"] = json.dumps({"instances": instances})
-    for headers in (given["headers"], given["multiValueHeaders"]):
-        headers["X-API-Key"] = API_KEY if headers is given["headers"] else [API_KEY]
+    given["path"] = path
+    if key is not None:
+        given["headers"]["X-API-Key"] = key
+        given["multiValueHeaders"]["X-API-Key"] = [key]
     return given
 
 
@@ -98,3 +107,27 @@ def test_a_model_that_cannot_load_is_reported_as_an_init_error(tmp_path: Path) -
     assert posted["errorType"] == "InvalidModel"
     assert "model" in posted["errorMessage"]
     assert API_KEY not in json.dumps(posted)
+
+
+def test_no_api_key_reaches_the_functions_logs(exported: Path, tmp_path: Path) -> None:
+    near_miss = API_KEY[:-1] + "X"
+    rows = [a_row(exported)]
+    in_query = predict_event(exported, rows, key=None)
+    in_query["queryStringParameters"] = {"api_key": API_KEY}
+    in_query["multiValueQueryStringParameters"] = {"api_key": [API_KEY]}
+    events = [
+        predict_event(exported, rows),  # 200
+        predict_event(exported, rows, key=near_miss),  # 401
+        predict_event(exported, [{"bad": API_KEY}]),  # 400, the key as a field name
+        predict_event(exported, rows, path=f"/no-such-route/{API_KEY}"),  # 404
+        in_query,  # 401, the key in the query string
+    ]
+    output: list[str] = []
+    with runtime_api() as api, bootstrap(api, tmp_path, output, PREDICTOR_MODEL_DIR=str(exported)):
+        answers = [api.wait_for(api.invoke(given), WAIT_S) for given in events]
+
+    assert [answer["statusCode"] for answer in answers] == [200, 401, 400, 404, 401]
+    (written,) = output
+    assert '"event": "request"' in written or '"event":"request"' in written  # the access lines are there
+    assert API_KEY not in written
+    assert near_miss not in written

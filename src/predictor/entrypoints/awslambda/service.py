@@ -101,7 +101,7 @@ class LambdaService:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> LambdaService:
         settings = lambda_settings(environ)
-        configure_logging(json=settings.logging.log_json, level=settings.logging.log_level)
+        configure_logging(json=settings.logging.log_json, level=settings.logging.log_level, only=True)
         return cls(build_container(settings))
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
