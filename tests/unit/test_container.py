@@ -16,9 +16,10 @@ from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
 from predictor.adapters.memory import InMemoryModelRegistry
 from predictor.adapters.memory.container import InMemoryAdapters
 from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
+from predictor.adapters.real import RealAdapters
 from predictor.adapters.system.clock import SystemClock
 from predictor.config import MetricsSinkKind, SecretStoreKind, load_settings
-from predictor.container import RealAdapters, build_container
+from predictor.container import build_container
 from predictor.domain.errors import ConfigurationError
 
 
