@@ -14,10 +14,14 @@ model (200 trees, depth 6, on UCI Breast Cancer, as benchmarks/serve_bench.py bu
   DataFrame, in the development environment (the only one with MLflow).
 
 Launches alternate (predictor, plain, mlflow, predictor, …) so drift on a shared host hits each;
-the goals are judged on medians. The artifact is the serving install + ``aws`` extra installed
+the goals are judged on medians. ``predictor, from the zip`` is the same handler run from the
+artifact alone (``python -S`` with the artifact as ``PYTHONPATH``), proving the zip serves. The
+artifact is the serving install + ``aws`` extra installed
 with ``uv pip install --target`` (bytecode compiled), with the ``xgboost-cpu`` wheel of the
 locked xgboost version in place of ``xgboost`` (the same library without its ~300 MB NVIDIA
-NCCL dependency, which a CPU-only Lambda never loads); its size is measured unzipped and zipped.
+NCCL dependency, which a CPU-only Lambda never loads) and without scipy (which the xgboost
+package requires but serving never imports: it calls libxgboost directly,
+tests/integration/test_lambda_imports.py); its size is measured unzipped and zipped.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from serve_bench import build_model  # noqa: E402
 
 KEY = "lambda-bench-key-0123456789"
+LOCKED_SERVING = ("--frozen", "--no-dev", "--extra", "aws")
+LOCKED_SERVING += ("--no-hashes", "--no-emit-project", "--no-annotate")
+LEFT_OUT = ("nvidia-", "scipy==")
 GOAL_S = 0.7
 GOAL_RATIO = 0.15
 GOAL_MB = 250
@@ -103,20 +110,26 @@ def serving_install(work: Path) -> Path:
     return env_dir / "bin" / "python"
 
 
+def _cpu(line: str) -> str:
+    return "xgboost-cpu" + line.removeprefix("xgboost") if line.startswith("xgboost==") else line
+
+
 def artifact(work: Path) -> tuple[Path, str]:
     """The Lambda zip's content: ``pip install --target`` of the locked serving + aws packages
     (xgboost-cpu for xgboost) and predictor's wheel; the directory and the xgboost-cpu pin."""
     target = work / "artifact"
     shutil.rmtree(target, ignore_errors=True)
     exported = subprocess.run(
-        [_uv(), "export", "--frozen", "--no-dev", "--extra", "aws", "--no-hashes", "--no-emit-project"],
+        [_uv(), "export", *LOCKED_SERVING],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.splitlines()
-    pins = [line.split(";")[0].strip() for line in exported if line and not line.startswith(("#", " "))]
-    pins = [pin.replace("xgboost==", "xgboost-cpu==") if pin.startswith("xgboost==") else pin for pin in pins]
+    # Whole lines, markers kept (uv evaluates them); xgboost's NCCL is not xgboost-cpu's, and
+    # scipy, which the xgboost package needs, is never imported: serving calls libxgboost.
+    lines = [line.strip() for line in exported if line.strip() and not line.lstrip().startswith("#")]
+    pins = [_cpu(line) for line in lines if not line.startswith(LEFT_OUT)]
     requirements = work / "lambda-requirements.txt"
     requirements.write_text("\n".join(pins) + "\n")
     dist = work / "dist"
@@ -126,7 +139,7 @@ def artifact(work: Path) -> tuple[Path, str]:
     install = [_uv(), "pip", "install", "-q", "--target", str(target), "--no-deps", "--compile-bytecode"]
     install += ["--python", sys.executable, "-r", str(requirements), str(wheel)]
     subprocess.run(install, cwd=ROOT, check=True)
-    xgboost_pin = next(pin for pin in pins if pin.startswith("xgboost-cpu=="))
+    xgboost_pin = ", ".join(pin for pin in pins if pin.startswith("xgboost-cpu=="))
     return target, xgboost_pin
 
 
@@ -154,10 +167,17 @@ def rest_event(exported: Path, work: Path) -> Path:
     return path
 
 
-def launch(python: Path | str, script: str, args: list[str], env: dict[str, str], cwd: Path) -> float:
+def launch(
+    python: Path | str, script: str, args: list[str], env: dict[str, str], cwd: Path, *flags: str
+) -> float:
     started = time.perf_counter()
     done = subprocess.run(
-        [str(python), "-c", script, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
+        [str(python), *flags, "-c", script, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
@@ -183,9 +203,14 @@ def main() -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PREDICTOR_", "MLFLOW_"))}
     lambda_env = {**base, "PREDICTOR_MODEL_DIR": str(exported), "PREDICTOR_API_KEYS": KEY}
     lambda_env |= {"AWS_LAMBDA_FUNCTION_NAME": "predictor", "PREDICTOR_METRICS_SINK": "none"}
-    runs: dict[str, list[float]] = {"predictor": [], "plain": [], "mlflow pyfunc": []}
+    # The zip's content alone on the path: no site-packages (-S), the artifact as PYTHONPATH.
+    zip_env = {**lambda_env, "PYTHONPATH": str(target)}
+    runs: dict[str, list[float]] = {"predictor": [], "predictor, from the zip": [], "plain": []}
+    runs["mlflow pyfunc"] = []
     for _ in range(options.runs):
         runs["predictor"].append(launch(lambda_python, PREDICTOR, [str(event)], lambda_env, work))
+        from_zip = launch(sys.executable, PREDICTOR, [str(event)], zip_env, work, "-S")
+        runs["predictor, from the zip"].append(from_zip)
         runs["plain"].append(launch(lambda_python, PLAIN, [str(event), str(booster)], base, work))
         runs["mlflow pyfunc"].append(launch(sys.executable, MLFLOW, [str(exported)], base, work))
     medians = {name: statistics.median(times) for name, times in runs.items()}
