@@ -16,12 +16,9 @@ model (200 trees, depth 6, on UCI Breast Cancer, as benchmarks/serve_bench.py bu
 Launches alternate (predictor, plain, mlflow, predictor, …) so drift on a shared host hits each;
 the goals are judged on medians. ``predictor, from the zip`` is the same handler run from the
 artifact alone (``python -S`` with the artifact as ``PYTHONPATH``), proving the zip serves. The
-artifact is the serving install + ``aws`` extra installed
-with ``uv pip install --target`` (bytecode compiled), with the ``xgboost-cpu`` wheel of the
-locked xgboost version in place of ``xgboost`` (the same library without its ~300 MB NVIDIA
-NCCL dependency, which a CPU-only Lambda never loads) and without scipy (which the xgboost
-package requires but serving never imports: it calls libxgboost directly,
-tests/integration/test_lambda_imports.py); its size is measured unzipped and zipped.
+artifact is the zip ``make lambda-zip`` builds (tools/lambda_zip.py: the locked serving install
+and ``aws`` extra, ``xgboost-cpu`` for ``xgboost``, without scipy, uvloop and httptools, bytecode
+compiled), here for this machine's Python; its size is measured unzipped and zipped.
 """
 
 from __future__ import annotations
@@ -40,13 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+from tools.lambda_zip import build as build_zip  # noqa: E402
+from tools.lambda_zip import pins  # noqa: E402
 
 from serve_bench import build_model  # noqa: E402
 
 KEY = "lambda-bench-key-0123456789"
-LOCKED_SERVING = ("--frozen", "--no-dev", "--extra", "aws")
-LOCKED_SERVING += ("--no-hashes", "--no-emit-project", "--no-annotate")
-LEFT_OUT = ("nvidia-", "scipy==")
 GOAL_S = 0.7
 GOAL_RATIO = 0.15
 GOAL_MB = 250
@@ -110,48 +108,17 @@ def serving_install(work: Path) -> Path:
     return env_dir / "bin" / "python"
 
 
-def _cpu(line: str) -> str:
-    return "xgboost-cpu" + line.removeprefix("xgboost") if line.startswith("xgboost==") else line
-
-
-def artifact(work: Path) -> tuple[Path, str]:
-    """The Lambda zip's content: ``pip install --target`` of the locked serving + aws packages
-    (xgboost-cpu for xgboost) and predictor's wheel; the directory and the xgboost-cpu pin."""
+def artifact(work: Path, exported: Path) -> tuple[Path, float, float]:
+    """The zip ``make lambda-zip`` builds (tools/lambda_zip.py), for this Python so that it runs
+    here, with ``exported`` baked in; unpacked, and its MB unzipped and zipped."""
+    archive = work / "predictor-lambda.zip"
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    unzipped_mb, zipped_mb, _ = build_zip(exported, archive, version, sys.executable)
     target = work / "artifact"
     shutil.rmtree(target, ignore_errors=True)
-    exported = subprocess.run(
-        [_uv(), "export", *LOCKED_SERVING],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    # Whole lines, markers kept (uv evaluates them); xgboost's NCCL is not xgboost-cpu's, and
-    # scipy, which the xgboost package needs, is never imported: serving calls libxgboost.
-    lines = [line.strip() for line in exported if line.strip() and not line.lstrip().startswith("#")]
-    pins = [_cpu(line) for line in lines if not line.startswith(LEFT_OUT)]
-    requirements = work / "lambda-requirements.txt"
-    requirements.write_text("\n".join(pins) + "\n")
-    dist = work / "dist"
-    shutil.rmtree(dist, ignore_errors=True)
-    subprocess.run([_uv(), "build", "--wheel", "-q", "-o", str(dist)], cwd=ROOT, check=True)
-    wheel = next(dist.glob("predictor-*.whl"))
-    install = [_uv(), "pip", "install", "-q", "--target", str(target), "--no-deps", "--compile-bytecode"]
-    install += ["--python", sys.executable, "-r", str(requirements), str(wheel)]
-    subprocess.run(install, cwd=ROOT, check=True)
-    xgboost_pin = ", ".join(pin for pin in pins if pin.startswith("xgboost-cpu=="))
-    return target, xgboost_pin
-
-
-def sizes(target: Path, work: Path) -> tuple[float, float]:
-    """MB unzipped (file bytes) and zipped (deflate, as a Lambda zip is uploaded)."""
-    files = [path for path in target.rglob("*") if path.is_file()]
-    unzipped = sum(path.stat().st_size for path in files)
-    archive = work / "artifact.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
-        for path in files:
-            zipped.write(path, path.relative_to(target))
-    return unzipped / 1e6, archive.stat().st_size / 1e6
+    with zipfile.ZipFile(archive) as unpacked:
+        unpacked.extractall(target)
+    return target, unzipped_mb, zipped_mb
 
 
 def rest_event(exported: Path, work: Path) -> Path:
@@ -196,8 +163,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     _, exported, _, _ = build_model(work)
     lambda_python = serving_install(work)
-    target, xgboost_pin = artifact(work)
-    unzipped_mb, zipped_mb = sizes(target, work)
+    target, unzipped_mb, zipped_mb = artifact(work, exported)
+    xgboost_pin = ", ".join(pin for pin in pins() if pin.startswith("xgboost-cpu=="))
     event = rest_event(exported, work)
     booster = exported / json.loads((exported / "manifest.json").read_text())["booster_file"]
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PREDICTOR_", "MLFLOW_"))}
