@@ -18,9 +18,17 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, MetricsSettings, RefreshMode, Settings
+from predictor.config import (
+    ADMIN_API_KEYS_SECRET,
+    API_KEYS_SECRET,
+    AlertSettings,
+    MetricsSettings,
+    RefreshMode,
+    Settings,
+)
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef
+from predictor.services.alerting import AlertGate, ErrorRateAlarm
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.core import ServingCore
@@ -40,6 +48,7 @@ if TYPE_CHECKING:
     from predictor.domain.ports import (
         Alerter,
         ArtifactStore,
+        Clock,
         DatasetSource,
         ExperimentTracker,
         MetricsRecorder,
@@ -195,10 +204,33 @@ def _secrets_manager(timeout_s: float) -> RotatingSecretStore:
     return SecretsManagerSecretStore(timeout_s=timeout_s)
 
 
+# Alerts: the alerter chosen by PREDICTOR_ALERTS; the container puts an AlertGate in front.
 def _log_alerter() -> Alerter:
     from predictor.adapters.logs.alerts import LogAlerter
 
     return LogAlerter()
+
+
+def _sns_alerter(settings: AlertSettings) -> Alerter:
+    try:
+        from predictor.adapters.aws.sns import SnsAlerter
+    except ImportError as exc:
+        raise ConfigurationError("PREDICTOR_ALERTS=sns needs boto3: install predictor[aws]") from exc
+
+    topic = str(settings.alerts_topic_arn)
+    return SnsAlerter(topic, queue_size=settings.alerts_queue_size, timeout_s=settings.alerts_timeout_s)
+
+
+def _error_rate_alarm(settings: AlertSettings, alerter: Alerter, clock: Clock) -> ErrorRateAlarm | None:
+    if settings.error_rate_threshold <= 0:
+        return None
+    return ErrorRateAlarm(
+        alerter,
+        clock,
+        threshold=settings.error_rate_threshold,
+        window_s=settings.error_rate_window_s,
+        min_requests=settings.error_rate_min_requests,
+    )
 
 
 def served_ref(settings: Settings, exported: Callable[[], ExportedModelCatalog]) -> ModelRef:
@@ -244,8 +276,10 @@ def _prometheus() -> PrometheusMetricsRecorder:
     return PrometheusMetricsRecorder()
 
 
-def _request_metrics(slot: ModelSlot, prometheus: MetricsRecorder | None) -> RequestMetrics:
-    return RequestMetrics(slot, recorders=() if prometheus is None else (prometheus,))
+def _request_metrics(
+    slot: ModelSlot, prometheus: MetricsRecorder | None, alarm: ErrorRateAlarm | None = None
+) -> RequestMetrics:
+    return RequestMetrics(slot, recorders=() if prometheus is None else (prometheus,), alarm=alarm)
 
 
 class RealAdapters(containers.DeclarativeContainer):
@@ -288,7 +322,11 @@ class RealAdapters(containers.DeclarativeContainer):
     prometheus = providers.Selector(
         settings.provided.metrics.prometheus, on=providers.Singleton(_prometheus), off=providers.Object(None)
     )
-    alerter = providers.Singleton(_log_alerter)
+    alerter = providers.Selector(
+        settings.provided.alerts.alerts,
+        log=providers.Singleton(_log_alerter),
+        sns=providers.Singleton(_sns_alerter, settings.provided.alerts),
+    )
     clock = providers.Singleton(SystemClock)
 
 
@@ -299,7 +337,18 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
 
     slot = providers.Singleton(ModelSlot)
-    request_metrics = providers.Singleton(_request_metrics, slot, adapters.prometheus)
+    # Every alert goes through the gate: one message per trouble per window, one "resolved".
+    alerts = providers.Singleton(
+        AlertGate,
+        alerter=adapters.alerter,
+        clock=adapters.clock,
+        window_s=settings.provided.alerts.alerts_window_s,
+        service=settings.provided.alerts.alerts_service,
+    )
+    error_rate_alarm = providers.Singleton(
+        _error_rate_alarm, settings.provided.alerts, alerts, adapters.clock
+    )
+    request_metrics = providers.Singleton(_request_metrics, slot, adapters.prometheus, error_rate_alarm)
     # The API keys in force (services/serving/keys.py): the env store's lists read once at
     # start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S.
     keyrings = providers.Selector(
@@ -309,7 +358,7 @@ class Container(containers.DeclarativeContainer):
             store=adapters.secrets,
             api_keys=API_KEYS_SECRET,
             admin_keys=ADMIN_API_KEYS_SECRET,
-            alerter=adapters.alerter,
+            alerter=alerts,
             clock=adapters.clock,
         ),
         aws=providers.Singleton(
@@ -318,7 +367,7 @@ class Container(containers.DeclarativeContainer):
             name=settings.provided.security.keys_secret_id,
             ttl_s=settings.provided.security.keys_ttl_s,
             retry_s=settings.provided.security.keys_retry_s,
-            alerter=adapters.alerter,
+            alerter=alerts,
             clock=adapters.clock,
         ),
     )
@@ -347,6 +396,7 @@ class Container(containers.DeclarativeContainer):
             registry=providers.Object("registry"),
         ),
         counter=request_metrics,
+        alerter=alerts,
     )
     # One instance: it remembers refused versions and the trouble it last alerted.
     refresh_model = providers.Singleton(
@@ -355,7 +405,7 @@ class Container(containers.DeclarativeContainer):
         runtime=adapters.runtime,
         cache=serving_cache,
         slot=slot,
-        alerter=adapters.alerter,
+        alerter=alerts,
         allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
         counter=request_metrics,
     )
