@@ -39,7 +39,7 @@ _NAMED = re.compile(
 )
 # ``Bearer …`` / ``Basic …`` in an Authorization header pasted into a message.
 _SECRET_KEY = re.compile(_MARKERS, re.IGNORECASE)
-_SCHEME = re.compile(r"\b(?P<kind>Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]+", re.IGNORECASE)
+_SCHEME = re.compile(r"\b(?P<kind>Bearer|Basic)\s+\S+", re.IGNORECASE)
 # AWS access key ids, and any long run of key-like characters mixing letters and digits.
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b")
 _LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9_+=\-])[A-Za-z0-9_+=\-]{24,}(?![A-Za-z0-9_+=\-])")
