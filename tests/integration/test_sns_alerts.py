@@ -11,6 +11,8 @@ with the service, the error's class and the request id, and with no key in any m
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +24,7 @@ from predictor.adapters.aws.sns import SnsAlerter
 from predictor.adapters.memory import FixedClock
 from predictor.config import SecretStoreKind, load_settings
 from predictor.container import RealAdapters, build_container
-from tests.aws import fake_aws_env
+from tests.aws import fake_aws_env, server_env
 from tests.aws_secrets import put_versions, secrets_client
 from tests.aws_sns import SubscribedQueue
 
@@ -124,3 +126,21 @@ def test_an_outage_and_an_error_burst_each_send_one_alert_and_one_resolved(
     raw = json.dumps([d.body for d in delivered])
     assert KEY not in raw
     assert "testing" not in raw  # the credentials in the environment
+
+
+ALERT_THEN_EXIT = """
+import sys
+from predictor.adapters.aws.sns import SnsAlerter
+from predictor.domain.alerts import Alert
+
+alert = Alert("model load failed", "no model", model="demo", service="exiting")
+SnsAlerter(sys.argv[1]).alert(alert)
+"""
+
+
+def test_what_is_queued_at_exit_is_sent(monkeypatch: pytest.MonkeyPatch, sns_endpoint: str) -> None:
+    fake_aws_env(monkeypatch, sns_endpoint)
+    queue = SubscribedQueue(sns_endpoint)
+    env = server_env(sns_endpoint)
+    subprocess.run([sys.executable, "-c", ALERT_THEN_EXIT, queue.topic_arn], env=env, check=True, timeout=120)
+    assert [d.subject for d in queue.delivered()] == ["[exiting] ALERT: model load failed (demo)"]

@@ -10,10 +10,12 @@ incident that the "resolved" message closes. Message attributes (``state``, ``su
 from the topic's ARN, ``AWS_ENDPOINT_URL`` points it elsewhere (moto in tests). A refusal,
 throttling past botocore's retries, a timeout or an unreachable endpoint becomes
 ``AlertUndelivered`` inside the thread, and a log line; a full queue drops the alert, logged.
+What is still queued at the interpreter's exit is sent then, for at most ``AT_EXIT_S``.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import queue
@@ -30,6 +32,7 @@ from predictor.domain.alerts import Alert, AlertState
 from predictor.domain.errors import AlertUndelivered
 from predictor.domain.ports import Alerter
 
+AT_EXIT_S = 5.0  # at most this long at exit to send what is queued
 MAX_SUBJECT = 100  # SNS: a subject is at most 100 printable ASCII characters
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,9 @@ class SnsAlerter(Alerter):
                 thread = threading.Thread(target=self._run, name="sns-alerts", daemon=True)
                 thread.start()
                 self._thread = thread
+                # What is still queued at exit is sent, for a bounded time (a resolution
+                # logged just before a shutdown, say).
+                atexit.register(self.close, AT_EXIT_S)
 
     def _run(self) -> None:
         while True:
