@@ -31,9 +31,10 @@ run: setup  ## train the demo model if there is none in production, then serve i
 mlflow-server: setup  ## MLflow tracking server on 127.0.0.1:5000 (dev: ./mlflow.db, ./mlartifacts; see docs/lifecycle.md)
 	$(BIN)/predictor mlflow-server
 
-lint: setup  ## ruff
+lint: setup  ## ruff, and the shape checks (tools/shape.py: module and function sizes, no file I/O in domain/ or services/)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
+	$(BIN)/python -m tools.shape
 
 typecheck: setup  ## mypy, strict on src/, tools/ and tests/
 	$(BIN)/mypy

@@ -22,9 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 import xgboost
 
+from predictor.adapters.files.manifests import read_manifest
 from predictor.adapters.memory import synthetic_table
 from predictor.domain.encoding.rows import RowEncoder
-from predictor.domain.manifest import ModelManifest
 from predictor.domain.schema import FeatureKind
 from tests.servers import free_port, local_env, run_cli, running
 
@@ -118,7 +118,7 @@ def test_invocations_json_and_csv_give_predict_numbers(
 def test_mlflow_pyfunc_agrees_with_invocations(served: Served, reference: dict[str, list[Any]]) -> None:
     """What `mlflow models serve` would answer: MLflow's pyfunc on the encoded features its
     signature describes (category codes, missing as NaN)."""
-    manifest = ModelManifest.read(served.model_dir)
+    manifest = read_manifest(served.model_dir)
     matrix = RowEncoder(manifest.schema).encode(served.rows).matrix
     frame = pd.DataFrame(matrix.astype(np.float64), columns=list(manifest.schema.names))
     pyfunc = np.asarray(mlflow.pyfunc.load_model(str(served.model_dir)).predict(frame), dtype=np.float64)
@@ -186,7 +186,7 @@ def test_the_batch_cli_gives_predict_numbers(
 
 def test_explanations_add_up_to_the_xgboost_margin(served: Served) -> None:
     answer = served.post("/v1/explain", json={"instances": served.rows})["explanations"]
-    manifest = ModelManifest.read(served.model_dir)
+    manifest = read_manifest(served.model_dir)
     matrix = RowEncoder(manifest.schema).encode(served.rows).matrix
     types = ["c" if f.kind is FeatureKind.CATEGORICAL else "q" for f in manifest.schema.features]
     booster = xgboost.Booster(model_file=str(served.model_dir / manifest.booster_file))

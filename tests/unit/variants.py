@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from predictor.adapters.files.manifests import read_manifest, write_manifest
 from predictor.adapters.memory import WEIGHTS_FILE, InMemoryModelRegistry
 from predictor.container import Container
 from predictor.domain.manifest import ModelManifest
@@ -37,7 +38,7 @@ def register_variant(
     directory = root / f"variant-{uuid.uuid4().hex[:8]}"
     shutil.copytree(source, directory)
     if manifest is not None:
-        manifest(ModelManifest.read(directory)).write(directory)
+        write_manifest(manifest(read_manifest(directory)), directory)
     if corrupt:
         (directory / WEIGHTS_FILE).write_text("not weights")
     return registry.register("demo", str(directory), None, {}).version

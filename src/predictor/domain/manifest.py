@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from predictor.domain.errors import InvalidModel
@@ -79,15 +78,3 @@ class ModelManifest:
             metrics={str(k): float(v) for k, v in metrics.items()},
             format_version=version,
         )
-
-    @classmethod
-    def read(cls, directory: Path) -> ModelManifest:
-        path = directory / MANIFEST_FILE
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidModel(f"no readable {MANIFEST_FILE} in the model directory") from exc
-        return cls.from_json(text)
-
-    def write(self, directory: Path) -> None:
-        (directory / MANIFEST_FILE).write_text(self.to_json(), encoding="utf-8")

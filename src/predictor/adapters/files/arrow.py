@@ -66,7 +66,7 @@ def _values(column: pa.ChunkedArray, as_text: bool, numeric: bool) -> object:
     return column.to_pylist()
 
 
-def read_ahead(chunks: Iterator[T]) -> Iterator[T]:
+def read_ahead(chunks: Iterator[T]) -> Iterator[T]:  # noqa: C901  # a producer thread and its consumer, read together
     """``chunks``, produced one ahead on a thread: the next chunk is parsed (Arrow releases the
     GIL) while the caller predicts this one. At most two chunks are held at once."""
     ready: queue.Queue[tuple[T | None, BaseException | None, bool]] = queue.Queue(maxsize=1)

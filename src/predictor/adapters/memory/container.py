@@ -1,5 +1,5 @@
 """``InMemoryAdapters``: every port in memory, with the same provider names as the real set in
-``predictor.container``; for unit tests and offline trials:
+``predictor.adapters.real``; for unit tests and offline trials:
 ``build_container(settings, InMemoryAdapters)``."""
 
 from __future__ import annotations

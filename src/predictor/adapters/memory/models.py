@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from predictor.adapters.files.manifests import read_manifest, write_manifest
 from predictor.domain.errors import (
     InvalidModel,
 )
@@ -91,7 +92,7 @@ class LinearModel(TrainedModel):
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / WEIGHTS_FILE).write_text(json.dumps(self._weights.tolist()))
-        self._manifest.write(directory)
+        write_manifest(self._manifest, directory)
 
     def with_manifest(self, manifest: ModelManifest) -> LinearModel:
         return LinearModel(manifest, self._weights, self._params, self._history)
@@ -160,7 +161,7 @@ class LinearModelRuntime(ModelRuntime):
     """Loads directories written by ``LinearModel.save``."""
 
     def load(self, directory: Path) -> LinearModel:
-        manifest = ModelManifest.read(directory)
+        manifest = read_manifest(directory)
         try:
             weights = np.asarray(
                 json.loads((directory / manifest.booster_file).read_text()), dtype=np.float64

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from predictor.adapters.files.manifests import read_manifest
 from predictor.adapters.system.clock import SystemClock
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
-from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import Clock, ModelRegistry
 
@@ -83,7 +83,7 @@ class InMemoryModelRegistry(ModelRegistry):
         if not directory.is_dir():
             raise ModelNotFound(f"nothing is logged at {source}")
         entries = self._models.setdefault(name, [])
-        manifest = ModelManifest.read(directory)
+        manifest = read_manifest(directory)
         version = ModelVersion(
             name=name,
             version=str(len(entries) + 1),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from predictor.adapters.files.manifests import read_manifest
 from predictor.adapters.xgboost.native import NativeBooster, XGBoostLibraryError, library_version
 from predictor.domain.errors import InvalidModel
 from predictor.domain.manifest import ModelManifest
@@ -94,7 +95,7 @@ class XGBoostRuntime(ModelRuntime):
     """Loads directories holding ``manifest.json`` and the booster file it names."""
 
     def load(self, directory: Path) -> XGBoostModel:
-        manifest = ModelManifest.read(directory)
+        manifest = read_manifest(directory)
         name = manifest.booster_file
         try:
             # Reading the bytes ourselves gives a plain OSError for a missing file, instead

@@ -8,6 +8,7 @@ from typing import Any
 
 import xgboost as xgb
 
+from predictor.adapters.files.manifests import write_manifest
 from predictor.adapters.xgboost.runtime import XGBoostModel
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import Matrix, Scores, TrainedModel
@@ -76,7 +77,7 @@ class XGBoostTrainedModel(TrainedModel):
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self._booster.save_model(directory / self.manifest.booster_file)
-        self.manifest.write(directory)
+        write_manifest(self.manifest, directory)
 
     def with_manifest(self, manifest: ModelManifest) -> XGBoostTrainedModel:
         return XGBoostTrainedModel(manifest, self._booster, self._params, self._history)

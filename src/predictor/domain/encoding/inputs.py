@@ -8,25 +8,23 @@
 Every shape applies the same converters (``predictor.domain.encoding.values``) and the same fitted
 preprocessing, and reports bad fields as ``InvalidInput`` with the row index (0-based) and the
 field: the same rows give the same matrix whatever the shape. Sequences of plain numbers and
-numpy arrays are converted column at a time; anything else cell by cell.
+numpy arrays are converted column at a time; anything else cell by cell
+(``predictor.domain.encoding.columns``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
-from predictor.domain.encoding.rows import MAX_REPORTED_ERRORS, EncodedRows, Matrix, RowEncoder
-from predictor.domain.encoding.values import FLOAT32_MAX, BadValue, Converter, ValueFormat, describe
+from predictor.domain.encoding.columns import as_numbers, category_column, cell_column, vector_errors
+from predictor.domain.encoding.rows import MAX_REPORTED_ERRORS, EncodedRows, RowEncoder
+from predictor.domain.encoding.values import BadValue, ValueFormat, describe
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.schema import FeatureKind
-
-_PLAIN_NUMBERS = frozenset({int, float})
 
 
 class ModelInput(Protocol):
@@ -90,7 +88,7 @@ class NamedRows:
     def size(self) -> int | None:
         return len(self.rows) if isinstance(self.rows, list) else None
 
-    def encode(self, encoder: RowEncoder) -> EncodedRows:
+    def encode(self, encoder: RowEncoder) -> EncodedRows:  # noqa: C901  # one flat loop, for speed (benchmarks/)
         names = (
             list(encoder.names) if self.names is None else _check_names(encoder, self.names, "the columns")
         )
@@ -126,73 +124,6 @@ class NamedRows:
             if len(errors) >= MAX_REPORTED_ERRORS:
                 break
         return encoder.finish(matrix, errors, unseen)
-
-
-def _vector_errors(
-    column: npt.NDArray[np.float64], name: str, nan_is_missing: bool, codes: int | None
-) -> list[FieldError]:
-    """Bad values of a whole numeric column (row index, feature, message), at most the first 100."""
-    bad = np.isinf(column) | (np.abs(column) > FLOAT32_MAX)
-    if not nan_is_missing:
-        bad |= np.isnan(column)
-    if codes is not None:
-        present = ~np.isnan(column)
-        bad |= present & ((column < 0) | (column >= codes) | (np.floor(column) != column))
-    errors = []
-    for i in np.flatnonzero(bad)[:MAX_REPORTED_ERRORS].tolist():
-        value = float(column[i])
-        if codes is not None and np.isfinite(value):
-            message = f"must be a category code (an integer from 0 to {codes - 1}) or null"
-        elif np.isfinite(value):
-            message = "is too large for a 32-bit float"
-        else:
-            message = f"must be a finite number, got {value!r}"
-        errors.append(FieldError(i, name, message))
-    return errors
-
-
-def _as_numbers(values: object) -> tuple[npt.NDArray[np.float64], bool] | None:
-    """A numeric column as float64 and whether NaN in it means missing, when it is one."""
-    if isinstance(values, np.ndarray):
-        if values.ndim == 1 and values.dtype.kind in "fiu":
-            return values.astype(np.float64, copy=False), True
-        return None
-    if isinstance(values, list) and values and set(map(type, values)) <= _PLAIN_NUMBERS:
-        try:
-            return np.asarray(values, dtype=np.float64), False
-        except (OverflowError, ValueError, TypeError):
-            return None  # an integer beyond float64: the cell converters say which
-    return None
-
-
-def _categories(
-    values: Sequence[object], j: int, convert: Converter, encoder: RowEncoder
-) -> tuple[npt.NDArray[np.float64], int] | None:
-    """A categorical column converted once per distinct value, when every value converts."""
-    try:
-        counts = Counter(values)
-        codes = {value: convert(value) for value in counts}
-    except (TypeError, BadValue):
-        return None  # an unhashable or a bad value: the cell converters name its row
-    unseen = sum(n for value, n in counts.items() if encoder.is_unseen(j, value))
-    return np.fromiter(map(codes.__getitem__, values), dtype=np.float64, count=len(values)), unseen
-
-
-def _cells(
-    values: Sequence[object], j: int, name: str, convert: Converter, encoder: RowEncoder, out: Matrix
-) -> tuple[list[FieldError], int]:
-    errors: list[FieldError] = []
-    unseen = 0
-    for i, value in enumerate(values):
-        try:
-            out[i, j] = convert(value)
-        except BadValue as bad:
-            errors.append(FieldError(i, name, bad.message))
-            if len(errors) >= MAX_REPORTED_ERRORS:
-                break
-        else:
-            unseen += encoder.is_unseen(j, value)
-    return errors, unseen
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,16 +165,16 @@ class Columns:
         converters = encoder.converters(self.fmt)
         for j, feature in enumerate(encoder.schema.features):
             values = self.columns[feature.name]
-            numbers = _as_numbers(values) if feature.kind is FeatureKind.NUMERIC else None
+            numbers = as_numbers(values) if feature.kind is FeatureKind.NUMERIC else None
             if numbers is not None:
                 column, nan_is_missing = numbers
-                errors += _vector_errors(column, feature.name, nan_is_missing, None)
+                errors += vector_errors(column, feature.name, nan_is_missing, None)
                 with np.errstate(over="ignore"):  # values beyond float32 are reported just above
                     matrix[:, j] = column
                 continue
             cells: Sequence[object] = values.tolist() if isinstance(values, np.ndarray) else values  # type: ignore[assignment]  # a Sequence, checked above
             coded = (
-                _categories(cells, j, converters[j], encoder)
+                category_column(cells, j, converters[j], encoder)
                 if feature.kind is FeatureKind.CATEGORICAL
                 else None
             )
@@ -251,7 +182,7 @@ class Columns:
                 matrix[:, j], count = coded
                 found: list[FieldError] = []
             else:
-                found, count = _cells(cells, j, feature.name, converters[j], encoder, matrix)
+                found, count = cell_column(cells, j, feature.name, converters[j], encoder, matrix)
             errors += found
             if count:
                 unseen[feature.name] = count
@@ -278,7 +209,7 @@ class FeatureMatrix:
             raise _refuse(
                 f"a matrix of {self.rows} rows needs {self.rows * width} values, got {len(self.values)}"
             )
-        numbers = _as_numbers(self.values if isinstance(self.values, list) else list(self.values))
+        numbers = as_numbers(self.values if isinstance(self.values, list) else list(self.values))
         if numbers is None:
             names = encoder.names
             rows = [list(self.values[i * width : (i + 1) * width]) for i in range(self.rows)]
@@ -287,7 +218,7 @@ class FeatureMatrix:
         errors: list[FieldError] = []
         for j, feature in enumerate(encoder.schema.features):
             codes = len(feature.categories) if feature.kind is FeatureKind.CATEGORICAL else None
-            errors += _vector_errors(grid[:, j], feature.name, False, codes)
+            errors += vector_errors(grid[:, j], feature.name, False, codes)
         errors.sort(key=lambda e: (e.row or 0, encoder.positions.get(e.field or "", 0)))
         with np.errstate(over="ignore"):  # values beyond float32 are reported just above
             return encoder.finish(grid.astype(np.float32), errors, {})

@@ -141,7 +141,7 @@ class RowEncoder:
             return None
         return plain_number_matrix(rows)
 
-    def _encode_checked(self, rows: object) -> EncodedRows:
+    def _encode_checked(self, rows: object) -> EncodedRows:  # noqa: C901  # one flat loop, for speed (benchmarks/)
         """Value by value, collecting every bad field with its row index."""
         if not isinstance(rows, Sequence) or isinstance(rows, str | bytes):
             raise InvalidInput(

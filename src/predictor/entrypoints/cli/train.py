@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,11 @@ from predictor.domain.preprocessing import MissingValues
 from predictor.domain.schema import TaskType
 from predictor.domain.table import DEFAULT_NA_VALUES
 from predictor.entrypoints.cli.base import cli, exit_code_for, reports_errors, settings_from_env
+
+if TYPE_CHECKING:
+    from predictor.config import Settings
+    from predictor.domain.search import TuningBudget
+    from predictor.services.training.pipeline import TrainingRequest
 
 
 @cli.command()
@@ -94,20 +100,14 @@ def train(
       predictor train --data s3://my-bucket/data/adult.parquet --target income
       predictor train --dataset wine --register wine --promote production --if-better
     """
-    from predictor.container import build_container
     from predictor.domain.preprocessing import PreprocessingSettings
-    from predictor.domain.search import TuningBudget
     from predictor.domain.table import ReadOptions
-    from predictor.entrypoints.cli.progress import RichTuningProgress
-    from predictor.entrypoints.cli.summary import print_outcome
     from predictor.services.training.pipeline import TrainingRequest
 
     if (dataset is None) == (data_path is None):
         raise click.UsageError("give exactly one of --dataset NAME or --data PATH")
     settings = settings_from_env(experiment=experiment)
-    budget = None
-    if trials is not None or timeout is not None:
-        budget = TuningBudget(trials=trials, timeout=timeout, parallel=settings.tuning.tuning_parallel_trials)
+    budget = _budget(trials, timeout, settings)
     # The request checks itself (--promote without --register, …): a ConfigurationError, exit code 2.
     request = TrainingRequest(
         dataset=str(data_path or dataset),
@@ -124,8 +124,27 @@ def train(
         cv_folds=cv_folds,
         plots=not no_plots,
     )
+    _run(settings, request, quiet)
+
+
+def _budget(trials: int | None, timeout: float | None, settings: Settings) -> TuningBudget | None:
+    """The tuning budget, when --trials or --timeout asks for tuning."""
+    from predictor.domain.search import TuningBudget
+
+    if trials is None and timeout is None:
+        return None
+    return TuningBudget(trials=trials, timeout=timeout, parallel=settings.tuning.tuning_parallel_trials)
+
+
+def _run(settings: Settings, request: TrainingRequest, quiet: bool) -> None:
+    """Train as ``request`` says, with a progress bar while tuning, and print the outcome."""
+    from predictor.container import build_container
+    from predictor.entrypoints.cli.progress import RichTuningProgress
+    from predictor.entrypoints.cli.summary import print_outcome
+
     container = build_container(settings)
-    progress = RichTuningProgress() if budget is not None and RichTuningProgress.wanted(quiet) else None
+    tuning = request.tuning is not None
+    progress = RichTuningProgress() if tuning and RichTuningProgress.wanted(quiet) else None
     try:
         outcome = container.train_model()(request, progress)
     except DataCheckFailed as failed:

@@ -1,0 +1,23 @@
+"""A model directory's manifest on local disk: ``manifest.json`` read and written beside the
+booster (the domain's ``ModelManifest`` is the value; this is where it meets the file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from predictor.domain.errors import InvalidModel
+from predictor.domain.manifest import MANIFEST_FILE, ModelManifest
+
+
+def read_manifest(directory: Path) -> ModelManifest:
+    """The manifest of the model in ``directory``; ``InvalidModel`` when it is missing or wrong."""
+    path = directory / MANIFEST_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidModel(f"no readable {MANIFEST_FILE} in the model directory") from exc
+    return ModelManifest.from_json(text)
+
+
+def write_manifest(manifest: ModelManifest, directory: Path) -> None:
+    (directory / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
