@@ -85,21 +85,11 @@ def _model_keeper(settings: Settings, backoff: Backoff, **uses: Any) -> ModelKee
 
 
 def _request_metrics(
-    slot: ModelSlot, prometheus: MetricsRecorder | None, alarm: ErrorRateAlarm | None = None
+    alerting: AlertSettings, slot: ModelSlot, prometheus: MetricsRecorder | None, gate: Alerter, clock: Clock
 ) -> RequestMetrics:
+    rate = (alerting.error_rate_threshold, alerting.error_rate_window_s, alerting.error_rate_min_requests)
+    alarm = ErrorRateAlarm(gate, clock, *rate)  # told of every answer, alerts through the gate
     return RequestMetrics(slot, recorders=() if prometheus is None else (prometheus,), alarm=alarm)
-
-
-def _error_rate_alarm(settings: AlertSettings, alerter: Alerter, clock: Clock) -> ErrorRateAlarm | None:
-    if settings.error_rate_threshold <= 0:
-        return None
-    return ErrorRateAlarm(
-        alerter,
-        clock,
-        threshold=settings.error_rate_threshold,
-        window_s=settings.error_rate_window_s,
-        min_requests=settings.error_rate_min_requests,
-    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -117,10 +107,9 @@ class Container(containers.DeclarativeContainer):
         window_s=settings.provided.alerts.alerts_window_s,
         service=settings.provided.alerts.alerts_service,
     )
-    error_rate_alarm = providers.Singleton(
-        _error_rate_alarm, settings.provided.alerts, alerts, adapters.clock
+    request_metrics = providers.Singleton(
+        _request_metrics, settings.provided.alerts, slot, adapters.prometheus, alerts, adapters.clock
     )
-    request_metrics = providers.Singleton(_request_metrics, slot, adapters.prometheus, error_rate_alarm)
     # The API keys in force (services/serving/keys.py): the env store's lists read once at
     # start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S.
     keyrings = providers.Selector(

@@ -9,7 +9,7 @@ was alerted sends one "resolved"; of one that was not, nothing.
 ``ErrorRateAlarm`` is told of every answered request (from ``RequestMetrics``). When, over the
 last ``window_s``, at least ``min_requests`` were answered and the share of 5xx reaches
 ``threshold``, it raises ``error rate high`` through the gate; when the share falls back below
-it resolves it.
+it resolves it. A threshold of 0 turns it off.
 """
 
 from __future__ import annotations
@@ -116,7 +116,10 @@ class ErrorRateAlarm:
         self._lock = threading.Lock()
 
     def observe(self, status: int, model: str = "", version: str = "", request_id: str = "") -> None:
-        """One answered request (on the request path: counts, and an alert only on a change)."""
+        """One answered request (on the request path: counts, and an alert only on a change).
+        A threshold of 0 turns the alarm off."""
+        if self._threshold <= 0:
+            return
         now = int(self._clock.now().timestamp())
         error = status >= 500  # the 5xx class
         with self._lock:

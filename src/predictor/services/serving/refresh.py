@@ -228,14 +228,8 @@ class RefreshModel:
             details["version"] = outcome.candidate
         text = message.format(ref=outcome.ref, **details)
         log.error(text, extra=details)
-        self._alerted = Alert(
-            subject,
-            text,
-            model=outcome.ref.name,
-            version=outcome.candidate or fields["serving"],
-            error=outcome.error,
-            context=details,
-        )
+        version = outcome.candidate or fields["serving"]
+        self._alerted = Alert(subject, text, outcome.ref.name, version, outcome.error, context=details)
         self._alerter.alert(self._alerted)
 
 
