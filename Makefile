@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup run serve train test lint typecheck contracts browser unit integration clean mlflow-server
+.PHONY: help setup run serve train test lint typecheck contracts browser unit integration clean mlflow-server lambda-zip
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,13 @@ run: setup  ## train the demo model if there is none in production, then serve i
 
 mlflow-server: setup  ## MLflow tracking server on 127.0.0.1:5000 (dev: ./mlflow.db, ./mlartifacts; see docs/lifecycle.md)
 	$(BIN)/predictor mlflow-server
+
+MODEL_DIR ?= build/model
+LAMBDA_PYTHON ?= 3.12
+LAMBDA_ZIP ?= build/predictor-lambda.zip
+lambda-zip: setup  ## LAMBDA_ZIP: the Lambda function for LAMBDA_PYTHON, MODEL_DIR baked in (docs/aws.md)
+	$(BIN)/python -m tools.lambda_zip --model $(MODEL_DIR) --out $(LAMBDA_ZIP) --python-version $(LAMBDA_PYTHON) \
+		$(if $(LAMBDA_COMPILE_WITH),--compile-with $(LAMBDA_COMPILE_WITH))
 
 lint: setup  ## ruff, and the shape checks (tools/shape.py: module and function sizes, no file I/O in domain/ or services/)
 	$(BIN)/ruff check

@@ -68,6 +68,14 @@ def _copy_model(**dependencies: Any) -> CopyModel:
     return CopyModel(**dependencies)
 
 
+def reopen_aws_connections() -> int:
+    """Close the AWS clients' connections, so their next calls open new ones (after a Lambda
+    SnapStart restore); how many clients. Imports nothing of AWS when no client exists."""
+    from predictor.adapters.aws.connections import close_aws_connections
+
+    return close_aws_connections()
+
+
 def served_ref(settings: Settings, exported: Callable[[], ExportedModelCatalog]) -> ModelRef:
     """The reference the service follows: the settings' name@alias, or the exported directory's
     (``InvalidModel`` for a directory that was not exported)."""

@@ -28,7 +28,9 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 # may have put an API key); its other loggers are routed through ours. Silenced with no handler
 # at all: uvicorn builds its access record for every response when the logger has a handler,
 # even a NullHandler (docs/performance.md).
-_SILENCED = ("uvicorn.access",)
+# Mangum's "POST /path 200" line likewise repeats ours, with the raw path (and so whatever a
+# client put in it) on Lambda.
+_SILENCED = ("uvicorn.access", "mangum.http")
 _ROUTED = ("uvicorn", "uvicorn.error")
 # Our root handler's name, so configuring twice replaces it instead of adding another.
 _HANDLER = "predictor"
@@ -95,8 +97,10 @@ _SHARED: list[Processor] = [
 ]
 
 
-def configure_logging(json: bool, level: str, stream: TextIO | None = None) -> None:
-    """Send every log record (ours, the domain's, uvicorn's) to ``stream`` (stderr) at ``level``."""
+def configure_logging(json: bool, level: str, stream: TextIO | None = None, *, only: bool = False) -> None:
+    """Send every log record (ours, the domain's, uvicorn's) to ``stream`` (stderr) at ``level``;
+    ``only``: through our handler alone, removing the root logger's others (the Lambda runtime
+    client's, which would write each record a second time, in its own format)."""
     out = stream if stream is not None else _STDERR
     renderer = _renderer(json, out)
     structlog.configure(
@@ -114,12 +118,12 @@ def configure_logging(json: bool, level: str, stream: TextIO | None = None) -> N
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
         )
     )
-    _install(handler, level.upper())
+    _install(handler, level.upper(), only)
 
 
-def _install(handler: logging.Handler, level: str) -> None:
+def _install(handler: logging.Handler, level: str, only: bool) -> None:
     root = logging.getLogger()
-    for existing in [h for h in root.handlers if h.get_name() == _HANDLER]:
+    for existing in [h for h in root.handlers if only or h.get_name() == _HANDLER]:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)

@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from predictor.config import Profile
 from predictor.container import Container
+from predictor.entrypoints.http.content_encoding import ContentEncodingMiddleware
 from predictor.entrypoints.http.direct import DirectRoutes
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
@@ -90,6 +91,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.add_middleware(DirectRoutes, routes=direct)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(ContentEncodingMiddleware)
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,

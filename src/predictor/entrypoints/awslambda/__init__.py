@@ -1,0 +1,1 @@
+"""AWS Lambda: the service behind ``predictor.entrypoints.lambda_handler.handler`` (docs/aws.md#lambda)."""
