@@ -21,6 +21,7 @@ from predictor.adapters.logs.metrics import EmfMetricsSink, NullMetricsSink
 from predictor.adapters.memory import RecordingAlerter, RecordingMetricsSink, StaticSecretStore
 from predictor.adapters.memory.metrics import RecordingMetricsRecorder
 from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
+from predictor.domain.alerts import Alert
 from predictor.domain.ports import Alerter, Counted, Metric, MetricsRecorder, MetricsSink, SecretStore
 from tests.aws_metrics import (
     NAMESPACE,
@@ -92,12 +93,14 @@ def alerter(request: pytest.FixtureRequest) -> Alerter:
 
 
 @pytest.mark.parametrize(
-    "fields",
-    [{}, {"model": "demo", "version": "3"}, {"msg": "x", "name": "y", "args": "z"}, {"reason": "é ✓"}],
+    "context",
+    [{}, {"alias": "production"}, {"msg": "x", "name": "y", "args": "z"}, {"reason": "é ✓"}],
     ids=["none", "plain", "log-record-names", "non-ascii"],
 )
-def test_an_alert_never_raises(alerter: Alerter, fields: dict[str, str]) -> None:
-    alerter.alert("registry unreachable", "still serving version 3", **fields)
+def test_an_alert_and_its_resolution_never_raise(alerter: Alerter, context: dict[str, str]) -> None:
+    alert = Alert("registry unreachable", "still serving version 3", model="demo", context=context)
+    alerter.alert(alert)
+    alerter.resolve(alert)
 
 
 class _BrokenStream(io.StringIO):

@@ -238,7 +238,11 @@ def test_serving_continues_through_alias_moves_and_a_tracking_server_outage(
 
     events = log_events(serve_log)
     alerts = [e for e in events if e.get("logger") == "predictor.alerts"]
-    assert [e["alert"] for e in alerts] == ["registry unreachable"]  # once for the one outage
+    # Once for the one outage, and once at its end.
+    assert [(e["alert"], e["state"]) for e in alerts] == [
+        ("registry unreachable", "firing"),
+        ("registry unreachable", "resolved"),
+    ]
     assert len([e for e in events if e.get("event") == "registry reachable again"]) == 1
     downloads = [e["version"] for e in events if e.get("event") == "model version downloaded"]
     assert sorted(downloads) == ["1", second]  # version 2 came back from the cache

@@ -142,8 +142,8 @@ def test_secrets_manager_going_away_keeps_the_keys_with_one_alert(monkeypatch: p
     assert asyncio.run(requests()) == [200] * 5
     alerts = container.adapters.alerter().alerts
     assert len(alerts) == 1
-    assert alerts[0].fields["error"] == "SecretStoreUnavailable"
-    assert "EndpointConnectionError" in alerts[0].fields["reason"]
+    assert alerts[0].error == "SecretStoreUnavailable"
+    assert "EndpointConnectionError" in alerts[0].context["reason"]
 
 
 def test_a_service_started_while_secrets_manager_is_down_answers_503_until_it_is_up(

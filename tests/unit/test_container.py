@@ -18,7 +18,7 @@ from predictor.adapters.memory.container import InMemoryAdapters
 from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
 from predictor.adapters.real import RealAdapters
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import MetricsSinkKind, SecretStoreKind, load_settings
+from predictor.config import AlerterKind, MetricsSinkKind, SecretStoreKind, load_settings
 from predictor.container import build_container
 from predictor.domain.errors import ConfigurationError
 
@@ -35,6 +35,8 @@ def test_every_choice_has_its_adapter() -> None:
     assert isinstance(RealAdapters.secrets, providers.Selector)
     assert set(RealAdapters.metrics.providers) == set(MetricsSinkKind)
     assert set(RealAdapters.secrets.providers) == set(SecretStoreKind)
+    assert isinstance(RealAdapters.alerter, providers.Selector)
+    assert set(RealAdapters.alerter.providers) == set(AlerterKind)
 
 
 def test_both_adapter_sets_have_the_same_providers() -> None:

@@ -27,7 +27,7 @@ INJECTED = {
     ),
     "services/training/__init__.py": ("import mlflow", "predictor.services.training -> mlflow"),
     "entrypoints/cli/__init__.py": ("import xgboost", "predictor.entrypoints.cli -> xgboost"),
-    "container.py": ("import optuna", "predictor.container -> optuna"),
+    "container/__init__.py": ("import optuna", "predictor.container -> optuna"),
     "services/registry/__init__.py": ("import boto3", "predictor.services.registry -> boto3"),
     "entrypoints/startup.py": (
         "import predictor.adapters.memory.container",

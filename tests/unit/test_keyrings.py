@@ -131,8 +131,8 @@ def test_an_outage_keeps_the_keys_in_force_alerts_once_and_logs_its_end_once(
     assert len(alerter.alerts) == 1
     alert = alerter.alerts[0]
     assert alert.subject == "secret store unreachable"
-    assert alert.fields["error"] == "SecretStoreUnavailable"
-    assert "stay in force" in alert.message
+    assert alert.error == "SecretStoreUnavailable"
+    assert "stay in force" in alert.detail
     assert OLD not in repr(alert)
     store.outage = None
     caplog.clear()
@@ -142,6 +142,7 @@ def test_an_outage_keeps_the_keys_in_force_alerts_once_and_logs_its_end_once(
         later(clock, TTL_S)
         keyrings.current()
     assert [record.message for record in caplog.records] == ["API keys read again"]
+    assert [resolved.subject for resolved in alerter.resolved] == ["secret store unreachable"]
     store.outage = SecretStoreUnavailable("again")
     later(clock, TTL_S)
     keyrings.current()
@@ -155,7 +156,7 @@ def test_a_bad_secret_is_an_outage_not_a_lockout(
     store.put(NAME, "{not json")
     later(clock, TTL_S)
     assert passes(keyrings, OLD)
-    assert "is not JSON" in alerter.alerts[0].fields["reason"]
+    assert "is not JSON" in alerter.alerts[0].context["reason"]
 
 
 def test_a_secret_with_no_api_key_is_refused(clock: FixedClock, alerter: RecordingAlerter) -> None:
@@ -163,20 +164,20 @@ def test_a_secret_with_no_api_key_is_refused(clock: FixedClock, alerter: Recordi
     keyrings = keyrings_for(store, clock, alerter)
     with pytest.raises(KeysUnavailable):
         keyrings.current()
-    assert "holds no API key" in alerter.alerts[0].fields["reason"]
+    assert "holds no API key" in alerter.alerts[0].context["reason"]
 
 
 def test_a_short_key_is_named_by_its_id_never_quoted(clock: FixedClock, alerter: RecordingAlerter) -> None:
     store = InMemoryRotatingSecretStore({NAME: secret("short-key")})
     keyrings_for(store, clock, alerter)
-    reason = alerter.alerts[0].fields["reason"]
+    reason = alerter.alerts[0].context["reason"]
     assert "shorter than 16 characters" in reason
     assert "short-key" not in reason
 
 
 def test_a_missing_secret_is_named_in_the_alert(clock: FixedClock, alerter: RecordingAlerter) -> None:
     keyrings_for(InMemoryRotatingSecretStore(), clock, alerter)
-    assert NAME in alerter.alerts[0].fields["reason"]
+    assert NAME in alerter.alerts[0].context["reason"]
 
 
 @pytest.mark.parametrize("previous", ["[]", secret("short-key")])

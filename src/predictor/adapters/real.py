@@ -1,9 +1,9 @@
 """``RealAdapters``: the real adapter set (MLflow, XGBoost, Optuna, local files, AWS, the
 environment), with the same provider names as ``InMemoryAdapters`` in
 ``predictor.adapters.memory.container``. ``providers.Selector``s choose an adapter from the
-settings (the registry, the metrics sink, the secret store). Each adapter is imported inside its
-factory, so a process that never touches MLflow never imports it. ``predictor.container`` wires
-the use cases to this set (or to the in-memory one).
+settings (the registry, the metrics sink, the secret store, the alerter). Each adapter is
+imported inside its factory, so a process that never touches MLflow never imports it.
+``predictor.container`` wires the use cases to this set (or to the in-memory one).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from dependency_injector import containers, providers
 
 from predictor.adapters.system.clock import SystemClock
-from predictor.config import MetricsSettings, Settings
+from predictor.config import AlertSettings, MetricsSettings, Settings
 from predictor.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -147,10 +147,21 @@ def secrets_manager(timeout_s: float) -> RotatingSecretStore:
     return SecretsManagerSecretStore(timeout_s=timeout_s)
 
 
+# Alerts: the alerter chosen by PREDICTOR_ALERTS (the container puts an AlertGate in front).
 def log_alerter() -> Alerter:
     from predictor.adapters.logs.alerts import LogAlerter
 
     return LogAlerter()
+
+
+def sns_alerter(settings: AlertSettings) -> Alerter:
+    try:
+        from predictor.adapters.aws.sns import SnsAlerter
+    except ImportError as exc:
+        raise ConfigurationError("PREDICTOR_ALERTS=sns needs boto3: install predictor[aws]") from exc
+
+    topic = str(settings.alerts_topic_arn)
+    return SnsAlerter(topic, queue_size=settings.alerts_queue_size, timeout_s=settings.alerts_timeout_s)
 
 
 # Metrics: the sink the flush loop publishes to, and Prometheus's running totals (when on).
@@ -222,5 +233,9 @@ class RealAdapters(containers.DeclarativeContainer):
         on=providers.Singleton(prometheus_recorder),
         off=providers.Object(None),
     )
-    alerter = providers.Singleton(log_alerter)
+    alerter = providers.Selector(
+        settings.provided.alerts.alerts,
+        log=providers.Singleton(log_alerter),
+        sns=providers.Singleton(sns_alerter, settings.provided.alerts),
+    )
     clock = providers.Singleton(SystemClock)

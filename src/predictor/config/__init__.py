@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_settings import BaseSettings, SettingsError
 
+from predictor.config.alerts import AlerterKind, AlertSettings
 from predictor.config.groups import (
     ADMIN_API_KEYS_SECRET,
     API_KEYS_SECRET,
@@ -42,6 +43,8 @@ __all__ = [
     "ADMIN_API_KEYS_SECRET",
     "API_KEYS_SECRET",
     "ENV_PREFIX",
+    "AlertSettings",
+    "AlerterKind",
     "HttpSettings",
     "LogLevel",
     "LoggingSettings",
@@ -70,6 +73,7 @@ GROUPS: dict[str, type[Group]] = {
     "tuning": TuningSettings,
     "metrics": MetricsSettings,
     "logging": LoggingSettings,
+    "alerts": AlertSettings,
 }
 # Each profile's defaults by field name: below every source, above the field's own default.
 PROFILE_DEFAULTS: dict[Profile, dict[str, object]] = {
@@ -93,6 +97,7 @@ class Settings(BaseModel):
     tuning: TuningSettings
     metrics: MetricsSettings
     logging: LoggingSettings
+    alerts: AlertSettings
 
 
 def load_settings(**overrides: object) -> Settings:

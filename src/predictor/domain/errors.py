@@ -11,6 +11,7 @@ PredictorError
 ├── DecoderUnavailable      a decoder process stopped while it read a request body (HTTP 503)
 ├── KeysUnavailable         no API keys loaded yet: the secret store was never read (HTTP 503)
 ├── SecretStoreUnavailable  the secret store cannot be reached, or refuses to answer
+├── AlertUndelivered        an alert could not be sent (logged by the alerter, never raised to a caller)
 ├── InvalidModel            a model directory or manifest that cannot be served
 ├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
@@ -118,6 +119,10 @@ class KeysUnavailable(PredictorError):
 
 class SecretStoreUnavailable(PredictorError):
     """The secret store cannot be reached, throttles, times out or denies access."""
+
+
+class AlertUndelivered(PredictorError):
+    """An alert could not be sent: refused, throttled, timed out, or the endpoint is unreachable."""
 
 
 class InvalidModel(PredictorError):

@@ -18,7 +18,6 @@ from predictor.adapters.memory.models import WEIGHTS_FILE, LinearModel, LinearMo
 from predictor.adapters.memory.registry import InMemoryModelRegistry
 from predictor.adapters.memory.secrets import InMemoryRotatingSecretStore
 from predictor.adapters.memory.services import (
-    Alert,
     FixedClock,
     InMemoryModelCache,
     RecordingAlerter,
@@ -34,7 +33,6 @@ from predictor.adapters.memory.tracking import (
 
 __all__ = [
     "WEIGHTS_FILE",
-    "Alert",
     "FixedClock",
     "InMemoryArtifactStore",
     "InMemoryDatasetSource",

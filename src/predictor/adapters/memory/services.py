@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from predictor.domain.alerts import Alert
 from predictor.domain.errors import (
     ConfigurationError,
 )
@@ -50,21 +50,18 @@ class InMemoryModelCache(ModelCache):
         return (version, directory) if directory is not None else None
 
 
-@dataclass(frozen=True)
-class Alert:
-    subject: str
-    message: str
-    fields: Mapping[str, str]
-
-
 class RecordingAlerter(Alerter):
-    """Keeps every alert in ``alerts``, for tests to read back."""
+    """Keeps every alert in ``alerts`` and every resolution in ``resolved``, for tests to read back."""
 
     def __init__(self) -> None:
         self.alerts: list[Alert] = []
+        self.resolved: list[Alert] = []
 
-    def alert(self, subject: str, message: str, **fields: str) -> None:
-        self.alerts.append(Alert(subject, message, fields))
+    def alert(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+
+    def resolve(self, alert: Alert) -> None:
+        self.resolved.append(alert)
 
 
 class StaticSecretStore(SecretStore):

@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from predictor.domain.alerts import Alert
+
 
 @dataclass(frozen=True, slots=True)
 class Metric:
@@ -45,12 +47,15 @@ class Clock(Protocol):
 class Alerter(Protocol):
     """Tells a person that something needs attention (a refused model, a registry outage).
 
-    ``subject`` is a short stable summary (``registry unreachable``), ``message`` says what
-    happened in a sentence, ``fields`` are string details (model, version, reason). Must not
-    raise: an alert that cannot be sent is logged, and serving goes on.
+    ``alert`` says a trouble started (or goes on), ``resolve`` that it is over; the ``Alert``
+    (domain/alerts.py) names it and is already redacted. Neither may raise nor wait on a
+    network: an alert that cannot be sent is logged, and serving goes on. De-duplication is
+    ``services.alerting.AlertGate``'s, in front of any alerter.
     """
 
-    def alert(self, subject: str, message: str, **fields: str) -> None: ...
+    def alert(self, alert: Alert) -> None: ...
+
+    def resolve(self, alert: Alert) -> None: ...
 
 
 class MetricsSink(Protocol):

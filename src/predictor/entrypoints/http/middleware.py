@@ -123,7 +123,7 @@ class RequestContextMiddleware:
                 served = self.slot.peek()
                 latency_ms = (time.perf_counter() - started) * 1000
                 route = _route(scope)
-                self.metrics.observe(route, status, latency_ms)
+                self.metrics.observe(route, status, latency_ms, request_id)
                 # The route's template, not the path the client sent: a path or query string
                 # may carry a key a client should not have put there.
                 self._log.info(

@@ -4,8 +4,8 @@
 Manager) is read again once its time-to-live is over, and a key in either its current or its
 previous version passes, so a rotation rejects no key that stayed valid, and a key removed
 from the secret stops passing within one time-to-live. When a read fails after one succeeded,
-the keys last read stay in force: the outage is alerted once and its end logged once. Before
-any read succeeded, ``current()`` raises ``KeysUnavailable`` (HTTP 503), never a keyring.
+the keys last read stay in force: the outage is alerted once and its end logged and resolved
+once. Before any read succeeded, ``current()`` raises ``KeysUnavailable`` (HTTP 503), never a keyring.
 The secret's format is ``key_secret.py``'s.
 """
 
@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from predictor.domain.alerts import SECRET_STORE_UNREACHABLE, Alert
 from predictor.domain.errors import ConfigurationError, KeysUnavailable, SecretStoreUnavailable
 from predictor.domain.ports import Alerter, Clock, RotatingSecretStore, SecretStore
 from predictor.services.serving.auth import ApiKeyring
@@ -160,6 +161,9 @@ class Keyrings:
         if self._failing:
             self._failing = False
             log.info("API keys read again", extra={"source": self._source, "keys": len(keys.clients)})
+            self._alerter.resolve(
+                Alert(SECRET_STORE_UNREACHABLE, f"the API keys are read from the {self._source} again")
+            )
         return True
 
     def _failed(self, exc: Exception) -> None:
@@ -170,4 +174,5 @@ class Keyrings:
         text = f"the API keys cannot be read from the {self._source}; {in_force}"
         details = {"source": self._source, "error": type(exc).__name__, "reason": str(exc)}
         log.error(text, extra=details)
-        self._alerter.alert("secret store unreachable", text, **details)
+        context = {"source": self._source, "reason": str(exc)}
+        self._alerter.alert(Alert(SECRET_STORE_UNREACHABLE, text, error=type(exc).__name__, context=context))

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from predictor.domain.alerts import FALLBACK, MODEL_LOAD_FAILED, Alert
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import InvalidInput, InvalidModel, ModelNotFound, ModelUnavailable
 from predictor.domain.model import ModelRef, ModelVersion
 from predictor.domain.ports import (
+    Alerter,
     Counted,
     EventCounter,
     ModelCache,
@@ -138,7 +140,8 @@ class LoadModel:
     reached, serve the last version that loaded well for the same reference from the local
     cache, else the version of the same model in the ``fallback`` catalog (an exported
     directory, ``PREDICTOR_FALLBACK_MODEL_DIR``) if set, and say so in the log. Loads,
-    fallbacks and failed loads are counted on ``counter``.
+    fallbacks and failed loads are counted on ``counter``, and alerted on ``alerter`` (a failed
+    load and a fallback; each resolved by the next load that is neither).
     """
 
     def __init__(
@@ -150,6 +153,7 @@ class LoadModel:
         fallback: ModelCatalog | None = None,
         origin: str = "registry",
         counter: EventCounter | None = None,
+        alerter: Alerter | None = None,
     ) -> None:
         self._registry = registry
         self._runtime = runtime
@@ -158,14 +162,17 @@ class LoadModel:
         self._fallback = fallback
         self._origin = origin  # what the catalog is, as /v1/models/current reports: registry, export
         self._counter = counter
+        self._alerter = alerter
 
     def __call__(self, ref: ModelRef) -> ServedModel:
         try:
             served, fell_back = self._load(ref)
-        except Exception:
+        except Exception as exc:
             if self._counter is not None:
                 self._counter.count(Counted.MODEL_LOAD_FAILURES, model=ref.name)
+            self._alert_failure(ref, exc)
             raise
+        self._alert_loaded(ref, served, fell_back)
         if self._counter is not None:
             version = served.version.version
             if fell_back:
@@ -175,6 +182,27 @@ class LoadModel:
             else:
                 self._counter.count(Counted.MODEL_LOADS, model=ref.name, version=version)
         return served
+
+    def _alert_failure(self, ref: ModelRef, exc: Exception) -> None:
+        if self._alerter is not None:
+            detail = f"{ref} could not be loaded: {exc}"
+            self._alerter.alert(Alert(MODEL_LOAD_FAILED, detail, model=ref.name, error=type(exc).__name__))
+
+    def _alert_loaded(self, ref: ModelRef, served: ServedModel, fell_back: bool) -> None:
+        """A load ends a load failure; a fallback starts (or goes on), a registry load ends one."""
+        if self._alerter is None:
+            return
+        version = served.version.version
+        self._alerter.resolve(Alert(MODEL_LOAD_FAILED, f"version {version} of {ref} loaded", model=ref.name))
+        if fell_back:
+            detail = (
+                f"the registry cannot be reached; serving version {version} of {ref} from the {served.origin}"
+            )
+            context = {"origin": served.origin}
+            fallback = Alert(FALLBACK, detail, ref.name, version, "ModelUnavailable", context=context)
+            self._alerter.alert(fallback)
+        else:
+            self._alerter.resolve(Alert(FALLBACK, f"serving version {version} of {ref}", model=ref.name))
 
     def _load(self, ref: ModelRef) -> tuple[ServedModel, bool]:
         """The model served now, and whether it is a fallback."""

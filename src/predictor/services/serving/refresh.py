@@ -4,16 +4,17 @@ One refresh: resolve the alias -> same version as served: nothing to do -> else 
 download once) -> load -> check (smoke prediction; schema compatible with the served one) ->
 swap. A version that fails is refused: the served one keeps answering, the failure is logged
 and alerted. An unreachable registry changes nothing either; it is alerted once per outage,
-and its end is logged.
+and its end is logged and resolved (as is a start-up fallback, once a registry version swaps in).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from predictor.domain.alerts import FALLBACK, MODEL_NOT_FOUND, MODEL_REFUSED, REGISTRY_UNREACHABLE, Alert
 from predictor.domain.errors import (
     InvalidModel,
     ModelNotFound,
@@ -45,6 +46,7 @@ class RefreshOutcome:
     previous: str | None = None  # the version serving before, when swapped
     candidate: str | None = None  # the version the alias names, when refused
     reason: str | None = None
+    error: str = ""  # the class of the error behind a trouble
 
     @property
     def changed(self) -> bool:
@@ -100,8 +102,9 @@ class RefreshModel:
         self._allow_breaking = allow_breaking_changes
         self._counter = counter
         self._counted_refusal: str | None = None
-        self._refused: dict[tuple[str, str], str] = {}
+        self._refused: dict[tuple[str, str], tuple[str, str]] = {}
         self._trouble: str | None = None
+        self._alerted: Alert | None = None  # the trouble alerted, resolved when it ends
         self._outage_started: float | None = None
 
     def __call__(self, ref: ModelRef, *, force: bool = False) -> RefreshOutcome:
@@ -128,25 +131,31 @@ class RefreshModel:
         try:
             version = self._registry.resolve(ref)
         except ModelUnavailable as exc:
-            return RefreshOutcome(RefreshStatus.UNREACHABLE, ref, serving, reason=str(exc))
+            return RefreshOutcome(
+                RefreshStatus.UNREACHABLE, ref, serving, reason=str(exc), error=type(exc).__name__
+            )
         except ModelNotFound as exc:
-            return RefreshOutcome(RefreshStatus.NOT_FOUND, ref, serving, reason=str(exc))
+            return RefreshOutcome(
+                RefreshStatus.NOT_FOUND, ref, serving, reason=str(exc), error=type(exc).__name__
+            )
         if current is not None and (current.version.name, current.version.version) == (
             version.name,
             version.version,
         ):
             return RefreshOutcome(RefreshStatus.UNCHANGED, ref, serving)
-        reason = self._swap_in(ref, version, current, force)
-        if reason is not None:
+        refusal = self._swap_in(ref, version, current, force)
+        if refusal is not None:
+            reason, error = refusal
             return RefreshOutcome(
-                RefreshStatus.REFUSED, ref, serving, candidate=version.version, reason=reason
+                RefreshStatus.REFUSED, ref, serving, candidate=version.version, reason=reason, error=error
             )
         return RefreshOutcome(RefreshStatus.SWAPPED, ref, version.version, previous=serving)
 
     def _swap_in(
         self, ref: ModelRef, version: ModelVersion, current: ServedModel | None, force: bool
-    ) -> str | None:
-        """Swap ``version`` in; None when it serves now, else why it was refused."""
+    ) -> tuple[str, str] | None:
+        """Swap ``version`` in; None when it serves now, else why it was refused (and the
+        error's class)."""
         key = (version.name, version.version)
         if force:
             self._refused.pop(key, None)
@@ -155,15 +164,16 @@ class RefreshModel:
         try:
             served = self._checked(ref, version, current)
         except (InvalidModel, ModelRefused) as exc:
-            self._refused[key] = str(exc)  # the same files fail the same way: do not fetch them again
-            return str(exc)
+            # The same files fail the same way: do not fetch them again.
+            self._refused[key] = (str(exc), type(exc).__name__)
+            return self._refused[key]
         except PredictorError as exc:  # a download that failed half-way, a cache that cannot be written
-            return str(exc)
+            return str(exc), type(exc).__name__
         except Exception as exc:
             log.exception(
                 "unexpected error preparing a new model version", extra={"version": version.version}
             )
-            return f"unexpected {type(exc).__name__}"
+            return f"unexpected {type(exc).__name__}", type(exc).__name__
         install(self._slot, served)
         self._cache.remember(ref, version)
         return None
@@ -189,6 +199,10 @@ class RefreshModel:
         }
         if outcome.status is RefreshStatus.SWAPPED:
             log.info("model swapped", extra={**fields, "previous": outcome.previous})
+            # A version from the registry serves now: a start-up fallback is over.
+            self._alerter.resolve(
+                Alert(FALLBACK, "a version from the registry serves again", model=outcome.ref.name)
+            )
         trouble = None
         if outcome.status not in (RefreshStatus.UNCHANGED, RefreshStatus.SWAPPED):
             trouble = f"{outcome.status.value}:{outcome.candidate or ''}"
@@ -201,6 +215,9 @@ class RefreshModel:
             )
             self._outage_started = None
         self._trouble = trouble
+        if self._alerted is not None:
+            self._alerter.resolve(replace(self._alerted, detail=f"over: serving version {fields['serving']}"))
+            self._alerted = None
         if trouble is None:
             return
         if outcome.status is RefreshStatus.UNREACHABLE:
@@ -211,20 +228,22 @@ class RefreshModel:
             details["version"] = outcome.candidate
         text = message.format(ref=outcome.ref, **details)
         log.error(text, extra=details)
-        self._alerter.alert(subject, text, **details)
+        version = outcome.candidate or fields["serving"]
+        self._alerted = Alert(subject, text, outcome.ref.name, version, outcome.error, context=details)
+        self._alerter.alert(self._alerted)
 
 
 _ALERTS = {
     RefreshStatus.UNREACHABLE: (
-        "registry unreachable",
+        REGISTRY_UNREACHABLE,
         "the registry cannot be reached; still serving version {serving} of {ref}: {reason}",
     ),
     RefreshStatus.NOT_FOUND: (
-        "model not found",
+        MODEL_NOT_FOUND,
         "{ref} is no longer in the registry; still serving version {serving}: {reason}",
     ),
     RefreshStatus.REFUSED: (
-        "model version refused",
+        MODEL_REFUSED,
         "version {version} of {ref} was refused; still serving version {serving}: {reason}",
     ),
 }

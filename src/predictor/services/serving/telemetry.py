@@ -5,9 +5,10 @@ the model version in use.
 histogram bucket, and hand the same facts to the running-total recorders (Prometheus), if any.
 ``drain`` turns the counts since the last drain into ``Metric`` values for a ``MetricsSink``:
 requests, latency p50 / p99 / max and the latency distribution per route and status class,
-every counted event, and the version in use. ``PublishMetrics`` drains them into the sink:
-every few seconds from a background task, and once more at shutdown. Nothing here raises for
-a recorder that fails: a metrics backend never fails a request.
+every counted event, and the version in use. An ``ErrorRateAlarm``, when given, is told of
+every answered request (its status, model, version and request id). ``PublishMetrics`` drains
+them into the sink: every few seconds from a background task, and once more at shutdown.
+Nothing here raises for a recorder that fails: a metrics backend never fails a request.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import anyio
 import anyio.to_thread
 
 from predictor.domain.ports import Counted, EventCounter, Metric, MetricsRecorder, MetricsSink
+from predictor.services.alerting import ErrorRateAlarm
 from predictor.services.serving.loading import ModelSlot, ServedModel
 
 log = logging.getLogger(__name__)
@@ -64,16 +66,22 @@ class RequestMetrics(EventCounter):
     last drain; ``slot`` (when given) names the model version in use, ``recorders`` get every
     observation as it happens."""
 
-    def __init__(self, slot: ModelSlot | None = None, recorders: Sequence[MetricsRecorder] = ()) -> None:
+    def __init__(
+        self,
+        slot: ModelSlot | None = None,
+        recorders: Sequence[MetricsRecorder] = (),
+        alarm: ErrorRateAlarm | None = None,
+    ) -> None:
         self._groups: dict[tuple[str, str], _Group] = {}
         self._counts: dict[tuple[Counted, tuple[tuple[str, str], ...]], float] = {}
         self._lock = threading.Lock()
         self._slot = slot
         self._recorders = tuple(recorders)
+        self._alarm = alarm
         self._told: ServedModel | None = None  # the served model the recorders were last told of
         self._failed = False
 
-    def observe(self, route: str, status: int, latency_ms: float) -> None:
+    def observe(self, route: str, status: int, latency_ms: float, request_id: str = "") -> None:
         key = (route, f"{status // 100}xx")
         with self._lock:
             group = self._groups.get(key)
@@ -84,10 +92,14 @@ class RequestMetrics(EventCounter):
             group.latency_max = max(group.latency_max, latency_ms)
         if status == TOO_MANY_REQUESTS:
             self.count(Counted.RATE_LIMITED_REQUESTS, route=route)
+        if not self._recorders and self._alarm is None:
+            return
+        served = self._slot.peek() if self._slot is not None else None
+        model, version = _labels(served)
+        if self._alarm is not None:
+            self._alarm.observe(status, model, version, request_id)
         if self._recorders:
-            served = self._slot.peek() if self._slot is not None else None
             self._tell_serving(served)
-            model, version = _labels(served)
             for recorder in self._recorders:
                 try:
                     recorder.observe_request(route, status, latency_ms, model, version)

@@ -9,90 +9,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
 from predictor.adapters import real
 from predictor.adapters.real import RealAdapters
-from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, RefreshMode, Settings
-from predictor.domain.model import ModelRef
+from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, Settings
+from predictor.container.builders import (
+    copy_model,
+    export_model,
+    model_keeper,
+    predict_table,
+    reopen_aws_connections,
+    request_metrics,
+    served_ref,
+    train_model,
+)
+from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
-from predictor.services.serving.keeper import Backoff, ModelKeeper
+from predictor.services.serving.keeper import Backoff
 from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
-from predictor.services.serving.telemetry import PublishMetrics, RequestMetrics
+from predictor.services.serving.telemetry import PublishMetrics
 
-if TYPE_CHECKING:
-    from predictor.adapters.files.exported import ExportedModelCatalog
-    from predictor.domain.ports import MetricsRecorder
-    from predictor.services.registry.copy import CopyModel
-    from predictor.services.registry.export import ExportModel
-    from predictor.services.serving.batch_scoring import PredictTable
-    from predictor.services.training.pipeline import TrainModel
-
-__all__ = ["Container", "RealAdapters", "build_container", "served_ref"]
-
-
-# The training and batch use cases are imported when first built, so a serving process does
-# not import the training side of the domain.
-def _train_model(**dependencies: Any) -> TrainModel:
-    from predictor.services.training.pipeline import TrainModel
-
-    return TrainModel(**dependencies)
-
-
-def _predict_table(**dependencies: Any) -> PredictTable:
-    from predictor.services.serving.batch_scoring import PredictTable
-
-    return PredictTable(**dependencies)
-
-
-def _export_model(**dependencies: Any) -> ExportModel:
-    from predictor.services.registry.export import ExportModel
-
-    return ExportModel(**dependencies)
-
-
-def _copy_model(**dependencies: Any) -> CopyModel:
-    from predictor.services.registry.copy import CopyModel
-
-    return CopyModel(**dependencies)
-
-
-def reopen_aws_connections() -> int:
-    """Close the AWS clients' connections, so their next calls open new ones (after a Lambda
-    SnapStart restore); how many clients. Imports nothing of AWS when no client exists."""
-    from predictor.adapters.aws.connections import close_aws_connections
-
-    return close_aws_connections()
-
-
-def served_ref(settings: Settings, exported: Callable[[], ExportedModelCatalog]) -> ModelRef:
-    """The reference the service follows: the settings' name@alias, or the exported directory's
-    (``InvalidModel`` for a directory that was not exported)."""
-    if settings.serving.model_dir is not None:
-        return exported().ref
-    return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
-
-
-def _model_keeper(settings: Settings, backoff: Backoff, **uses: Any) -> ModelKeeper:
-    serving = settings.serving
-    # An exported directory is one fixed version: there is no alias to follow.
-    ttl_s = 0.0 if serving.model_dir is not None else serving.reload_interval_s
-    on_request = serving.refresh is RefreshMode.ON_REQUEST
-    return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff)
-
-
-def _request_metrics(slot: ModelSlot, prometheus: MetricsRecorder | None) -> RequestMetrics:
-    return RequestMetrics(slot, recorders=() if prometheus is None else (prometheus,))
+__all__ = ["Container", "RealAdapters", "build_container", "reopen_aws_connections", "served_ref"]
 
 
 class Container(containers.DeclarativeContainer):
@@ -102,7 +49,17 @@ class Container(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
 
     slot = providers.Singleton(ModelSlot)
-    request_metrics = providers.Singleton(_request_metrics, slot, adapters.prometheus)
+    # Every alert goes through the gate: one message per trouble per window, one "resolved".
+    alerts = providers.Singleton(
+        AlertGate,
+        alerter=adapters.alerter,
+        clock=adapters.clock,
+        window_s=settings.provided.alerts.alerts_window_s,
+        service=settings.provided.alerts.alerts_service,
+    )
+    request_metrics = providers.Singleton(
+        request_metrics, settings.provided.alerts, slot, adapters.prometheus, alerts, adapters.clock
+    )
     # The API keys in force (services/serving/keys.py): the env store's lists read once at
     # start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S.
     keyrings = providers.Selector(
@@ -112,7 +69,7 @@ class Container(containers.DeclarativeContainer):
             store=adapters.secrets,
             api_keys=API_KEYS_SECRET,
             admin_keys=ADMIN_API_KEYS_SECRET,
-            alerter=adapters.alerter,
+            alerter=alerts,
             clock=adapters.clock,
         ),
         aws=providers.Singleton(
@@ -121,7 +78,7 @@ class Container(containers.DeclarativeContainer):
             name=settings.provided.security.keys_secret_id,
             ttl_s=settings.provided.security.keys_ttl_s,
             retry_s=settings.provided.security.keys_retry_s,
-            alerter=adapters.alerter,
+            alerter=alerts,
             clock=adapters.clock,
         ),
     )
@@ -150,6 +107,7 @@ class Container(containers.DeclarativeContainer):
             registry=providers.Object("registry"),
         ),
         counter=request_metrics,
+        alerter=alerts,
     )
     # One instance: it remembers refused versions and the trouble it last alerted.
     refresh_model = providers.Singleton(
@@ -158,7 +116,7 @@ class Container(containers.DeclarativeContainer):
         runtime=adapters.runtime,
         cache=serving_cache,
         slot=slot,
-        alerter=adapters.alerter,
+        alerter=alerts,
         allow_breaking_changes=settings.provided.serving.allow_breaking_changes,
         counter=request_metrics,
     )
@@ -167,7 +125,7 @@ class Container(containers.DeclarativeContainer):
     load_backoff = providers.Object(Backoff())
     monotonic = providers.Object(time.monotonic)  # the keeper's clock; tests drive their own
     model_keeper = providers.Singleton(
-        _model_keeper,
+        model_keeper,
         settings,
         load_backoff,
         monotonic=monotonic,
@@ -187,7 +145,7 @@ class Container(containers.DeclarativeContainer):
     describe_model = providers.Factory(DescribeModel, catalog=catalog)
     list_models = providers.Factory(ListModels, catalog=catalog)
     export_model = providers.Factory(
-        _export_model,
+        export_model,
         catalog=catalog,
         runtime=adapters.runtime,
         artifacts=adapters.artifacts,
@@ -196,7 +154,7 @@ class Container(containers.DeclarativeContainer):
     # `models copy`: this container's registry, tracker and artifact store are the destination;
     # the caller hands in the source registry's catalog (another container's) at call time.
     copy_model = providers.Factory(
-        _copy_model, target=adapters.registry, tracker=adapters.tracker, artifacts=adapters.artifacts
+        copy_model, target=adapters.registry, tracker=adapters.tracker, artifacts=adapters.artifacts
     )
     make_prediction = providers.Singleton(
         MakePrediction,
@@ -219,10 +177,10 @@ class Container(containers.DeclarativeContainer):
         ExplainPrediction, slot=slot, max_rows=settings.provided.serving.max_rows
     )
     predict_table = providers.Factory(
-        _predict_table, files=adapters.tables, threshold=settings.provided.serving.decision_threshold
+        predict_table, files=adapters.tables, threshold=settings.provided.serving.decision_threshold
     )
     train_model = providers.Factory(
-        _train_model,
+        train_model,
         datasets=adapters.datasets,
         trainer=adapters.trainer,
         tracker=adapters.tracker,
