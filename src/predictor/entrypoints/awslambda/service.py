@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from predictor.config import RefreshMode, Settings, load_settings
 from predictor.container import Container, build_container
+from predictor.entrypoints.awslambda.model_source import is_remote, model_dir_at_init
 from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.errors import PROBLEM_MEDIA_TYPE
 from predictor.entrypoints.logging import configure_logging
@@ -102,6 +103,13 @@ class LambdaService:
     def from_environment(cls, environ: Mapping[str, str]) -> LambdaService:
         settings = lambda_settings(environ)
         configure_logging(json=settings.logging.log_json, level=settings.logging.log_level, only=True)
+        source = environ.get("PREDICTOR_MODEL_DIR", "")
+        if is_remote(source):  # an export in S3: fetched once, here at init
+            fetching = build_container(settings)
+            fetched = model_dir_at_init(
+                source, fetching.adapters.artifacts(), baked_model_dir(environ), fetching.alerts
+            )
+            settings = load_settings(**{**lambda_defaults(environ), "model_dir": fetched})
         return cls(build_container(settings))
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
