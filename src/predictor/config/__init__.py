@@ -18,25 +18,23 @@ from pydantic_settings import BaseSettings, SettingsError
 
 from predictor.config.alerts import AlerterKind, AlertSettings
 from predictor.config.groups import (
-    ADMIN_API_KEYS_SECRET,
-    API_KEYS_SECRET,
     ENV_PREFIX,
     Group,
-    HttpSettings,
     LoggingSettings,
     LogLevel,
-    MetricsSettings,
-    MetricsSinkKind,
     Profile,
     ProfileSettings,
-    RefreshMode,
+    SourceSettings,
+)
+from predictor.config.http import (
+    ADMIN_API_KEYS_SECRET,
+    API_KEYS_SECRET,
+    HttpSettings,
     SecretStoreKind,
     SecuritySettings,
-    ServingSettings,
-    SourceSettings,
-    TrackingSettings,
-    TuningSettings,
 )
+from predictor.config.metrics import MetricsSettings, MetricsSinkKind
+from predictor.config.models import RefreshMode, ServingSettings, TrackingSettings, TuningSettings
 from predictor.domain.errors import ConfigurationError
 
 __all__ = [

@@ -1,135 +1,29 @@
-"""Use cases around the served model: load it (with fallback) and hold it for requests."""
+"""Use cases around the served model: load it (with fallback) and hold it for requests.
+
+``ServedModel`` and ``ModelSlot`` live in ``predictor.services.serving.slot``, the steps of a
+load (``check_model``, ``fetch``, ``prepare``, ``install``) in
+``predictor.services.serving.preparing``; both are re-exported here.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from predictor.domain.alerts import FALLBACK, MODEL_LOAD_FAILED, Alert
-from predictor.domain.encoding.rows import RowEncoder
-from predictor.domain.errors import InvalidInput, InvalidModel, ModelNotFound, ModelUnavailable
-from predictor.domain.model import ModelRef, ModelVersion
-from predictor.domain.ports import (
-    Alerter,
-    Counted,
-    EventCounter,
-    ModelCache,
-    ModelCatalog,
-    ModelRuntime,
-    ServableModel,
-)
-from predictor.domain.schema import TaskType
-from predictor.services.serving.batching import BatchedModel
+from predictor.domain.errors import ModelNotFound, ModelUnavailable
+from predictor.domain.ports import Alerter, Counted, EventCounter, ModelCache, ModelCatalog, ModelRuntime
+from predictor.services.serving.preparing import check_model, fetch, install, prepare
+from predictor.services.serving.slot import ModelSlot, ServedModel
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from predictor.domain.model import ModelRef, ModelVersion
+
+__all__ = ["LoadModel", "ModelSlot", "ServedModel", "check_model", "fetch", "install", "prepare"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ServedModel:
-    """A loaded model with its compiled encoder and where it came from. Requests score through
-    ``batched``, the model wrapped so that concurrent requests share one model call."""
-
-    version: ModelVersion
-    alias: str | None
-    model: ServableModel
-    encoder: RowEncoder
-    origin: str = "registry"
-    batched: BatchedModel = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Wrapped here, where the model is held: a model swapped in (``dataclasses.replace``
-        # included) gets a wrapper of its own.
-        object.__setattr__(self, "batched", BatchedModel(self.model))
-
-
-class ModelSlot:
-    """The model requests use now. Swapping is one reference assignment, so a request that
-    read the old model finishes on it while new requests see the new one."""
-
-    def __init__(self) -> None:
-        self._served: ServedModel | None = None
-        self._lock = threading.Lock()
-        # Held for a whole load or refresh (resolve -> fetch -> check -> swap), so that two
-        # never run at once: the start-up retries, the poller and an admin reload.
-        self.changing = threading.Lock()
-
-    @property
-    def ready(self) -> bool:
-        return self._served is not None
-
-    def current(self) -> ServedModel:
-        served = self._served
-        if served is None:
-            raise ModelUnavailable("no model is loaded yet")
-        return served
-
-    def peek(self) -> ServedModel | None:
-        return self._served
-
-    def swap(self, served: ServedModel) -> ServedModel | None:
-        with self._lock:
-            previous, self._served = self._served, served
-        return previous
-
-
-def check_model(model: ServableModel) -> RowEncoder:
-    """Compile the encoder and run a smoke prediction on the manifest's input example."""
-    manifest = model.manifest
-    encoder = RowEncoder(manifest.schema)
-    if not manifest.input_example:
-        raise InvalidModel("the model has no input example to check it with")
-    try:
-        matrix = encoder.encode(list(manifest.input_example)).matrix
-    except InvalidInput as exc:
-        raise InvalidModel(f"the model's own input example does not fit its schema: {exc}") from exc
-    scores = np.asarray(model.predict(matrix), dtype=np.float64)
-    target = manifest.schema.target
-    expected: tuple[int, ...] = (len(matrix),)
-    if target.task is TaskType.MULTICLASS:
-        expected = (len(matrix), len(target.labels))
-    if scores.shape != expected or not all(math.isfinite(v) for v in scores.ravel().tolist()):
-        raise InvalidModel(
-            f"the smoke prediction gave shape {scores.shape} or non-finite scores; expected {expected}"
-        )
-    return encoder
-
-
-def fetch(registry: ModelCatalog, cache: ModelCache, version: ModelVersion) -> Path:
-    """The version's model directory from the cache; downloaded (once) when absent or corrupted."""
-    cached = cache.get(version)
-    if cached is None:
-        cached = cache.put(version, lambda staging: registry.download(version, staging))
-        log.info("model version downloaded", extra={"model": version.name, "version": version.version})
-    return cached
-
-
-def prepare(
-    runtime: ModelRuntime, version: ModelVersion, alias: str | None, directory: Path, origin: str
-) -> ServedModel:
-    """Load the model directory and check it (``check_model``): ready to swap in, not swapped yet."""
-    model = runtime.load(directory)
-    encoder = check_model(model)
-    return ServedModel(version=version, alias=alias, model=model, encoder=encoder, origin=origin)
-
-
-def install(slot: ModelSlot, served: ServedModel) -> ServedModel:
-    slot.swap(served)
-    version = served.version
-    log.info(
-        "model loaded",
-        extra={
-            "model": version.name,
-            "version": version.version,
-            "alias": served.alias,
-            "origin": served.origin,
-        },
-    )
-    return served
 
 
 class LoadModel:
