@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
@@ -68,6 +69,9 @@ def moto_server(*buckets: str) -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     url = f"http://127.0.0.1:{port}"
+    # moto keeps its state in process-wide backends that every server shares: each server starts
+    # empty (and reads the MOTO_* settings afresh) and leaves nothing for the next test.
+    reset_moto(url)
     try:
         client = boto3.client(
             "s3",
@@ -80,7 +84,13 @@ def moto_server(*buckets: str) -> Iterator[str]:
             client.create_bucket(Bucket=bucket)
         yield url
     finally:
+        reset_moto(url)
         server.stop()
+
+
+def reset_moto(url: str) -> None:
+    """Empty every moto backend, through the server's own reset endpoint."""
+    httpx.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
 
 
 def server_env(endpoint: str) -> dict[str, str]:
