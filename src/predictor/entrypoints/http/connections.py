@@ -22,46 +22,18 @@ one read arms none. Closes and refusals are counted by reason and logged without
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
-from typing import Any, Protocol
+__all__ = ["ConnectionGuard", "ConnectionLimits", "Evictable", "GuardedHttpToolsProtocol"]
 
-import orjson
+import asyncio
+from typing import Any
+
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from predictor.config import Settings
+from predictor.entrypoints.http.connection_limits import ConnectionLimits, Evictable, closing_response
 from predictor.entrypoints.http.connection_log import LOG_INTERVAL_S, Refusals, service_counter
-from predictor.entrypoints.http.errors import (
-    PROBLEM_MEDIA_TYPE,
-    REQUEST_TIMEOUT,
-    TOO_MANY_CONNECTIONS,
-    ProblemType,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionLimits:
-    header_timeout_s: float
-    body_timeout_s: float
-    keep_alive_timeout_s: float
-    max_connections: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ConnectionLimits:
-        return cls(
-            header_timeout_s=settings.http.header_timeout_s,
-            body_timeout_s=settings.http.body_timeout_s,
-            keep_alive_timeout_s=settings.http.keep_alive_timeout_s,
-            max_connections=settings.http.max_connections,
-        )
-
-
-class Evictable(Protocol):
-    """What the cap needs of a connection: a way to close it to make room."""
-
-    def evict(self) -> None: ...
+from predictor.entrypoints.http.errors import REQUEST_TIMEOUT, TOO_MANY_CONNECTIONS
 
 
 class ConnectionGuard:
@@ -125,23 +97,6 @@ class ConnectionGuard:
         self._waiting.pop(connection, None)
 
 
-def _response(problem: ProblemType, detail: str, default_headers: list[tuple[bytes, bytes]]) -> bytes:
-    """A problem+json answer that closes the connection, written below the app."""
-    body = orjson.dumps(
-        {"type": problem.uri, "title": problem.title, "status": problem.status, "detail": detail}
-    )
-    head = [STATUS_LINE[problem.status]]
-    head += [name + b": " + value + b"\r\n" for name, value in default_headers]
-    head += [
-        b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n",
-        b"content-length: %d\r\n" % len(body),
-        b"connection: close\r\n",
-    ]
-    if problem.status == 503:
-        head.append(b"retry-after: 1\r\n")  # a connection is likely free by then
-    return b"".join([*head, b"\r\n", body])
-
-
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with header and body timeouts and the guard's cap.
 
@@ -175,7 +130,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if not self.guard.admit(self):
             self.guard.refusals.record("refused_at_cap", self.client, self.loop)
             detail = f"the server holds its maximum of {self.limits.max_connections} connections"
-            self._close(_response(TOO_MANY_CONNECTIONS, detail, self.server_state.default_headers))
+            self._close(closing_response(TOO_MANY_CONNECTIONS, detail, self.server_state.default_headers))
             return
         self._timer = self.loop.call_later(self.limits.header_timeout_s, self._headers_timed_out)
 
@@ -240,7 +195,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         previous = self.cycle
         if self._request_begun and (previous is None or previous.response_complete):
             detail = f"the request's headers did not arrive within {self.limits.header_timeout_s:g} s"
-            self._close(_response(REQUEST_TIMEOUT, detail, self.server_state.default_headers))
+            self._close(closing_response(REQUEST_TIMEOUT, detail, self.server_state.default_headers))
         else:  # nothing was sent, or a pipelined request's answer is still being written
             self._close()
 
@@ -254,7 +209,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         cycle.disconnected = True  # the app's answer, should it still come, goes nowhere
         detail = f"the request's body did not arrive within {self.limits.body_timeout_s:g} s"
-        self._close(_response(REQUEST_TIMEOUT, detail, self.server_state.default_headers))
+        self._close(closing_response(REQUEST_TIMEOUT, detail, self.server_state.default_headers))
 
     def _close(self, response: bytes = b"") -> None:
         transport = self.transport
