@@ -173,8 +173,11 @@ def test_memory_stays_flat_reading_from_s3_under_a_cap_smaller_than_the_object(
             client.upload_file(str(workdir / name), "predictor-batch", f"in/{name}")
         aws = {k: v for k, v in server_env(endpoint).items() if k.startswith("AWS_")}
         # The S3 client has a footprint of its own: the baseline is a million rows from S3 too.
+        # Both runs keep the same columns: an id column kept adds its own few tens of MiB.
         medium = run_capped(
-            predict_args("s3://predictor-batch/in/medium.csv", "s3-medium.parquet"), workdir, extra=aws
+            predict_args("s3://predictor-batch/in/medium.csv", "s3-medium.parquet", "--keep-columns", "id"),
+            workdir,
+            extra=aws,
         )
         assert medium.returncode == 0, medium.stderr
         cap = medium.peak_virtual + HEADROOM
@@ -189,7 +192,9 @@ def test_memory_stays_flat_reading_from_s3_under_a_cap_smaller_than_the_object(
 
     assert big.returncode == 0, big.stderr
     assert "predicted 6,000,000 rows of big.csv" in big.stdout
-    assert big.peak_rss < medium.peak_rss + 32 * MIB, (medium.peak_rss // MIB, big.peak_rss // MIB)
+    # From S3 the same run's peak varies by up to 25 MiB from one run to the next (the S3
+    # client's buffers); a reader holding even a fifth of the 320 MB file would pass 64 MiB.
+    assert big.peak_rss < medium.peak_rss + 64 * MIB, (medium.peak_rss // MIB, big.peak_rss // MIB)
     assert pq.ParquetFile(workdir / "s3-big.parquet").metadata.num_rows == 6_000_000
     print(  # noqa: T201  # the figures for docs/batch.md (pytest -s shows them)
         f"\ns3://…/big.csv: {big.wall_seconds:.1f} s, peak RSS {big.peak_rss // MIB} MiB "
