@@ -15,6 +15,8 @@ PredictorError
 ├── InvalidModel            a model directory or manifest that cannot be served
 ├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
+├── FunctionNotFound        no such Lambda function to deploy or roll back
+├── SmokeTestFailed         a newly published function version failed its smoke prediction
 ├── ConfigurationError      a setting or combination of settings that cannot work
 └── DataError               a training data set that cannot be used
     └── DataCheckFailed     the data checks found problems (one line each)
@@ -135,6 +137,14 @@ class ModelRefused(PredictorError):
 
 class NoEarlierVersion(PredictorError):
     """A rollback asked for, but the alias has no earlier version in its history."""
+
+
+class FunctionNotFound(PredictorError):
+    """No such function (Lambda) to deploy to or roll back."""
+
+
+class SmokeTestFailed(PredictorError):
+    """A newly published function version failed its smoke prediction; no alias moved."""
 
 
 class ConfigurationError(PredictorError):

@@ -12,7 +12,14 @@ from predictor.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from predictor.config import AlertSettings, MetricsSettings
-    from predictor.domain.ports import Alerter, ArtifactStore, MetricsSink, RotatingSecretStore
+    from predictor.domain.ports import (
+        Alerter,
+        ArtifactStore,
+        FunctionDeployer,
+        MetricsSink,
+        RotatingSecretStore,
+        SmokeCheck,
+    )
 
 
 # s3:// artifacts (boto3 imported on the first s3:// URI, so a process that never names one
@@ -48,3 +55,18 @@ def cloudwatch_metrics(settings: MetricsSettings) -> MetricsSink:
     timeouts = (settings.cloudwatch_connect_timeout_s, settings.cloudwatch_read_timeout_s)
     config = client_config(*timeouts, settings.cloudwatch_max_attempts)
     return CloudWatchMetricsSink(settings.metrics_namespace, config=config)
+
+
+def lambda_deployer() -> FunctionDeployer:
+    try:
+        from predictor.adapters.aws.lambda_deployer import LambdaFunctionDeployer
+    except ImportError as exc:
+        raise ConfigurationError("predictor deploy needs boto3: install predictor[aws]") from exc
+
+    return LambdaFunctionDeployer()
+
+
+def lambda_smoke_check(body: str, api_key: str) -> SmokeCheck:
+    from predictor.adapters.aws.lambda_smoke import LambdaSmokeCheck
+
+    return LambdaSmokeCheck(body, api_key)

@@ -5,6 +5,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 """
 
 from predictor.domain.ports.artifacts import ArtifactStore
+from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
 from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
 from predictor.domain.ports.operations import (
     Alerter,
@@ -42,6 +43,8 @@ __all__ = [
     "DatasetSource",
     "EventCounter",
     "ExperimentTracker",
+    "FunctionCode",
+    "FunctionDeployer",
     "IterationCallback",
     "Matrix",
     "Metric",
@@ -62,6 +65,7 @@ __all__ = [
     "SecretStore",
     "SecretVersions",
     "ServableModel",
+    "SmokeCheck",
     "TableFiles",
     "TrackedRun",
     "TrainedModel",

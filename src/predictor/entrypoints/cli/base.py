@@ -20,6 +20,7 @@ from predictor.domain.errors import (
     ConfigurationError,
     DataError,
     Forbidden,
+    FunctionNotFound,
     InvalidInput,
     InvalidModel,
     ModelNotFound,
@@ -27,6 +28,7 @@ from predictor.domain.errors import (
     ModelUnavailable,
     NoEarlierVersion,
     PredictorError,
+    SmokeTestFailed,
     Unauthorized,
 )
 
@@ -36,12 +38,14 @@ EXIT_CODES: dict[type[PredictorError], int] = {
     DataError: 2,
     ConfigurationError: 2,
     ModelNotFound: 3,
+    FunctionNotFound: 3,
     ModelUnavailable: 4,
     InvalidModel: 5,
     ModelRefused: 5,
     NoEarlierVersion: 6,
     Unauthorized: 7,
     Forbidden: 7,
+    SmokeTestFailed: 8,
 }
 INTERNAL_ERROR = 70
 
@@ -92,6 +96,7 @@ def settings_from_env(**overrides: Any) -> Settings:
 # training side's imports.
 COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
+    "deploy": "deploy",
     "export": "export",
     "mlflow-server": "mlflow_server",
     "models": "models",
