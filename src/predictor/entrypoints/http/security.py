@@ -12,7 +12,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
@@ -142,18 +142,17 @@ async def require_api_key(request: Request, presented: Annotated[str | None, Dep
     return _checked(request, presented)
 
 
-# The prediction routes check the key first thing in their own body, as ``authenticate``:
-# FastAPI's dependency solving was a sixth of a one-row request (measured in process,
-# docs/performance.md). They declare the same scheme in the OpenAPI document with this.
-KEY_REQUIRED: dict[str, Any] = {"security": [{"ApiKey": []}]}
-
-
-def authenticate(request: Request) -> str:
-    """``require_api_key`` for routes that call it themselves (and declare ``KEY_REQUIRED``)."""
+async def optional_api_key(request: Request) -> str | None:
+    """``require_api_key`` when a key is sent, ``None`` when none is (readiness: open, with the
+    model named only to a caller with a valid key). Documented by the route (``KEY_OPTIONAL``)."""
+    if API_KEY_HEADER not in request.headers:
+        return None
     return _checked(request, request.headers.get(API_KEY_HEADER))
 
 
-ApiKeyDep = Annotated[str, Depends(require_api_key)]
+# The dependencies of the keyed routers (``APIRouter(dependencies=[API_KEY])``).
+API_KEY = Depends(require_api_key)
+OptionalKeyDep = Annotated[str | None, Depends(optional_api_key)]
 
 
 async def require_admin_key(
@@ -183,4 +182,5 @@ async def require_admin_key(
     return key_id
 
 
-AdminKeyDep = Annotated[str, Depends(require_admin_key)]
+ADMIN_KEY = Depends(require_admin_key)
+AdminKeyDep = Annotated[str, ADMIN_KEY]
