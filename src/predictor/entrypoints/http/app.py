@@ -13,13 +13,9 @@ from predictor.container import Container
 from predictor.entrypoints.http.content_encoding import ContentEncodingMiddleware
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
-from predictor.entrypoints.http.middleware import (
-    REQUEST_ID_HEADER,
-    BodyLimitMiddleware,
-    CatchAllMiddleware,
-    RequestContextMiddleware,
-)
+from predictor.entrypoints.http.middleware import BodyLimitMiddleware, CatchAllMiddleware
 from predictor.entrypoints.http.openapi import install_openapi
+from predictor.entrypoints.http.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
 from predictor.entrypoints.http.routes import explain, health, invocations, metrics, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_router
 from predictor.entrypoints.http.routes.documentation import problems
