@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -24,22 +25,6 @@ from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.rate_limit import TokenBuckets
 
 API_KEY_HEADER = "X-API-Key"
-
-# Declared through FastAPI's scheme so /openapi.json documents it and Swagger UI can send it;
-# auto_error=False because the domain's Unauthorized (and the error table) answers instead.
-_header_scheme = APIKeyHeader(
-    name=API_KEY_HEADER,
-    scheme_name="ApiKey",
-    description="One of the service's API keys (PREDICTOR_API_KEYS).",
-    auto_error=False,
-)
-
-_admin_header_scheme = APIKeyHeader(
-    name=API_KEY_HEADER,
-    scheme_name="AdminApiKey",
-    description="One of the service's admin keys (PREDICTOR_ADMIN_API_KEYS).",
-    auto_error=False,
-)
 
 # Query parameter names (lower case, letters only) that look like a key being sent in the URL.
 _KEY_LIKE_PARAMETERS = frozenset(
@@ -137,9 +122,21 @@ def _checked(request: Request, presented: str | None) -> str:
     return key_id
 
 
-async def require_api_key(request: Request, presented: Annotated[str | None, Depends(_header_scheme)]) -> str:
-    """The id of the presented key (safe to log); raises ``Unauthorized`` otherwise."""
-    return _checked(request, presented)
+class KeyHeader(APIKeyHeader):
+    """FastAPI's API key header scheme, so /openapi.json documents it and Swagger UI can send it,
+    that checks the key itself: one dependency per request, not a scheme and a checker.
+    ``auto_error=False``: the domain's ``Unauthorized`` (and the error table) answers instead."""
+
+    def __init__(
+        self, check: Callable[[Request, str | None], str], *, scheme_name: str, description: str
+    ) -> None:
+        super().__init__(
+            name=API_KEY_HEADER, scheme_name=scheme_name, description=description, auto_error=False
+        )
+        self._check = check
+
+    async def __call__(self, request: Request) -> str:  # type: ignore[override]  # never None: it raises
+        return self._check(request, request.headers.get(API_KEY_HEADER))
 
 
 async def optional_api_key(request: Request) -> str | None:
@@ -150,14 +147,15 @@ async def optional_api_key(request: Request) -> str | None:
     return _checked(request, request.headers.get(API_KEY_HEADER))
 
 
+require_api_key = KeyHeader(
+    _checked, scheme_name="ApiKey", description="One of the service's API keys (PREDICTOR_API_KEYS)."
+)
 # The dependencies of the keyed routers (``APIRouter(dependencies=[API_KEY])``).
 API_KEY = Depends(require_api_key)
 OptionalKeyDep = Annotated[str | None, Depends(optional_api_key)]
 
 
-async def require_admin_key(
-    request: Request, presented: Annotated[str | None, Depends(_admin_header_scheme)]
-) -> str:
+def _checked_admin(request: Request, presented: str | None) -> str:
     """The id of the presented admin key; ``Forbidden`` for a client key, ``Unauthorized`` otherwise."""
     if _has_key_in_query(request):
         raise Unauthorized(KEY_IN_QUERY_DETAIL)
@@ -182,5 +180,10 @@ async def require_admin_key(
     return key_id
 
 
+require_admin_key = KeyHeader(
+    _checked_admin,
+    scheme_name="AdminApiKey",
+    description="One of the service's admin keys (PREDICTOR_ADMIN_API_KEYS).",
+)
 ADMIN_KEY = Depends(require_admin_key)
 AdminKeyDep = Annotated[str, ADMIN_KEY]
