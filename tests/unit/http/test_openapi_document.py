@@ -291,7 +291,7 @@ def test_the_document_follows_a_hot_reload(tmp_path: Path) -> None:
     container = trained_container(reload_interval_s=0, allow_breaking_changes=True)
     with serve(container) as client:
         before = client.get("/openapi.json").json()
-        again = client.app.openapi()  # type: ignore[attr-defined]  # the served app is a DocumentedApp
+        again = client.app.openapi()  # type: ignore[attr-defined]  # TestClient types its app as an ASGI callable
         assert client.app.openapi() is again  # type: ignore[attr-defined]  # kept per served version
         registry_of(container).set_alias(
             "demo", "production", register_variant(container, tmp_path, renamed("x1", "income"))

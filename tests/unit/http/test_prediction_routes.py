@@ -11,7 +11,7 @@ from predictor.adapters.memory import RecordingMetricsSink
 from predictor.entrypoints.http.loading import flush_metrics
 from tests.unit.http.conftest import AUTH, assert_problem, row, serve, trained_container
 
-REQUEST_ID = {"X-Request-ID": "same-id-for-both-apps"}
+REQUEST_ID = {"X-Request-ID": "one-request-id"}
 V2_BODY = {
     "inputs": [
         {"name": "x1", "shape": [2], "datatype": "FP32", "data": [0.5, -3.0]},
@@ -38,7 +38,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/v2/models/demo/versions/1/infer", {"json": V2_BODY}),
     ("POST", "/v2/models/other/infer", {"json": V2_BODY}),  # 404, another model
     ("POST", "/v2/models/demo/infer", {"json": {"inputs": "x"}}),  # 400, "error" field too
-    ("GET", "/predict", {}),  # 405: not a direct route, FastAPI answers both
+    ("GET", "/predict", {}),  # 405
 ]
 
 

@@ -1,6 +1,6 @@
 """The request body of the Open Inference Protocol's ``infer`` as JSON Schema, written from the
-served model's feature schema when the OpenAPI document is rendered (``openapi.py``); the other
-prediction routes' bodies are in ``request_bodies.py``.
+served model's feature schema when the OpenAPI document is rendered (``openapi.py`` adds it as a
+component); the other prediction routes' bodies are in ``request_bodies.py``.
 
 Tensors are described with one row (``shape`` cannot be tied to the length of ``data``), the
 per-feature ones in schema order and of a float datatype; their descriptions say what else is read.
