@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from predictor.entrypoints.http.problems import PROBLEM_MEDIA_TYPE
 from predictor.entrypoints.http.routes.documentation import CSV, JSON
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from predictor.entrypoints.http.request_bodies import ServedInputs
     from predictor.services.serving.loading import ServedModel
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _SCHEMAS = "#/components/schemas/"
 # FastAPI documents a 422 for request validation; the service answers 400 instead (errors.py).
