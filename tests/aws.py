@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from moto import mock_aws
+from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
 from tests.servers import free_port
@@ -62,35 +62,49 @@ def in_process_s3(monkeypatch: pytest.MonkeyPatch, *buckets: str) -> Iterator[An
 
 
 @contextmanager
-def moto_server(*buckets: str) -> Iterator[str]:
-    """moto's S3 as a real HTTP endpoint on 127.0.0.1; yields its URL. The caller sets the
-    environment (``fake_aws_env`` or ``server_env``)."""
-    port = free_port()
+def moto_server(*buckets: str, port: int | None = None) -> Iterator[str]:
+    """moto's server as a real HTTP endpoint on 127.0.0.1 (on ``port``, else a free one), with
+    ``buckets`` created in its S3; yields its URL. The caller sets the environment
+    (``fake_aws_env`` or ``server_env``)."""
+    port = free_port() if port is None else port
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    # moto keeps its state in process-wide backends that every server shares: each server starts
-    # empty (and reads the MOTO_* settings afresh) and leaves nothing for the next test.
-    reset_moto(url)
+    with fresh_moto():
+        server.start()
+        try:
+            url = f"http://127.0.0.1:{port}"
+            client = boto3.client(
+                "s3",
+                endpoint_url=url,
+                region_name=REGION,
+                aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            )
+            for bucket in buckets:
+                client.create_bucket(Bucket=bucket)
+            yield url
+        finally:
+            server.stop()
+
+
+@contextmanager
+def fresh_moto() -> Iterator[None]:
+    """moto's backends empty on entry and on exit.
+
+    moto keeps its state in process-wide backends that every server (and ``mock_aws``) in the
+    process shares, so what one test leaves there another would find: each starts empty (and
+    reads the MOTO_* settings afresh) and leaves nothing. A test that stops and restarts its
+    own servers wraps them all in one ``fresh_moto``, so a restart keeps the state, as AWS would.
+    """
+    reset_moto()
     try:
-        client = boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
-        for bucket in buckets:
-            client.create_bucket(Bucket=bucket)
-        yield url
+        yield
     finally:
-        reset_moto(url)
-        server.stop()
+        reset_moto()
 
 
-def reset_moto(url: str) -> None:
-    """Empty every moto backend, through the server's own reset endpoint."""
-    httpx.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
+def reset_moto() -> None:
+    """Empty every moto backend of this process, as the servers' ``/moto-api/reset`` does."""
+    moto_api_backend.reset()
 
 
 def server_env(endpoint: str) -> dict[str, str]:

@@ -2,7 +2,8 @@
 and XGBoost: the same spec gives the same model; a saved model directory loads and predicts as
 the trained model did; contributions add up to the margin; a directory that is not a model is
 ``InvalidModel``; a round-by-round start trains the rounds (at most the spec's) that a fit with
-no patience trains."""
+no patience trains; a model downloaded into the runtime's scratch directory loads, and the
+directory is gone afterwards."""
 
 from __future__ import annotations
 
@@ -97,3 +98,43 @@ def test_starting_round_by_round_trains_the_rounds_of_a_fit(pair: Pair, data: tu
     assert 1 <= len(scores) <= (spec.rounds or 0)  # the linear fake is fitted in one round
     assert all(math.isfinite(s[metric]) for s in scores)
     assert [s[metric] for s in scores] == pytest.approx(list(fitted.history[metric]))
+
+
+def test_a_downloaded_model_loads_from_a_scratch_directory_that_is_gone_afterwards(
+    pair: Pair, data: tuple[FitSpec, Matrix]
+) -> None:
+    spec, rows = data
+    model = pair.trainer.fit(spec)
+    scratches: list[Path] = []
+
+    def download(scratch: Path) -> Path:
+        assert scratch.is_dir()
+        assert not any(scratch.iterdir())
+        scratches.append(scratch)
+        model.save(scratch / "model")
+        return scratch / "model"
+
+    loaded = pair.runtime.load_downloaded(download)
+    np.testing.assert_allclose(loaded.predict(rows), model.predict(rows), rtol=1e-6)
+    assert len(scratches) == 1
+    assert not scratches[0].exists()
+
+
+def test_a_failed_download_or_load_leaves_no_scratch_directory(pair: Pair) -> None:
+    scratches: list[Path] = []
+
+    def broken(scratch: Path) -> Path:
+        scratches.append(scratch)
+        raise InvalidModel("the download broke half-way")
+
+    def not_a_model(scratch: Path) -> Path:
+        scratches.append(scratch)
+        (scratch / "notes.txt").write_text("no manifest here")
+        return scratch
+
+    with pytest.raises(InvalidModel, match="half-way"):
+        pair.runtime.load_downloaded(broken)
+    with pytest.raises(InvalidModel):
+        pair.runtime.load_downloaded(not_a_model)
+    assert len(scratches) == 2
+    assert not any(s.exists() for s in scratches)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 from prometheus_client.parser import text_string_to_metric_families
 from sklearn.datasets import load_breast_cancer
 
+from tests import aws
 from tests.aws_metrics import FAKE_CREDENTIALS, cloudwatch_client, fake_aws_env, statistics
 from tests.servers import export_breast_cancer, free_port, local_env, running
 
@@ -95,14 +95,9 @@ def test_every_scrape_counts_every_workers_requests(served: tuple[str, Path]) ->
 
 @pytest.fixture
 def moto_server() -> Iterator[str]:
-    """moto's server on a free loopback port; its URL."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    """moto's server on a free loopback port, its backends empty; its URL."""
+    with aws.moto_server() as url:
+        yield url
 
 
 def test_served_requests_reach_cloudwatch_by_put_metric_data(

@@ -23,6 +23,7 @@ from predictor.adapters.aws.secrets import SecretsManagerSecretStore
 from predictor.config import SecretStoreKind
 from predictor.container import Container
 from predictor.entrypoints.http.app import create_app
+from tests.aws import fresh_moto, moto_server
 from tests.aws_secrets import fake_aws_environment, put_versions, secrets_client
 from tests.unit.builders import memory_container, train_demo
 from tests.unit.http.conftest import row
@@ -44,15 +45,17 @@ def keys(*clients: str) -> str:
 
 @pytest.fixture
 def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    fake_aws_environment(monkeypatch, url)
-    try:
+    with moto_server() as url:
+        fake_aws_environment(monkeypatch, url)
         yield url
-    finally:
-        server.stop()
+
+
+@pytest.fixture
+def own_moto_servers() -> Iterator[None]:
+    """For a test that starts and stops moto's server itself: moto's process-wide backends are
+    empty when it starts and when it ends."""
+    with fresh_moto():
+        yield
 
 
 def container_on(store: SecretsManagerSecretStore, name: str = NAME, ttl_s: float = TTL_S) -> Container:
@@ -116,6 +119,7 @@ def test_a_rotation_under_load_rejects_no_key_that_stayed_valid(endpoint: str) -
     assert container.adapters.alerter().alerts == []
 
 
+@pytest.mark.usefixtures("own_moto_servers")
 def test_secrets_manager_going_away_keeps_the_keys_with_one_alert(monkeypatch: pytest.MonkeyPatch) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -146,6 +150,7 @@ def test_secrets_manager_going_away_keeps_the_keys_with_one_alert(monkeypatch: p
     assert "EndpointConnectionError" in alerts[0].context["reason"]
 
 
+@pytest.mark.usefixtures("own_moto_servers")
 def test_a_service_started_while_secrets_manager_is_down_answers_503_until_it_is_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -31,13 +31,12 @@ API_KEY = "serving-install-key-0123456789"
 SERVING_INSTALL = ("sync", "--frozen", "--no-dev", "--no-editable")
 TRAINING_STACK = ("mlflow", "pandas", "sklearn", "optuna", "pyarrow", "matplotlib", "scipy.stats")
 # Not needed to serve, and each costs start-up time: the xgboost package (libxgboost is called
-# directly), scipy, the training side of predictor's domain, the OpenAPI document's models
-# (imported when the document is first asked for), and the in-memory fakes.
+# directly), scipy, the training side of predictor's domain, and the in-memory fakes. (The
+# OpenAPI document's response models are imported: the routes declare them.)
 NOT_ON_THE_SERVING_PATH = (
     "predictor.adapters.memory",
     "xgboost",
     "scipy",
-    "predictor.entrypoints.http.schemas",
     "predictor.services.training.pipeline",
     "predictor.services.training.tuning",
     "predictor.services.serving.batch_scoring",

@@ -24,7 +24,7 @@ from predictor.adapters.aws.sns import SnsAlerter
 from predictor.adapters.memory import FixedClock
 from predictor.config import SecretStoreKind, load_settings
 from predictor.container import RealAdapters, build_container
-from tests.aws import fake_aws_env, server_env
+from tests.aws import fake_aws_env, fresh_moto, server_env
 from tests.aws_secrets import put_versions, secrets_client
 from tests.aws_sns import SubscribedQueue
 
@@ -44,11 +44,14 @@ def started(port: int = 0) -> tuple[ThreadedMotoServer, str]:
 
 @pytest.fixture
 def sns_endpoint() -> Iterator[str]:
-    server, url = started()
-    try:
-        yield url
-    finally:
-        server.stop()
+    """SNS's server; moto's backends (which the Secrets Manager server shares, and keeps when it
+    is restarted) are empty when the test starts and when it ends."""
+    with fresh_moto():
+        server, url = started()
+        try:
+            yield url
+        finally:
+            server.stop()
 
 
 def test_an_outage_and_an_error_burst_each_send_one_alert_and_one_resolved(

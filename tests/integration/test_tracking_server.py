@@ -18,12 +18,12 @@ import boto3
 import httpx
 import psycopg
 import pytest
-from moto.server import ThreadedMotoServer
 from psycopg import sql
 from sklearn.datasets import load_breast_cancer
 
 from predictor.adapters.mlflow.registry import MlflowModelRegistry
 from predictor.domain.model import ModelRef
+from tests.aws import moto_server
 from tests.servers import TrackingServer, clean_env, free_port, run_cli, running, tracking_server
 
 pytestmark = pytest.mark.integration
@@ -52,15 +52,8 @@ print(json.dumps({"ready": ready.status_code, "version": ready.headers.get("X-Mo
 @pytest.fixture(scope="module")
 def s3() -> Iterator[dict[str, str]]:
     """moto's S3 on a loopback port, with one bucket; the environment that reaches it."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    env = {**AWS, "MLFLOW_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
-    try:
-        bucket_client(env).create_bucket(Bucket=BUCKET)
-        yield env
-    finally:
-        server.stop()
+    with moto_server(BUCKET) as url:
+        yield {**AWS, "MLFLOW_S3_ENDPOINT_URL": url}
 
 
 def bucket_client(env: dict[str, str]):  # type: ignore[no-untyped-def]  # boto3 ships no types

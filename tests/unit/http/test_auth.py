@@ -92,12 +92,9 @@ def test_the_openapi_document_declares_the_key_and_the_routes(client: TestClient
     assert {"/predict", "/v1/predict", "/v1/models/current", "/health/live", "/health/ready"} <= set(
         document["paths"]
     )
-    assert (
-        "instances"
-        in document["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]["schema"][
-            "properties"
-        ]
-    )
+    body = document["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/PredictRequest"}
+    assert "instances" in document["components"]["schemas"]["PredictRequest"]["properties"]
 
 
 def test_the_app_refuses_to_start_without_any_key() -> None:

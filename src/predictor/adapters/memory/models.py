@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -169,3 +170,7 @@ class LinearModelRuntime(ModelRuntime):
         except (OSError, ValueError) as exc:
             raise InvalidModel(f"cannot read the weights in {directory.name}: {exc}") from exc
         return LinearModel(manifest, weights)
+
+    def load_downloaded(self, download: Callable[[Path], Path]) -> LinearModel:
+        with tempfile.TemporaryDirectory(prefix="predictor-model-") as scratch:
+            return self.load(download(Path(scratch)))

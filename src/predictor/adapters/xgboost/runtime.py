@@ -10,7 +10,9 @@ inplace prediction on a plain float32 matrix scores exactly as a
 
 from __future__ import annotations
 
+import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +108,7 @@ class XGBoostRuntime(ModelRuntime):
         except OSError as exc:
             raise InvalidModel(f"cannot read the booster file {name!r}: {exc.strerror}") from exc
         return XGBoostModel(manifest, raw)
+
+    def load_downloaded(self, download: Callable[[Path], Path]) -> XGBoostModel:
+        with tempfile.TemporaryDirectory(prefix="predictor-model-") as scratch:
+            return self.load(download(Path(scratch)))

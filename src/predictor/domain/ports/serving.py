@@ -52,6 +52,13 @@ class ModelRuntime(Protocol):
 
     def load(self, directory: Path) -> ServableModel: ...
 
+    def load_downloaded(self, download: Callable[[Path], Path]) -> ServableModel:
+        """Load the model directory that ``download(scratch)`` writes under a new, empty scratch
+        directory of the runtime's own, and returns. The scratch directory is gone afterwards,
+        whether the load succeeds or not; a model loaded does not need its files. Raises what
+        ``load`` raises, and what ``download`` raises."""
+        ...
+
 
 class ModelCache(Protocol):
     """Model directories kept on local disk, and the last version that loaded well per reference."""

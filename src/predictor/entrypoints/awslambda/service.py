@@ -23,7 +23,7 @@ from predictor.config import RefreshMode, Settings, load_settings
 from predictor.container import Container, build_container
 from predictor.entrypoints.awslambda.model_source import is_remote, model_dir_at_init
 from predictor.entrypoints.http.app import create_app
-from predictor.entrypoints.http.errors import PROBLEM_MEDIA_TYPE
+from predictor.entrypoints.http.problems import PROBLEM_MEDIA_TYPE
 from predictor.entrypoints.logging import configure_logging
 
 # Where Lambda unpacks a zip (it sets LAMBDA_TASK_ROOT), and the baked model's folder in it.

@@ -1,4 +1,4 @@
-"""The FastAPI app factory: routes, error table, middleware and start-up loading, from a container."""
+"""The FastAPI app factory: routers, error table, middleware and start-up loading, from a container."""
 
 from __future__ import annotations
 
@@ -6,24 +6,19 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from predictor.config import Profile
+from predictor.config import Profile, Settings
 from predictor.container import Container
 from predictor.entrypoints.http.content_encoding import ContentEncodingMiddleware
-from predictor.entrypoints.http.direct import DirectRoutes
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
-from predictor.entrypoints.http.middleware import (
-    REQUEST_ID_HEADER,
-    BodyLimitMiddleware,
-    CatchAllMiddleware,
-    RequestContextMiddleware,
-)
-from predictor.entrypoints.http.openapi import DocumentedApp
+from predictor.entrypoints.http.middleware import BodyLimitMiddleware, CatchAllMiddleware
+from predictor.entrypoints.http.openapi import install_openapi
+from predictor.entrypoints.http.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
 from predictor.entrypoints.http.routes import explain, health, invocations, metrics, models, predict, v2
-from predictor.entrypoints.http.routes.docs import docs_routes
+from predictor.entrypoints.http.routes.docs import docs_router
+from predictor.entrypoints.http.routes.documentation import problems
 from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_keyrings
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
 from predictor.services.serving.core import MODEL_VERSION_HEADER
@@ -34,9 +29,10 @@ DESCRIPTION = (
     "Errors are RFC 9457 problem details (`application/problem+json`)."
 )
 
-
 # Health checks stay open over plain HTTP when HTTPS is required: load balancers make them so.
 HEALTH_PREFIXES = ("/health/", "/ping", "/v2/health/")
+# One router per protocol, in the order of the document.
+ROUTERS = (predict.router, explain.router, invocations.router, v2.router, models.router, health.router)
 
 
 def _package_version() -> str:
@@ -61,7 +57,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         container.load_backoff.override(load_backoff)
     keyrings = load_keyrings(container)
     container.model_ref()
-    app = DocumentedApp(
+    app = FastAPI(
         title="predictor",
         version=_package_version(),
         description=DESCRIPTION,
@@ -77,18 +73,23 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.keyrings = keyrings
     app.state.brakes = Brakes.from_settings(settings)
     install_error_handlers(app)
-    tables = [module.routes for module in (predict, explain, invocations, v2, models, health)]
-    app.documented = tables
-    direct: list[Route] = []
-    for table in tables:
-        direct += table.add_to(app)
-    if settings.metrics.prometheus_enabled and settings.metrics.prometheus_port is None:
-        app.include_router(metrics.router)
-    if settings.http.docs_enabled:
-        docs_routes(require_key=settings.http.docs_require_key).add_to(app)
+    install_openapi(app, container)
+    _include_routers(app, settings)
+    _add_middleware(app, container, settings)
+    return app
 
+
+def _include_routers(app: FastAPI, settings: Settings) -> None:
+    for router in ROUTERS:
+        app.include_router(router, responses=problems(500))  # the catch-all's answer, on every route
+    if settings.metrics.prometheus_enabled and settings.metrics.prometheus_port is None:
+        app.include_router(metrics.router, responses=problems(500))
+    if settings.http.docs_enabled:
+        app.include_router(docs_router(require_key=settings.http.docs_require_key))
+
+
+def _add_middleware(app: FastAPI, container: Container, settings: Settings) -> None:
     # Added innermost first: each add_middleware wraps everything added before it.
-    app.add_middleware(DirectRoutes, routes=direct)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
     app.add_middleware(ContentEncodingMiddleware)
@@ -111,4 +112,3 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     if settings.security.trusted_proxies:
         # The client address (for the brakes) and scheme (for HTTPS) a trusted proxy reports.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.security.trusted_proxies))
-    return app

@@ -10,7 +10,7 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from predictor.config import Settings
-from predictor.entrypoints.http.errors import PROBLEM_MEDIA_TYPE, ProblemType
+from predictor.entrypoints.http.problems import PROBLEM_MEDIA_TYPE, ProblemType
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from predictor.entrypoints.http.errors import UNSUPPORTED_MEDIA_TYPE, problem_response
 from predictor.entrypoints.http.middleware import request_state
+from predictor.entrypoints.http.problems import UNSUPPORTED_MEDIA_TYPE, problem_response
 
 _CONTENT_ENCODING = b"content-encoding"
 _IDENTITY = "identity"

@@ -17,9 +17,3 @@ async def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-
-
-def container_of(request: Request) -> Container:
-    """The container, for routes that take no FastAPI dependencies (see ``security.authenticate``)."""
-    container: Container = request.app.state.container
-    return container

@@ -1,6 +1,6 @@
 """The request body of the Open Inference Protocol's ``infer`` as JSON Schema, written from the
-served model's feature schema when the OpenAPI document is rendered (``openapi.py``); the other
-prediction routes' bodies are in ``request_bodies.py``.
+served model's feature schema when the OpenAPI document is rendered (``openapi.py`` adds it as a
+component); the other prediction routes' bodies are in ``request_bodies.py``.
 
 Tensors are described with one row (``shape`` cannot be tied to the length of ``data``), the
 per-feature ones in schema order and of a float datatype; their descriptions say what else is read.
@@ -47,21 +47,24 @@ def _feature_tensor(feature: Feature) -> Schema:
     }
 
 
-def _tensors(schema: FeatureSchema | None) -> Schema:
-    if schema is None:
-        tensor = {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"},
-                "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-                "datatype": {"enum": sorted(DATATYPES)},
-                "data": {"type": "array"},
-            },
-            "required": ["name", "shape", "datatype", "data"],
-        }
-        return {"type": "array", "items": tensor, "minItems": 1}
+def _any_tensors() -> Schema:
+    """Before a model is loaded: tensors of any name, shape and datatype."""
+    tensor = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "datatype": {"enum": sorted(DATATYPES)},
+            "data": {"type": "array"},
+        },
+        "required": ["name", "shape", "datatype", "data"],
+    }
+    return {"type": "array", "items": tensor, "minItems": 1}
+
+
+def _per_feature(schema: FeatureSchema) -> Schema:
     width = len(schema.features)
-    per_feature = {
+    return {
         "type": "array",
         "prefixItems": [_feature_tensor(feature) for feature in schema.features],
         "minItems": width,
@@ -70,6 +73,10 @@ def _tensors(schema: FeatureSchema | None) -> Schema:
         "order), of shape [rows] or [rows, 1] (described here with one row). A numeric feature may "
         "also come as an integer datatype (INT8 … UINT64) holding integers within its range.",
     }
+
+
+def _one_matrix(schema: FeatureSchema) -> Schema:
+    width = len(schema.features)
     matrix = {
         "type": "object",
         "properties": {
@@ -85,7 +92,7 @@ def _tensors(schema: FeatureSchema | None) -> Schema:
         },
         "required": ["name", "shape", "datatype", "data"],
     }
-    one_matrix = {
+    return {
         "type": "array",
         "prefixItems": [matrix],
         "minItems": 1,
@@ -93,7 +100,12 @@ def _tensors(schema: FeatureSchema | None) -> Schema:
         "description": "One numeric tensor of any other name, shape [rows, features] (described here with "
         "one row), in schema order; categories as their position in the vocabulary.",
     }
-    return {"anyOf": [per_feature, one_matrix]}
+
+
+def _tensors(schema: FeatureSchema | None) -> Schema:
+    if schema is None:
+        return _any_tensors()
+    return {"anyOf": [_per_feature(schema), _one_matrix(schema)]}
 
 
 def infer(inputs: ServedInputs) -> Schema:

@@ -1,5 +1,6 @@
-"""Pure ASGI middleware: request id and access log, body-size limit, the last-resort 500
-(security headers and HTTPS: ``transport_security.py``).
+"""Pure ASGI middleware: body-size limit, the last-resort 500, and the helpers every layer shares
+(request id and access log: ``request_context.py``; security headers and HTTPS:
+``transport_security.py``).
 
 Pure ASGI rather than ``BaseHTTPMiddleware``: no extra task per request, and the body
 stays a stream, so the size limit counts bytes as they arrive.
@@ -7,9 +8,6 @@ stays a stream, so the size limit counts bytes as they arrive.
 
 from __future__ import annotations
 
-import re
-import time
-import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -18,24 +16,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from predictor.domain.errors import PayloadTooLarge
-from predictor.entrypoints.http.errors import PAYLOAD_TOO_LARGE, internal_error_response, problem_response
-from predictor.services.serving.core import MODEL_VERSION_HEADER
-from predictor.services.serving.loading import ModelSlot
-from predictor.services.serving.telemetry import RequestMetrics
-
-REQUEST_ID_HEADER = "X-Request-ID"
-_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-
-_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
-_MODEL_VERSION_KEY = MODEL_VERSION_HEADER.lower().encode("latin-1")
-
-# What the access line and the metrics record for a client that left before its answer (the
-# status nginx logs for it): the client's doing, not a server error.
-CLIENT_CLOSED_REQUEST = 499
-
-# Loggers are taken per middleware instance, not per module: a module-level logger cached
-# under one logging configuration would ignore the next (tests reconfigure per app).
-ACCESS_LOGGER = "predictor.access"
+from predictor.entrypoints.http.problems import PAYLOAD_TOO_LARGE, internal_error_response, problem_response
 
 
 def request_state(scope: Scope) -> MutableMapping[str, Any]:
@@ -44,7 +25,7 @@ def request_state(scope: Scope) -> MutableMapping[str, Any]:
     return state
 
 
-def _route(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     """The matched route's template (bounded cardinality for metrics), else ``unmatched``."""
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -59,84 +40,12 @@ def response_headers(message: Message) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-def _header(scope: Scope, key: bytes) -> str | None:
+def header(scope: Scope, key: bytes) -> str | None:
     """The first value of the request header ``key`` (lower-case bytes), as ``Headers.get``."""
     for name, value in scope["headers"]:
         if name == key:
             return str(value.decode("latin-1"))
     return None
-
-
-def choose_request_id(presented: str | None) -> str:
-    """The client's id when it is sane (≤128 of ``[A-Za-z0-9._-]``), else a new one."""
-    if presented is not None and _SANE_REQUEST_ID.fullmatch(presented):
-        return presented
-    return uuid.uuid4().hex
-
-
-class RequestContextMiddleware:
-    """Gives each request an id, binds it for logs, stamps response headers, logs one access line.
-
-    Outermost layer, so every response (CORS preflights and 500s included) gets ``X-Request-ID``
-    and, while a model is loaded and the caller sent a valid key, ``X-Model-Version`` (a handler
-    may set the latter itself, to name the version that actually answered).
-    """
-
-    def __init__(self, app: ASGIApp, slot: ModelSlot, metrics: RequestMetrics) -> None:
-        self.app = app
-        self.slot = slot
-        self.metrics = metrics
-        self._log = structlog.get_logger(ACCESS_LOGGER)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        request_id = choose_request_id(_header(scope, _REQUEST_ID_KEY))
-        state = request_state(scope)
-        state["request_id"] = request_id
-        status = 500
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = response_headers(message)  # the response's own names are lower-case bytes
-                headers.append((_REQUEST_ID_KEY, request_id.encode("latin-1")))
-                # The version only to a caller with a key: an open route names no model.
-                served = self.slot.peek()
-                if (
-                    served is not None
-                    and state.get("key_id") is not None
-                    and not any(name == _MODEL_VERSION_KEY for name, _ in headers)
-                ):
-                    headers.append((_MODEL_VERSION_KEY, served.version.version.encode("latin-1")))
-            await send(message)
-
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_headers)
-            finally:
-                if state.get("client_disconnected"):
-                    status = CLIENT_CLOSED_REQUEST
-                served = self.slot.peek()
-                latency_ms = (time.perf_counter() - started) * 1000
-                route = _route(scope)
-                self.metrics.observe(route, status, latency_ms, request_id)
-                # The route's template, not the path the client sent: a path or query string
-                # may carry a key a client should not have put there.
-                self._log.info(
-                    "request",
-                    request_id=request_id,
-                    method=scope["method"],
-                    path=route,
-                    status=status,
-                    latency_ms=round(latency_ms, 3),
-                    model_version=state.get("model_version")
-                    or (served.version.version if served is not None else None),
-                    key_id=state.get("key_id"),
-                )
 
 
 class BodyLimitMiddleware:
@@ -212,7 +121,7 @@ class CatchAllMiddleware:
             # The access line records it (status 499).
             request_state(scope)["client_disconnected"] = True
         except Exception:
-            self._log.exception("unhandled error", method=scope["method"], path=_route(scope))
+            self._log.exception("unhandled error", method=scope["method"], path=route_template(scope))
             if response_started:
                 raise  # too late for a problem body; let the server drop the connection
             response = internal_error_response(scope["path"], request_state(scope).get("request_id"))
@@ -220,7 +129,7 @@ class CatchAllMiddleware:
 
 
 def _content_length(scope: Scope) -> int | None:
-    value = _header(scope, b"content-length")
+    value = header(scope, b"content-length")
     if value is None:
         return None
     try:

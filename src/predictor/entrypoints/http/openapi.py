@@ -1,36 +1,31 @@
-"""The OpenAPI document, rendered for the served model when it is asked for.
+"""The OpenAPI document, FastAPI's own (``get_openapi`` over the app's routes), as FastAPI's
+"Extending OpenAPI" guide does it: ``install_openapi`` replaces ``app.openapi``.
 
-Every endpoint returns its own ``Response``: response models, problem responses and request
-body schemas only shape the document. Declaring them on the serving app cost start-up time
-that no prediction uses (the pydantic models of ``schemas.py``, a response field per route and
-the ``pydantic.v1`` import FastAPI makes to check them; docs/performance.md). So the serving
-app declares its routes bare, and ``/openapi.json`` declares the same route tables, documented,
-on a FastAPI app of its own that renders the document.
-
-The request bodies of the prediction routes are the served model's (``request_bodies.py``,
-``infer_body.py``), so the document is rendered again when another version is served (a hot
-reload), and kept per version. FastAPI's rendering is then made true to what the service
-answers (``_made_true``).
+What it adds: the request bodies of the prediction routes, which read their body as bytes and
+name its schema (``routes/documentation.py:raw_body``). The bodies are the served model's
+(``request_bodies.py``, ``infer_body.py``), so the document is rendered again when another
+version is served (a hot reload), and kept per version. Then what FastAPI cannot say is made
+true to what the service answers (``_made_true``).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
-from predictor.entrypoints.http.routes.table import PROBLEM_DESCRIPTION, RouteTable
+from predictor.entrypoints.http.problems import PROBLEM_MEDIA_TYPE
+from predictor.entrypoints.http.routes.documentation import CSV, JSON
 
 if TYPE_CHECKING:
     from predictor.container import Container
     from predictor.entrypoints.http.request_bodies import ServedInputs
     from predictor.services.serving.loading import ServedModel
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_SCHEMAS = "#/components/schemas/"
 # FastAPI documents a 422 for request validation; the service answers 400 instead (errors.py).
 _VALIDATION = ("HTTPValidationError", "ValidationError")
 _HEADERS: dict[str, Any] = {
@@ -50,90 +45,89 @@ _HEADERS: dict[str, Any] = {
 _HEADERS_BY_STATUS = {"401": ("WWW-Authenticate",), "429": ("Retry-After",), "503": ("Retry-After",)}
 
 
-@dataclass(frozen=True)
-class _Documentation:
-    """The names route tables declare, resolved for the served model (``routes/table.py``)."""
+def install_openapi(app: FastAPI, container: Container) -> None:
+    """``app.openapi()`` renders the document for the version ``container`` serves, once per version."""
+    rendered: dict[str, Any] = {}
 
-    inputs: ServedInputs
-
-    def model(self, name: str) -> Any:
-        from predictor.entrypoints.http import schemas
-
-        return getattr(schemas, name)
-
-    def request_body(self, name: str) -> dict[str, Any]:
-        from predictor.entrypoints.http import infer_body, request_bodies
-
-        bodies = {
-            "predict": request_bodies.predict,
-            "explain": request_bodies.explain,
-            "invocations": request_bodies.invocations,
-            "infer": infer_body.infer,
-        }
-        return bodies[name](self.inputs)
-
-
-class DocumentedApp(FastAPI):
-    """A FastAPI app whose ``openapi()`` renders ``documented`` route tables for the model its
-    container serves, once per served version."""
-
-    documented: Sequence[RouteTable] = ()
-    _rendered: tuple[tuple[str, str] | None, dict[str, Any]] | None = None
-
-    def openapi(self) -> dict[str, Any]:
-        container: Container = self.state.container
+    def openapi() -> dict[str, Any]:
         served = container.slot().peek()
         key = None if served is None else (served.version.name, served.version.version)
-        if self._rendered is None or self._rendered[0] != key:
-            self._rendered = (key, self._render(container, served))
-            self.openapi_schema = self._rendered[1]
-        return self._rendered[1]
+        if app.openapi_schema is None or rendered.get("key", ()) != key:
+            app.openapi_schema = _render(app, container, served)
+            rendered["key"] = key
+        return app.openapi_schema
 
-    def _render(self, container: Container, served: ServedModel | None) -> dict[str, Any]:
-        from predictor.entrypoints.http.request_bodies import ServedInputs
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
 
-        manifest = served.model.manifest if served is not None else None
-        inputs = ServedInputs(
-            schema=manifest.schema if manifest is not None else None,
-            example=manifest.input_example[0] if manifest is not None and manifest.input_example else None,
-            max_rows=container.settings().serving.max_rows,
-        )
-        renderer = FastAPI(title=self.title, version=self.version, description=self.description)
-        documentation = _Documentation(inputs)
-        for table in self.documented:
-            table.add_to(renderer, documentation)
-        # A copy: FastAPI's rendering shares the route tables' dicts, which _made_true edits.
-        document = copy.deepcopy(renderer.openapi())
-        version = served.version.version if served is not None else None
-        return _made_true(document, name=container.model_ref().name, version=version)
+
+def _render(app: FastAPI, container: Container, served: ServedModel | None) -> dict[str, Any]:
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    # A copy: FastAPI's rendering shares the routes' openapi_extra dicts, which are edited below.
+    document = copy.deepcopy(document)
+    _add_request_bodies(document, _bodies(_served_inputs(container, served)))
+    version = served.version.version if served is not None else None
+    return _made_true(document, name=container.model_ref().name, version=version)
+
+
+def _served_inputs(container: Container, served: ServedModel | None) -> ServedInputs:
+    from predictor.entrypoints.http.request_bodies import ServedInputs
+
+    manifest = served.model.manifest if served is not None else None
+    return ServedInputs(
+        schema=manifest.schema if manifest is not None else None,
+        example=manifest.input_example[0] if manifest is not None and manifest.input_example else None,
+        max_rows=container.settings().serving.max_rows,
+    )
+
+
+def _bodies(inputs: ServedInputs) -> dict[str, dict[str, Any]]:
+    """The schema components the prediction routes name, each as a media type object (the
+    schema, and the served model's example when there is one)."""
+    from predictor.entrypoints.http import infer_body, request_bodies
+
+    invocations = request_bodies.invocations(inputs)["content"]
+    return {
+        "PredictRequest": request_bodies.predict(inputs)["content"][JSON],
+        "ExplainRequest": request_bodies.explain(inputs)["content"][JSON],
+        "InvocationsRequest": invocations[JSON],
+        "InvocationsCsvRequest": invocations[CSV],
+        "InferRequest": infer_body.infer(inputs)["content"][JSON],
+    }
+
+
+def _add_request_bodies(document: dict[str, Any], bodies: dict[str, dict[str, Any]]) -> None:
+    """Each body's schema as a component; its example beside each reference to it."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, described in bodies.items():
+        schemas[name] = described["schema"]
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                name = media.get("schema", {}).get("$ref", "").removeprefix(_SCHEMAS)
+                if "example" in bodies.get(name, {}):
+                    media["example"] = bodies[name]["example"]
 
 
 def _made_true(document: dict[str, Any], *, name: str, version: str | None) -> dict[str, Any]:
     """What FastAPI renders, as the service answers.
 
     - Problems are ``application/problem+json``; there is no 422 (request errors are 400).
-    - The service reads no query parameter: FastAPI takes the ``version`` of an endpoint shared
-      by a versioned and an unversioned V2 path for one on the unversioned path.
     - The V2 path's ``{name}`` is the served model's, its ``{version}`` the one serving now.
-    - A route that reads a key can answer 401 and 429 (the authentication brakes); every route 500.
     - A HEAD answer has no body; every answer carries ``X-Request-ID``.
     """
-    components = document.setdefault("components", {})
+    components = document["components"]
     for model in _VALIDATION:
-        components.get("schemas", {}).pop(model, None)
+        components["schemas"].pop(model, None)
     components["headers"] = copy.deepcopy(_HEADERS)
     allowed = {"name": [name], "version": [version] if version is not None else None}
     for operations in document["paths"].values():
         for method, operation in operations.items():
-            parameters = [p for p in operation.get("parameters", ()) if p["in"] != "query"]
-            for parameter in parameters:
+            for parameter in operation.get("parameters", ()):
                 values = allowed.get(parameter["name"])
                 if parameter["in"] == "path" and values is not None:
                     parameter["schema"] = {"type": "string", "enum": values, "title": parameter["name"]}
-            if parameters:
-                operation["parameters"] = parameters
-            else:
-                operation.pop("parameters", None)
             _responses(operation, head=method == "head")
     return document
 
@@ -141,11 +135,6 @@ def _made_true(document: dict[str, Any], *, name: str, version: str | None) -> d
 def _responses(operation: dict[str, Any], *, head: bool) -> None:
     responses: dict[str, Any] = operation["responses"]
     responses.pop("422", None)
-    statuses = ["500"]
-    if operation.get("security"):
-        statuses += ["401", "429"]
-    for status in statuses:
-        responses.setdefault(status, {"description": PROBLEM_DESCRIPTION, "content": {}})
     for status, response in responses.items():
         if int(status) >= 400 and "content" in response:  # as FastAPI put it: the route's media type
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}

@@ -10,7 +10,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from predictor.entrypoints.http.dependencies import container_of
+from predictor.container import Container
 from predictor.services.serving.batching import INLINE_ROWS
 from predictor.services.serving.codecs.v2 import BINARY_HEADER
 from predictor.services.serving.core import Codec, InferenceRequest
@@ -42,7 +42,8 @@ async def answer(
         model=model,
         version=version,
     )
-    answered = await container_of(request).serving_core().infer(codec, inference)
+    container: Container = request.app.state.container
+    answered = await container.serving_core().infer(codec, inference)
     request.state.model_version = answered.model_version
     return Response(
         answered.body, status_code=answered.status, media_type=answered.media_type, headers=answered.headers

@@ -1,7 +1,7 @@
 """The request bodies of ``/predict``, ``/v1/explain`` and ``/invocations`` as JSON Schema (and
 the pieces ``infer_body.py`` shares for the Open Inference Protocol's), written from the served
-model's feature schema when the OpenAPI document is rendered (``openapi.py``); never on the
-serving path.
+model's feature schema when the OpenAPI document is rendered (``openapi.py`` adds them as
+components); never on the serving path.
 
 Each says what the route accepts for that model: every feature required, numbers (within 32-bit
 float range) or null for a numeric one, a string or null for a categorical one (the vocabulary

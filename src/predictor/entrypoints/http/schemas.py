@@ -1,7 +1,8 @@
-"""Pydantic models of the HTTP response bodies, for the OpenAPI document only: imported when
-the document is rendered (``openapi.py``), never by the serving path.
+"""Pydantic models of the HTTP response bodies: the routes' ``response_model=`` and problem
+``responses=``, which document each body in the OpenAPI document.
 
-Responses are built as plain dicts and serialised with orjson. Request bodies depend on the
+The endpoints return their own ``Response`` (plain dicts serialised with orjson), so FastAPI
+validates nothing against these models per request. Request bodies depend on the
 served model's feature schema, known only at run time: ``request_bodies.py`` writes them as
 JSON Schema from it; the serving path reads them with orjson, checks the envelope by hand
 and leaves each row to the domain's encoder.

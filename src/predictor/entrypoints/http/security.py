@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
@@ -24,22 +25,6 @@ from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.rate_limit import TokenBuckets
 
 API_KEY_HEADER = "X-API-Key"
-
-# Declared through FastAPI's scheme so /openapi.json documents it and Swagger UI can send it;
-# auto_error=False because the domain's Unauthorized (and the error table) answers instead.
-_header_scheme = APIKeyHeader(
-    name=API_KEY_HEADER,
-    scheme_name="ApiKey",
-    description="One of the service's API keys (PREDICTOR_API_KEYS).",
-    auto_error=False,
-)
-
-_admin_header_scheme = APIKeyHeader(
-    name=API_KEY_HEADER,
-    scheme_name="AdminApiKey",
-    description="One of the service's admin keys (PREDICTOR_ADMIN_API_KEYS).",
-    auto_error=False,
-)
 
 # Query parameter names (lower case, letters only) that look like a key being sent in the URL.
 _KEY_LIKE_PARAMETERS = frozenset(
@@ -137,28 +122,40 @@ def _checked(request: Request, presented: str | None) -> str:
     return key_id
 
 
-async def require_api_key(request: Request, presented: Annotated[str | None, Depends(_header_scheme)]) -> str:
-    """The id of the presented key (safe to log); raises ``Unauthorized`` otherwise."""
-    return _checked(request, presented)
+class KeyHeader(APIKeyHeader):
+    """FastAPI's API key header scheme, so /openapi.json documents it and Swagger UI can send it,
+    that checks the key itself: one dependency per request, not a scheme and a checker.
+    ``auto_error=False``: the domain's ``Unauthorized`` (and the error table) answers instead."""
+
+    def __init__(
+        self, check: Callable[[Request, str | None], str], *, scheme_name: str, description: str
+    ) -> None:
+        super().__init__(
+            name=API_KEY_HEADER, scheme_name=scheme_name, description=description, auto_error=False
+        )
+        self._check = check
+
+    async def __call__(self, request: Request) -> str:  # type: ignore[override]  # never None: it raises
+        return self._check(request, request.headers.get(API_KEY_HEADER))
 
 
-# The prediction routes check the key first thing in their own body, as ``authenticate``:
-# FastAPI's dependency solving was a sixth of a one-row request (measured in process,
-# docs/performance.md). They declare the same scheme in the OpenAPI document with this.
-KEY_REQUIRED: dict[str, Any] = {"security": [{"ApiKey": []}]}
-
-
-def authenticate(request: Request) -> str:
-    """``require_api_key`` for routes that call it themselves (and declare ``KEY_REQUIRED``)."""
+async def optional_api_key(request: Request) -> str | None:
+    """``require_api_key`` when a key is sent, ``None`` when none is (readiness: open, with the
+    model named only to a caller with a valid key). Documented by the route (``KEY_OPTIONAL``)."""
+    if API_KEY_HEADER not in request.headers:
+        return None
     return _checked(request, request.headers.get(API_KEY_HEADER))
 
 
-ApiKeyDep = Annotated[str, Depends(require_api_key)]
+require_api_key = KeyHeader(
+    _checked, scheme_name="ApiKey", description="One of the service's API keys (PREDICTOR_API_KEYS)."
+)
+# The dependencies of the keyed routers (``APIRouter(dependencies=[API_KEY])``).
+API_KEY = Depends(require_api_key)
+OptionalKeyDep = Annotated[str | None, Depends(optional_api_key)]
 
 
-async def require_admin_key(
-    request: Request, presented: Annotated[str | None, Depends(_admin_header_scheme)]
-) -> str:
+def _checked_admin(request: Request, presented: str | None) -> str:
     """The id of the presented admin key; ``Forbidden`` for a client key, ``Unauthorized`` otherwise."""
     if _has_key_in_query(request):
         raise Unauthorized(KEY_IN_QUERY_DETAIL)
@@ -183,4 +180,10 @@ async def require_admin_key(
     return key_id
 
 
-AdminKeyDep = Annotated[str, Depends(require_admin_key)]
+require_admin_key = KeyHeader(
+    _checked_admin,
+    scheme_name="AdminApiKey",
+    description="One of the service's admin keys (PREDICTOR_ADMIN_API_KEYS).",
+)
+ADMIN_KEY = Depends(require_admin_key)
+AdminKeyDep = Annotated[str, ADMIN_KEY]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from predictor.entrypoints.http.errors import HTTPS_REQUIRED, problem_response
 from predictor.entrypoints.http.middleware import request_state, response_headers
+from predictor.entrypoints.http.problems import HTTPS_REQUIRED, problem_response
 
 
 def security_headers(hsts: bool) -> list[tuple[bytes, bytes]]:

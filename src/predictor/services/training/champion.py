@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,8 +74,7 @@ class ChallengeChampion:
             current = self._registry.resolve(ModelRef(name, alias=alias))
         except ModelNotFound:
             return PromotionDecision(alias, True, metric, candidate, reason=f"no {name}@{alias} yet")
-        with tempfile.TemporaryDirectory(prefix="predictor-champion-") as tmp:
-            model = self._runtime.load(self._registry.download(current, Path(tmp)))
+        model = self._runtime.load_downloaded(lambda scratch: self._registry.download(current, scratch))
         theirs = model.manifest.schema
         left_alone = f"{alias} is left alone"
         if theirs.target.task is not task or theirs.target.labels != schema.target.labels:

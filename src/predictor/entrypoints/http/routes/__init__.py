@@ -1,1 +1,2 @@
-"""The service's routers: predict, health, the current model, and the API docs."""
+"""The service's routers, one per protocol: predict and explain, MLflow's scoring protocol, the
+Open Inference Protocol (v2), the served model, health, metrics and the API docs."""

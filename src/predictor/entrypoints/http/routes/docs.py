@@ -16,13 +16,12 @@ from html import escape
 from importlib.util import find_spec
 from pathlib import Path
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from predictor.entrypoints.http.responses import OrjsonResponse
-from predictor.entrypoints.http.routes.table import RouteTable
-from predictor.entrypoints.http.security import require_api_key
+from predictor.entrypoints.http.security import API_KEY
 
 OPENAPI_PATH = "/openapi.json"
 ASSETS_PATH = "/docs/assets"
@@ -109,15 +108,16 @@ def _root(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")
 
 
-def docs_routes(require_key: bool) -> RouteTable:
-    pages = [Depends(require_api_key)] if require_key else []  # the assets are public
-    routes = RouteTable(include_in_schema=False)
+def docs_router(require_key: bool) -> APIRouter:
+    """The pages (behind the key when ``require_key``) and their assets (public)."""
+    router = APIRouter(include_in_schema=False)
+    pages = APIRouter(dependencies=[API_KEY] if require_key else [], include_in_schema=False)
 
-    @routes.get(OPENAPI_PATH, dependencies=pages)
+    @pages.get(OPENAPI_PATH)
     async def openapi(request: Request) -> Response:
         return OrjsonResponse(request.app.openapi())
 
-    @routes.get("/docs", dependencies=pages)
+    @pages.get("/docs")
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = _root(request)
         page = SWAGGER_UI_PAGE.format(
@@ -127,7 +127,7 @@ def docs_routes(require_key: bool) -> RouteTable:
         )
         return HTMLResponse(page, headers={"Content-Security-Policy": SWAGGER_UI_CSP})
 
-    @routes.get("/redoc", dependencies=pages)
+    @pages.get("/redoc")
     async def redoc(request: Request) -> HTMLResponse:
         root = _root(request)
         page = get_redoc_html(
@@ -140,7 +140,8 @@ def docs_routes(require_key: bool) -> RouteTable:
         page.headers["Content-Security-Policy"] = REDOC_CSP
         return page
 
+    router.include_router(pages)
     for name, media_type in VENDORED_ASSETS.items():
-        routes.get(f"{ASSETS_PATH}/{name}", name=f"docs-asset:{name}")(_vendored(name, media_type))
-    routes.get(f"{ASSETS_PATH}/{SWAGGER_UI_INIT}", name=f"docs-asset:{SWAGGER_UI_INIT}")(swagger_ui_init)
-    return routes
+        router.get(f"{ASSETS_PATH}/{name}", name=f"docs-asset:{name}")(_vendored(name, media_type))
+    router.get(f"{ASSETS_PATH}/{SWAGGER_UI_INIT}", name=f"docs-asset:{SWAGGER_UI_INIT}")(swagger_ui_init)
+    return router

@@ -6,19 +6,20 @@ Same body as ``/predict`` (``{"instances": [...]}``, no parameters).
 from __future__ import annotations
 
 import orjson
-from fastapi import Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from predictor.entrypoints.http.dependencies import container_of
+from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.protocol import call
 from predictor.entrypoints.http.responses import model_info
-from predictor.entrypoints.http.routes.table import RouteTable, problems
-from predictor.entrypoints.http.security import KEY_REQUIRED, authenticate
+from predictor.entrypoints.http.routes.documentation import problems, raw_body
+from predictor.entrypoints.http.schemas import ExplainResponse
+from predictor.entrypoints.http.security import API_KEY
 from predictor.services.serving.codecs.predictor import JSON, read_explain
 from predictor.services.serving.core import MODEL_VERSION_HEADER, negotiated
 from predictor.services.serving.explanation import Explanation
 
-routes = RouteTable(tags=["predict"])
+router = APIRouter(tags=["predict"], dependencies=[API_KEY], responses=problems(401, 429))
 
 
 def _answer(explanation: Explanation, request_id: str) -> bytes:
@@ -31,18 +32,14 @@ def _answer(explanation: Explanation, request_id: str) -> bytes:
     )
 
 
-@routes.post(
+@router.post(
     "/v1/explain",
-    direct=True,
     summary="Explain the served model's prediction for each row: feature contributions to the margin",
-    response_model="ExplainResponse",
-    responses=problems(400, 401, 413, 415, 429, 500, 503),
-    request_body="explain",
-    openapi_extra=KEY_REQUIRED,
+    response_model=ExplainResponse,
+    responses=problems(400, 413, 415, 500, 503),
+    openapi_extra=raw_body(json="ExplainRequest"),
 )
-async def explain(request: Request) -> Response:
-    authenticate(request)
-    container = container_of(request)
+async def explain(request: Request, container: ContainerDep) -> Response:
     negotiated(request.headers.get("content-type"), (JSON,))
     core = container.serving_core()
     batch = (await core.decode(read_explain, await request.body(), core.models.default())).batch

@@ -1,51 +1,57 @@
 """Health: liveness (the process answers) and readiness (a model is loaded and checked).
 
-Both are open, for load balancers. Readiness names the served model only to a caller that
-sends an API key (checked like any other: a wrong one is 401); without one, the status only.
+Both are open, for load balancers, and answer HEAD as well (``HeadAnsweredRoute``). Readiness
+names the served model only to a caller that sends an API key (checked like any other: a wrong
+one is 401); without one, the status only.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
+from predictor.container import Container
 from predictor.domain.errors import ModelUnavailable
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
-from predictor.entrypoints.http.routes.table import RouteTable, problems
-from predictor.entrypoints.http.security import API_KEY_HEADER, authenticate
+from predictor.entrypoints.http.routes.documentation import (
+    KEY_OPTIONAL,
+    HeadAnsweredRoute,
+    problems,
+    status_only,
+)
+from predictor.entrypoints.http.schemas import Liveness, Readiness
+from predictor.entrypoints.http.security import OptionalKeyDep
 
-routes = RouteTable(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=HeadAnsweredRoute)
 
-# In the OpenAPI document: the key may be sent, or not (``{}``: no requirement).
-KEY_OPTIONAL: dict[str, Any] = {"security": [{}, {"ApiKey": []}]}
+LIVE = "The process is up"
+READY = "A model is loaded and passed its smoke prediction"
+READY_PROBLEMS = problems(401, 429, 503)
 
 
-@routes.get("/live", head=True, summary="The process is up", response_model="Liveness")
+@router.head("/live", **status_only(LIVE))
+@router.get("/live", summary=LIVE, response_model=Liveness)
 async def live() -> Response:
     return OrjsonResponse({"status": "alive"})
 
 
-@routes.get(
-    "/ready",
-    head=True,
-    summary="A model is loaded and passed its smoke prediction",
-    response_model="Readiness",
-    responses=problems(401, 429, 503),
-    openapi_extra=KEY_OPTIONAL,
-)
-async def ready(request: Request, container: ContainerDep) -> Response:
-    with_details = API_KEY_HEADER in request.headers
-    if with_details:
-        authenticate(request)
+async def answer_ready(container: Container, key_id: str | None) -> Response:
+    """Readiness, as ``/health/ready`` and MLflow's ``/ping`` answer it."""
     served = container.slot().peek()
     if served is None:
         detail = "no model is loaded yet"
-        if with_details:
+        if key_id is not None:
             detail += f"; the service keeps trying to load {container.model_ref()}"
         raise ModelUnavailable(detail)
-    if not with_details:
+    if key_id is None:
         return OrjsonResponse({"status": "ready"})
     return OrjsonResponse({"status": "ready", "model": model_info(served)})
+
+
+@router.head("/ready", **status_only(READY, READY_PROBLEMS), openapi_extra=KEY_OPTIONAL)
+@router.get(
+    "/ready", summary=READY, response_model=Readiness, responses=READY_PROBLEMS, openapi_extra=KEY_OPTIONAL
+)
+async def ready(container: ContainerDep, key_id: OptionalKeyDep) -> Response:
+    return await answer_ready(container, key_id)

@@ -1,56 +1,58 @@
 """MLflow's scoring routes: ``POST /invocations``, ``GET /ping``, ``GET /version``, so that a
 client of ``mlflow models serve`` only changes the URL (and sends the API key).
 
-Errors stay RFC 9457 problems; an unsupported content type is a 415 problem.
+``/ping`` is open, as readiness is; the others are on the keyed router. Errors stay RFC 9457
+problems; an unsupported content type is a 415 problem.
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.protocol import answer
-from predictor.entrypoints.http.routes.health import KEY_OPTIONAL, ready
-from predictor.entrypoints.http.routes.table import RouteTable, problems
-from predictor.entrypoints.http.security import KEY_REQUIRED, ApiKeyDep, authenticate
+from predictor.entrypoints.http.routes.documentation import (
+    KEY_OPTIONAL,
+    HeadAnsweredRoute,
+    problems,
+    raw_body,
+    status_only,
+)
+from predictor.entrypoints.http.routes.health import READY_PROBLEMS, answer_ready
+from predictor.entrypoints.http.schemas import InvocationsResponse, Readiness
+from predictor.entrypoints.http.security import API_KEY, OptionalKeyDep
 from predictor.services.serving.codecs.mlflow import MlflowCodec
 
-routes = RouteTable(tags=["mlflow scoring protocol"])
+router = APIRouter(tags=["mlflow scoring protocol"], route_class=HeadAnsweredRoute)
+keyed = APIRouter(dependencies=[API_KEY], responses=problems(401, 429))
 CODEC = MlflowCodec()
 
+PING = "Ready: a model is loaded (as /health/ready)"
 
-@routes.post(
+
+@keyed.post(
     "/invocations",
-    direct=True,
     summary="Predict rows sent in MLflow's scoring format (JSON or CSV)",
-    response_model="InvocationsResponse",
-    responses=problems(400, 401, 413, 415, 429, 500, 503),
-    request_body="invocations",
-    openapi_extra=KEY_REQUIRED,
+    response_model=InvocationsResponse,
+    responses=problems(400, 413, 415, 500, 503),
+    openapi_extra=raw_body(json="InvocationsRequest", csv="InvocationsCsvRequest"),
 )
 async def invocations(request: Request) -> Response:
-    authenticate(request)
     return await answer(request, CODEC)
 
 
-@routes.get(
-    "/ping",
-    head=True,
-    summary="Ready: a model is loaded (as /health/ready)",
-    response_model="Readiness",
-    responses=problems(401, 429, 503),
-    openapi_extra=KEY_OPTIONAL,
+@router.head("/ping", **status_only(PING, READY_PROBLEMS), openapi_extra=KEY_OPTIONAL)
+@router.get(
+    "/ping", summary=PING, response_model=Readiness, responses=READY_PROBLEMS, openapi_extra=KEY_OPTIONAL
 )
-async def ping(request: Request, container: ContainerDep) -> Response:
-    return await ready(request, container)
+async def ping(container: ContainerDep, key_id: OptionalKeyDep) -> Response:
+    return await answer_ready(container, key_id)
 
 
-@routes.get(
-    "/version",
-    summary="The predictor version serving",
-    response_class=PlainTextResponse,
-    responses=problems(401, 429),
-)
-async def version(request: Request, key_id: ApiKeyDep) -> Response:
+@keyed.get("/version", summary="The predictor version serving", response_class=PlainTextResponse)
+async def version(request: Request) -> Response:
     return PlainTextResponse(request.app.version)
+
+
+router.include_router(keyed)

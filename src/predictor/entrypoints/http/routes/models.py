@@ -1,30 +1,36 @@
-"""The served model's routes: what is served (``current``), its versions, and the admin reload."""
+"""The served model's routes: what is served (``current``) and its versions, for a client key; the
+reload, for an admin key."""
 
 from __future__ import annotations
 
 from functools import partial
 
 import anyio.to_thread
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from predictor.domain.errors import ModelNotFound, ModelRefused, ModelUnavailable
 from predictor.domain.model import ModelVersion
 from predictor.entrypoints.http.dependencies import ContainerDep
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
-from predictor.entrypoints.http.routes.table import RouteTable, problems
-from predictor.entrypoints.http.security import AdminKeyDep, ApiKeyDep
+from predictor.entrypoints.http.routes.documentation import problems
+from predictor.entrypoints.http.schemas import CurrentModel, ModelVersions, ReloadOutcome
+from predictor.entrypoints.http.security import ADMIN_KEY, API_KEY
 from predictor.services.serving.refresh import RefreshOutcome, RefreshStatus
 
-routes = RouteTable(prefix="/v1/models", tags=["models"])
+PREFIX = "/v1/models"
+router = APIRouter(tags=["models"])
+keyed = APIRouter(prefix=PREFIX, dependencies=[API_KEY], responses=problems(401, 429))
+admin = APIRouter(prefix=PREFIX, dependencies=[ADMIN_KEY], responses=problems(401, 403, 429))
 
 
-@routes.get(
+@keyed.get(
     "/current",
     summary="The served model: version, feature schema, training metrics",
-    response_model="CurrentModel",
-    responses=problems(401, 503),
+    response_model=CurrentModel,
+    responses=problems(503),
 )
-async def current_model(container: ContainerDep, key_id: ApiKeyDep) -> Response:
+async def current_model(container: ContainerDep) -> Response:
     served = container.slot().current()
     manifest = served.model.manifest
     created_at = served.version.created_at
@@ -50,13 +56,13 @@ def _version(version: ModelVersion) -> dict[str, object]:
     }
 
 
-@routes.get(
+@keyed.get(
     "",
     summary="The served model's versions and aliases, from the registry",
-    response_model="ModelVersions",
-    responses=problems(401, 404, 503),
+    response_model=ModelVersions,
+    responses=problems(404, 503),
 )
-async def model_versions(container: ContainerDep, key_id: ApiKeyDep) -> Response:
+async def model_versions(container: ContainerDep) -> Response:
     ref = container.model_ref()
     served = container.slot().peek()
     described = await anyio.to_thread.run_sync(container.describe_model(), ref.name)
@@ -84,13 +90,13 @@ def _raise_unless_served(outcome: RefreshOutcome) -> None:
         raise ModelNotFound(f"{outcome.reason}; version {serving} keeps serving")
 
 
-@routes.post(
+@admin.post(
     "/reload",
     summary="Look at the alias now and swap in the version it names, once checked (admin key)",
-    response_model="ReloadOutcome",
-    responses=problems(401, 403, 404, 409, 503),
+    response_model=ReloadOutcome,
+    responses=problems(404, 409, 503),
 )
-async def reload_model(container: ContainerDep, key_id: AdminKeyDep) -> Response:
+async def reload_model(container: ContainerDep) -> Response:
     ref = container.model_ref()
     # force: a version refused earlier is fetched and checked again (it may have been fixed).
     outcome = await anyio.to_thread.run_sync(partial(container.refresh_model(), ref, force=True))
@@ -104,3 +110,7 @@ async def reload_model(container: ContainerDep, key_id: AdminKeyDep) -> Response
             "previous": outcome.previous,
         }
     )
+
+
+router.include_router(keyed)
+router.include_router(admin)
