@@ -113,3 +113,10 @@ def test_the_environment_names_settings_the_code_reads(function: str) -> None:
         for name, value in variables.items()
     }
     load_settings(**values)  # each value is one the settings accept
+
+
+def test_the_api_sends_traffic_to_the_alias_the_canary_moves() -> None:
+    to_alias = {"Fn::If": ["IsZip", {"Ref": "ZipFunction.Alias"}, {"Ref": "ImageFunction.Alias"}]}
+    assert RESOURCES["ApiIntegration"]["Properties"]["IntegrationUri"] == to_alias
+    assert RESOURCES["ApiInvokePermission"]["Properties"]["FunctionName"] == to_alias
+    assert RESOURCES["HttpApi"]["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"]
