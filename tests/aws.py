@@ -3,7 +3,9 @@ with fake credentials in the environment, so nothing can reach a real AWS endpoi
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -117,3 +119,24 @@ def server_env(endpoint: str) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_CONFIG_FILE": os.devnull,
     }
+
+
+def handler_zip(answer: str = "") -> bytes:
+    """A Lambda function's zip whose handler returns ``answer``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", f"def handler(event, context):\n    return {answer!r}\n")
+    return buffer.getvalue()
+
+
+def lambda_function(name: str, code: bytes) -> Any:  # boto3 ships no types
+    """A Lambda client of the fake AWS in the environment, with function ``name`` created from
+    ``code`` (behind a role made for it: Lambda wants one)."""
+    role = boto3.client("iam", region_name=REGION).create_role(
+        RoleName="predictor-lambda", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}'
+    )["Role"]["Arn"]
+    client = boto3.client("lambda", region_name=REGION)
+    client.create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler", Code={"ZipFile": code}
+    )
+    return client

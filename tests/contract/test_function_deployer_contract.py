@@ -4,28 +4,19 @@ alias work there without Docker)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable, Iterator
 
-import boto3
 import pytest
 
 from predictor.adapters.aws.lambda_deployer import LambdaFunctionDeployer
 from predictor.adapters.memory.delivery import InMemoryFunctionDeployer
 from predictor.domain.errors import FunctionNotFound
 from predictor.domain.ports import FunctionCode, FunctionDeployer
-from tests.aws import REGION, fake_aws_env, moto_server
+from tests.aws import fake_aws_env, lambda_function, moto_server
+from tests.aws import handler_zip as zipped
 
 FUNCTION = "predictor-contract"
 Made = Callable[[], FunctionDeployer]
-
-
-def zipped(text: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", f"def handler(event, context):\n    return {text!r}\n")
-    return buffer.getvalue()
 
 
 def in_memory() -> Iterator[FunctionDeployer]:
@@ -37,20 +28,7 @@ def in_memory() -> Iterator[FunctionDeployer]:
 def on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[FunctionDeployer]:
     with moto_server() as url:
         fake_aws_env(monkeypatch, url)
-        iam = boto3.client("iam", region_name=REGION)
-        role = iam.create_role(
-            RoleName="predictor-lambda",
-            AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
-        )["Role"]["Arn"]
-        client = boto3.client("lambda", region_name=REGION)
-        client.create_function(
-            FunctionName=FUNCTION,
-            Runtime="python3.12",
-            Role=role,
-            Handler="handler.handler",
-            Code={"ZipFile": zipped("v0")},
-        )
-        yield LambdaFunctionDeployer(client)
+        yield LambdaFunctionDeployer(lambda_function(FUNCTION, zipped("v0")))
 
 
 @pytest.fixture(params=["memory", "moto"])

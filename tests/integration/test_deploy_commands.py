@@ -5,13 +5,10 @@ here on moto's Lambda with the smoke check's stand-in (the real check: test_lamb
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
@@ -21,17 +18,11 @@ from predictor.domain.errors import SmokeTestFailed
 from predictor.domain.ports import FunctionCode
 from predictor.entrypoints.cli import cli
 from predictor.services.delivery.functions import DeployFunction
-from tests.aws import REGION, fake_aws_env, moto_server
+from tests.aws import fake_aws_env, lambda_function, moto_server
+from tests.aws import handler_zip as zipped
 
 pytestmark = pytest.mark.integration
 FUNCTION = "predictor"
-
-
-def zipped(answer: str = "") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", f"def handler(event, context):\n    return {answer!r}\n")
-    return buffer.getvalue()
 
 
 def publish(client: Any, count: int) -> None:
@@ -45,18 +36,7 @@ def publish(client: Any, count: int) -> None:
 def lambda_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with moto_server() as url:
         fake_aws_env(monkeypatch, url)
-        role = boto3.client("iam", region_name=REGION).create_role(
-            RoleName="predictor-lambda", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}'
-        )["Role"]["Arn"]
-        client = boto3.client("lambda", region_name=REGION)
-        client.create_function(
-            FunctionName=FUNCTION,
-            Runtime="python3.12",
-            Role=role,
-            Handler="handler.handler",
-            Code={"ZipFile": zipped()},
-        )
-        yield client
+        yield lambda_function(FUNCTION, zipped())
 
 
 @pytest.fixture
