@@ -148,11 +148,12 @@ def test_other_content_types_are_415_problems(client: TestClient, content_type: 
     assert "text/csv" in problem["detail"]
 
 
-def test_invocations_and_version_need_the_key_ping_does_not(client: TestClient) -> None:
+def test_invocations_need_the_key_ping_health_and_version_are_open_as_in_mlflow(client: TestClient) -> None:
     assert_problem(client.post("/invocations", json=BODIES["dataframe_records"]), 401, "unauthorized")
-    assert_problem(client.get("/version"), 401, "unauthorized")
     assert client.get("/ping").status_code == 200
-    version = client.get("/version", headers=AUTH)
+    assert client.get("/health").json() == client.get("/ping").json()
+    assert client.head("/health").status_code == 200
+    version = client.get("/version")
     assert version.status_code == 200
     assert isinstance(client.app, FastAPI)
     assert version.text == client.app.version
@@ -161,6 +162,7 @@ def test_invocations_and_version_need_the_key_ping_does_not(client: TestClient) 
 def test_ping_is_503_until_a_model_is_loaded() -> None:
     with serve(with_keys(memory_container())) as client:
         assert_problem(client.get("/ping"), 503, "model-unavailable")
+        assert_problem(client.get("/health"), 503, "model-unavailable")
         assert_problem(invocations(client, BODIES["dataframe_records"]), 503, "model-unavailable")
 
 
