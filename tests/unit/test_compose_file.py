@@ -54,7 +54,11 @@ def test_images_are_pinned_and_builds_name_their_dockerfile(compose: dict[str, A
         assert services[name]["build"]["context"] == "."
         assert services[name]["build"]["dockerfile"] == f"docker/{image}.Dockerfile"
         assert services[name]["entrypoint"] == []  # the compose file's command is all that runs
-    assert services["api"]["build"]["args"] == {"EXTRAS": "mlflow"}
+    assert (
+        services["api"]["build"]["args"]
+        == services["api-aws"]["build"]["args"]
+        == {"INSTALL": "api-registry"}
+    )
 
 
 def test_start_up_waits_on_health_and_completion(compose: dict[str, Any]) -> None:
@@ -82,11 +86,13 @@ def test_one_named_network_and_named_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["postgres"]["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
     artifacts = services["mlflow"]["environment"]["PREDICTOR_MLFLOW_ARTIFACTS_DESTINATION"]
-    assert services["mlflow"]["volumes"] == [f"mlflow-artifacts:{artifacts}"]
+    assert services["mlflow"]["volumes"] == ["mlflow-artifacts:/data"]
+    assert artifacts.startswith("/data/")
 
 
 def test_the_api_follows_the_production_alias_of_the_tracking_server(compose: dict[str, Any]) -> None:
     env = compose["services"]["api"]["environment"]
+    assert env["PREDICTOR_MODEL_DIR"] == ""  # the image's /model export, cleared
     assert env["PREDICTOR_MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
     assert (env["PREDICTOR_MODEL_NAME"], env["PREDICTOR_MODEL_ALIAS"]) == ("demo", "production")
     assert float(env["PREDICTOR_RELOAD_INTERVAL_S"]) <= 5

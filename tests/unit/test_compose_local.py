@@ -61,8 +61,8 @@ def test_a_service_becomes_a_local_process(tmp_path: Path, monkeypatch: pytest.M
         "postgresql://postgres:mlflow@127.0.0.1:5432/scratch"
     )
     artifacts = Path(mlflow.environment["PREDICTOR_MLFLOW_ARTIFACTS_DESTINATION"])
-    assert artifacts == tmp_path / "volumes" / "mlflow-artifacts"
-    assert artifacts.is_dir()
+    assert artifacts == tmp_path / "volumes" / "mlflow-artifacts" / "artifacts"
+    assert artifacts.parent.is_dir()
     assert mlflow.environment["MLFLOW_SERVER_ALLOWED_HOSTS"].split(",")[0] == "127.0.0.1:15000"
     assert mlflow.healthcheck is not None
     assert "http://127.0.0.1:15000/health" in mlflow.healthcheck[-1]
