@@ -63,7 +63,10 @@ def _watch(stack: Stack) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    options = parser()
+    args = options.parse_args(argv)
+    if args.action == "run" and not args.service:
+        options.error("run needs the service to run")
     root = args.data_dir or Path(tempfile.mkdtemp(prefix="compose-local-"))
     signal.signal(signal.SIGTERM, _stop)
     try:
