@@ -5,11 +5,12 @@ cannot send a header. Its answers are the ones ``/invocations`` gives a client w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pandas as pd
 import pytest
-from mlflow.pyfunc.scoring_server.client import ScoringServerClient
+from mlflow.pyfunc.scoring_server import client as scoring_client
 from sklearn.datasets import load_breast_cancer
 
 from tests.servers import export_breast_cancer, free_port, local_env, running
@@ -17,6 +18,8 @@ from tests.servers import export_breast_cancer, free_port, local_env, running
 pytestmark = pytest.mark.integration
 
 API_KEY = "mlflow-client-key-0123456789"
+# MLflow's client is unannotated; Any keeps mypy strict on everything else here.
+ScoringServerClient: Any = scoring_client.ScoringServerClient
 
 
 @pytest.fixture(scope="module")
