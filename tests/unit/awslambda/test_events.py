@@ -72,15 +72,12 @@ def test_a_prediction_is_answered_with_the_served_version(
 
 
 @pytest.mark.parametrize("name", ["http_v2_gzip", "alb_gzip"])
-def test_a_gzipped_body_is_refused_with_a_problem_naming_the_encoding(
+def test_a_gzipped_body_is_decompressed_and_predicted(
     service: LambdaService, http: TestClient, name: str
 ) -> None:
     by_lambda, by_http = both(service, http, name)
-    assert by_lambda.status == by_http.status == 415
-    problem = json.loads(by_lambda.body)
-    assert problem["type"] == "https://predictor.dev/problems/unsupported-media-type"
-    assert "gzip" in problem["detail"]
-    assert by_lambda.headers["content-type"] == "application/problem+json"
+    assert by_lambda.status == by_http.status == 200
+    assert len(json.loads(by_lambda.body)["predictions"]) == 2
 
 
 @pytest.mark.parametrize("name", ["rest_v1_oversized", "http_v2_oversized"])

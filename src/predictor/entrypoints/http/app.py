@@ -94,7 +94,7 @@ def _add_middleware(app: FastAPI, container: Container, settings: Settings) -> N
     # Added innermost first: each add_middleware wraps everything added before it.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes)
-    app.add_middleware(ContentEncodingMiddleware)
+    app.add_middleware(ContentEncodingMiddleware, max_bytes=settings.http.max_body_bytes)
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,
