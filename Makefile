@@ -61,8 +61,8 @@ browser:  ## headless Chromium and its driver for the browser test (apt-get, onl
 unit: setup  ## unit and contract tests only
 	$(BIN)/pytest tests/unit tests/contract
 
-test: lint typecheck contracts browser  ## everything CI runs: lint, types, import contracts, all tests
-	$(BIN)/pytest
+test: lint typecheck contracts browser  ## everything CI runs: lint, types, import contracts, all tests, coverage >= 80 %
+	$(BIN)/pytest --cov --cov-report=term
 
 clean:  ## remove the environments and local stores made by `make run`
 	rm -rf .uv $(VENV) mlflow.db mlartifacts .predictor
