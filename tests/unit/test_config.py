@@ -185,3 +185,10 @@ def test_every_setting_is_documented() -> None:
     fields = [field for group in groups for field in group.model_fields]
     missing = [field for field in fields if f"`PREDICTOR_{field.upper()}`" not in documented]
     assert missing == []
+
+
+def test_an_empty_model_directory_variable_leaves_it_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREDICTOR_MODEL_DIR", "")
+    monkeypatch.setenv("PREDICTOR_FALLBACK_MODEL_DIR", "")
+    serving = load_settings().serving
+    assert (serving.model_dir, serving.fallback_model_dir, serving.model_source) == (None, None, "registry")
