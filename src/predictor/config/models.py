@@ -43,7 +43,8 @@ class ServingSettings(Group):
     @field_validator("model_dir", "fallback_model_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        # An image's ENV cannot be unset at run time, only emptied (docker run -e PREDICTOR_MODEL_DIR=).
+        # An empty variable unsets an image's default (docker-compose.yml's api clears the
+        # serving image's PREDICTOR_MODEL_DIR=/model to follow the registry); Path("") is ".".
         return None if value == "" else value
 
     @property
