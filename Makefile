@@ -38,10 +38,11 @@ lambda-zip: setup  ## LAMBDA_ZIP: the Lambda function for LAMBDA_PYTHON, MODEL_D
 	$(BIN)/python -m tools.lambda_zip --model $(MODEL_DIR) --out $(LAMBDA_ZIP) --python-version $(LAMBDA_PYTHON) \
 		$(if $(LAMBDA_COMPILE_WITH),--compile-with $(LAMBDA_COMPILE_WITH))
 
-lint: setup  ## ruff, the shape checks (tools/shape.py), cfn-lint on the SAM stack, the workflows' and compose file's schemas
+lint: setup  ## ruff, the shape checks (tools/shape.py), hadolint on docker/, cfn-lint on the SAM stack, the workflows' and compose file's schemas
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/python -m tools.shape
+	$(BIN)/hadolint --failure-threshold warning docker/*.Dockerfile
 	$(BIN)/cfn-lint deploy/template.yaml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 from tools.lambda_zip import build as build_zip  # noqa: E402
-from tools.lambda_zip import pins  # noqa: E402
+from tools.requirements import pins  # noqa: E402
 
 from serve_bench import build_model  # noqa: E402
 
@@ -164,7 +164,7 @@ def main() -> None:
     _, exported, _, _ = build_model(work)
     lambda_python = serving_install(work)
     target, unzipped_mb, zipped_mb = artifact(work, exported)
-    xgboost_pin = ", ".join(pin for pin in pins() if pin.startswith("xgboost-cpu=="))
+    xgboost_pin = ", ".join(pin for pin in pins("lambda") if pin.startswith("xgboost-cpu=="))
     event = rest_event(exported, work)
     booster = exported / json.loads((exported / "manifest.json").read_text())["booster_file"]
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PREDICTOR_", "MLFLOW_"))}

@@ -55,8 +55,8 @@ def free_port() -> int:
 
 
 def serving_install(work: Path, uv: str) -> Path:
-    """predictor as docker/serve.Dockerfile installs it: `uv sync --frozen --no-dev
-    --no-editable` with bytecode compiled (UV_COMPILE_BYTECODE=1 there), no extras (no MLflow,
+    """predictor's serving install from the lock: `uv sync --frozen --no-dev --no-editable` with
+    bytecode compiled, as docker/api.Dockerfile compiles it, no extras (no MLflow,
     pandas, scikit-learn, Optuna), into its own environment. Without compiled bytecode the
     first start would spend ~1 s compiling every module, which no image does."""
     env_dir = work / "serving-env"

@@ -4,13 +4,14 @@ Linux x86_64 and the runtime's Python, with an exported model baked in at ``mode
     .venv/bin/python -m tools.lambda_zip --model build/model            # build/predictor-lambda.zip
     make lambda-zip MODEL_DIR=build/model LAMBDA_PYTHON=3.12
 
-The packages are the ones ``uv.lock`` pins for ``--no-dev --extra aws``, with one change: the
-``xgboost-cpu`` wheel of the same version instead of ``xgboost``, whose Linux wheel is built for
-CUDA and pulls in NVIDIA's NCCL; neither fits in Lambda's 250 MB (unzipped) nor is of use there.
-Left out as well, since nothing on the Lambda path imports them (tests/integration/test_lambda_imports.py
-and the built zip answering in tests/e2e/test_aws_walkthrough.py show it): scipy, which the
-``xgboost`` Python package wants while predictor loads libxgboost directly; uvloop and httptools,
-``predictor serve``'s event loop and HTTP parser, since Lambda runs no server.
+The packages are tools/requirements.py's ``lambda`` install (docker/lambda.Dockerfile installs
+the same): what ``uv.lock`` pins for ``--no-dev --extra aws``, with the ``xgboost-cpu`` wheel of the
+same version instead of ``xgboost``, whose CUDA build's NCCL neither fits in Lambda's 250 MB
+(unzipped) nor is of use there. Left out as well, since nothing on the Lambda path imports them
+(tests/integration/test_lambda_imports.py and the built zip answering in
+tests/e2e/test_aws_walkthrough.py show it): scipy, which the ``xgboost`` Python package wants while
+predictor loads libxgboost directly; uvloop and httptools, ``predictor serve``'s event loop and HTTP
+parser, since Lambda runs no server.
 The handler is ``predictor.entrypoints.lambda_handler.handler``; ``PREDICTOR_MODEL_DIR=model``
 points it at the baked model (docs/aws.md).
 """
@@ -25,10 +26,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-LOCKED = ("--frozen", "--no-dev", "--extra", "aws", "--no-hashes", "--no-emit-project", "--no-annotate")
+from tools.requirements import ROOT, pins, uv
+
 PLATFORM = "x86_64-manylinux_2_28"
-LEFT_OUT = ("scipy==", "uvloop==", "httptools==", "nvidia-")
 LIMIT_MB = 250  # Lambda's limit on a function's unzipped code and layers
 
 
@@ -36,28 +36,9 @@ class PackageError(Exception):
     """The zip cannot be built as asked; the message says why."""
 
 
-def uv() -> str:
-    bundled = ROOT / ".uv" / "bin" / "uv"
-    found = str(bundled) if bundled.exists() else shutil.which("uv")
-    if found is None:
-        raise PackageError("uv is needed (make setup puts it at .uv/bin/uv)")
-    return found
-
-
-def pins() -> list[str]:
-    """The locked requirement lines, markers kept, with xgboost-cpu for xgboost and no NCCL."""
-    exported = subprocess.run([uv(), "export", *LOCKED], cwd=ROOT, capture_output=True, text=True, check=True)
-    lines = [line.strip() for line in exported.stdout.splitlines()]
-    kept = [line for line in lines if line and not line.startswith(("#", *LEFT_OUT))]
-    return [
-        "xgboost-cpu" + line.removeprefix("xgboost") if line.startswith("xgboost==") else line
-        for line in kept
-    ]
-
-
 def install(target: Path, python_version: str, scratch: Path) -> None:
     requirements = scratch / "requirements.txt"
-    requirements.write_text("\n".join(pins()) + "\n")
+    requirements.write_text("\n".join(pins("lambda")) + "\n")
     subprocess.run([uv(), "build", "--wheel", "-q", "-o", str(scratch)], cwd=ROOT, check=True)
     wheel = next(scratch.glob("predictor-*.whl"))
     command = [uv(), "pip", "install", "-q", "--target", str(target), "--no-deps"]
@@ -129,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         unzipped, zipped, compiled = build(args.model, args.out, args.python_version, args.compile_with)
-    except PackageError as exc:
+    except (PackageError, FileNotFoundError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     bytecode = "with bytecode" if compiled else f"without bytecode (no Python {args.python_version} here)"

@@ -1,4 +1,5 @@
-"""The serving install: what an image that serves an exported model runs.
+"""The serving install from the lock (benchmarks/serve_bench.py's; docker/api.Dockerfile installs
+the same packages with xgboost-cpu for xgboost, and tests/integration/test_images.py runs it).
 
 `uv sync --frozen --no-dev` (no extras) from uv.lock gives an environment without MLflow,
 pandas, scikit-learn, pyarrow or Optuna; `predictor serve --model-dir` there serves the export
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "serving-install-key-0123456789"
-# The install command of docker/serve.Dockerfile; test_the_image_installs_the_same_way keeps them equal.
 SERVING_INSTALL = ("sync", "--frozen", "--no-dev", "--no-editable")
 TRAINING_STACK = ("mlflow", "pandas", "sklearn", "optuna", "pyarrow", "matplotlib", "scipy.stats")
 # Not needed to serve, and each costs start-up time: the xgboost package (libxgboost is called
@@ -160,9 +160,3 @@ def test_serving_an_export_imports_no_training_stack(serving_env: Path, exported
     # The full development install has all of these installed; serving still imports none.
     full = imported_by_serving(sys.executable, exported)
     assert not full & {*TRAINING_STACK, *NOT_ON_THE_SERVING_PATH}
-
-
-def test_the_image_installs_the_same_way() -> None:
-    dockerfile = (ROOT / "docker" / "serve.Dockerfile").read_text()
-    assert f"RUN uv {' '.join(SERVING_INSTALL)}" in dockerfile
-    assert 'CMD ["predictor", "serve"]' in dockerfile
