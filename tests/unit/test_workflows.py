@@ -53,3 +53,17 @@ def test_rollback_is_a_manual_job_running_predictor_deploy_rollback() -> None:
     rollback = release["jobs"]["rollback"]
     assert "inputs.rollback" in rollback["if"]
     assert any("predictor deploy rollback" in step.get("run", "") for step in rollback["steps"])
+
+
+def test_the_release_builds_scans_and_pushes_every_image_with_its_labels() -> None:
+    images = load("release.yml")["jobs"]["images"]["steps"]
+    docker = WORKFLOWS[0].parents[2] / "docker"
+    dockerfiles = sorted(path.name.removesuffix(".Dockerfile") for path in docker.glob("*.Dockerfile"))
+    build = next(step["run"] for step in images if step.get("name") == "build the images")
+    (loop,) = [line.split(";")[0] for line in build.splitlines() if line.strip().startswith("for image in")]
+    assert sorted(loop.split()[3:]) == dockerfiles
+    assert "--build-arg VERSION=" in build
+    assert "--build-arg REVISION=" in build
+    scanned = [step["with"]["image-ref"] for step in images if "trivy-action" in step.get("uses", "")]
+    assert sorted(ref.split("/predictor-")[1].split(":")[0] for ref in scanned) == dockerfiles
+    assert all(step["with"]["exit-code"] == "1" for step in images if "trivy-action" in step.get("uses", ""))
