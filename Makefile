@@ -41,8 +41,9 @@ lambda-zip: setup  ## LAMBDA_ZIP: the Lambda function for LAMBDA_PYTHON, MODEL_D
 
 # Material for MkDocs prints a banner about MkDocs 2 on every build; this turns it off.
 export NO_MKDOCS_2_WARNING := 1
+# Not --quiet: it hides the warnings that strict mode counts, and the build would pass.
 docs: setup  ## the documentation site into site/, offline, strict: a broken link or anchor fails (mkdocs.yml)
-	$(BIN)/mkdocs build --strict --quiet
+	$(BIN)/mkdocs build --strict
 
 lint: setup docs  ## ruff, the shape checks (tools/shape.py), cfn-lint, the workflows' schema, the docs site (strict)
 	$(BIN)/ruff check
