@@ -96,3 +96,26 @@ def test_a_broken_link_fails_the_build(tmp_path: Path, page: str, broken: str) -
     failed = build(tmp_path / "mkdocs.yml")
     assert failed.returncode != 0
     assert "Aborted" in failed.stdout + failed.stderr
+
+
+def test_the_api_reference_names_every_route_and_problem_type() -> None:
+    from dependency_injector import providers
+
+    from predictor.adapters.memory import StaticSecretStore
+    from predictor.config import API_KEYS_SECRET
+    from predictor.entrypoints.http.app import create_app
+    from tests.unit.builders import memory_container, train_demo
+
+    container = memory_container()
+    container.adapters.secrets.override(
+        providers.Object(StaticSecretStore({API_KEYS_SECRET: ["docs-key-0123456789"]}))
+    )
+    train_demo(container)
+    paths = create_app(container).openapi()["paths"]
+    page = (ROOT / "docs" / "api.md").read_text()
+    # A versioned V2 route is documented as "(also `/versions/{version}…`)" beside its plain one.
+    unnamed = [
+        path for path in paths if path not in page and path.replace("/versions/{version}", "") not in page
+    ]
+    assert unnamed == []
+    assert [problem.slug for problem in troubleshooting.problems() if f"`{problem.slug}`" not in page] == []
