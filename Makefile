@@ -45,12 +45,13 @@ export NO_MKDOCS_2_WARNING := 1
 docs: setup  ## the documentation site into site/, offline, strict: a broken link or anchor fails (mkdocs.yml)
 	$(BIN)/mkdocs build --strict
 
-lint: setup docs  ## ruff, the shape checks (tools/shape.py), cfn-lint, the workflows' schema, the docs site (strict)
+lint: setup docs  ## ruff, the shape checks (tools/shape.py), cfn-lint, the workflows' and compose file's schemas, the docs site (strict)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/python -m tools.shape
 	$(BIN)/cfn-lint deploy/template.yaml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 typecheck: setup  ## mypy, strict on src/, tools/ and tests/
 	$(BIN)/mypy
@@ -67,8 +68,8 @@ browser:  ## headless Chromium and its driver for the browser test (apt-get, onl
 unit: setup  ## unit and contract tests only
 	$(BIN)/pytest tests/unit tests/contract
 
-test: lint typecheck contracts browser  ## everything CI runs: lint, types, import contracts, all tests
-	$(BIN)/pytest
+test: lint typecheck contracts browser  ## everything CI runs: lint, types, import contracts, all tests, coverage >= 80 %
+	$(BIN)/pytest --cov --cov-report=term
 
 clean:  ## remove the environments and local stores made by `make run`
 	rm -rf .uv $(VENV) mlflow.db mlartifacts .predictor

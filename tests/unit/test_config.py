@@ -51,6 +51,14 @@ def test_variables_are_read_by_name_and_converted(monkeypatch: pytest.MonkeyPatc
     assert settings.http.cors_origins == ("https://a.example", "https://b.example")
 
 
+@pytest.mark.parametrize("name", ["PREDICTOR_MODEL_DIR", "PREDICTOR_FALLBACK_MODEL_DIR"])
+def test_an_empty_model_directory_is_none(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "")
+    settings = load_settings()
+    assert (settings.serving.model_dir, settings.serving.fallback_model_dir) == (None, None)
+    assert settings.serving.model_source == "registry"
+
+
 def test_names_are_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("predictor_workers", "3")
     assert load_settings().http.workers == 3

@@ -120,3 +120,18 @@ def test_the_api_sends_traffic_to_the_alias_the_canary_moves() -> None:
     assert RESOURCES["ApiIntegration"]["Properties"]["IntegrationUri"] == to_alias
     assert RESOURCES["ApiInvokePermission"]["Properties"]["FunctionName"] == to_alias
     assert RESOURCES["HttpApi"]["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"]
+
+
+def test_the_keys_rotate_on_a_schedule_with_the_shipped_function_touching_only_that_secret() -> None:
+    schedule = RESOURCES["ApiKeysRotation"]["Properties"]
+    assert schedule["SecretId"] == {"Ref": "ApiKeysSecret"}
+    assert schedule["RotationLambdaARN"] == {"Fn::GetAtt": ["KeysRotationFunction", "Arn"]}
+    assert schedule["RotationRules"]["AutomaticallyAfterDays"] == {"Ref": "KeysRotationDays"}
+    function = RESOURCES["KeysRotationFunction"]["Properties"]
+    assert (TEMPLATE_PATH.parent / function["CodeUri"] / "rotate_keys.py").is_file()
+    assert function["Handler"] == "rotate_keys.handler"
+    rotating = role_statement("RotateApiKeysSecretOnly")
+    assert rotating["Resource"] == {"Ref": "ApiKeysSecret"}
+    assert all(action.startswith("secretsmanager:") for action in rotating["Action"])
+    permission = RESOURCES["KeysRotationPermission"]["Properties"]
+    assert permission["Principal"] == "secretsmanager.amazonaws.com"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 
 from predictor.config.groups import Group
 
@@ -39,6 +39,13 @@ class ServingSettings(Group):
     decoder_processes: int = Field(default=1, ge=0, le=64)
     # Binary classifiers label a row positive when P(positive) >= this; requests may override it.
     decision_threshold: float = Field(default=0.5, gt=0, lt=1)
+
+    @field_validator("model_dir", "fallback_model_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An empty variable unsets an image's default (docker-compose.yml's api clears the
+        # serving image's PREDICTOR_MODEL_DIR=/model to follow the registry); Path("") is ".".
+        return None if value == "" else value
 
     @property
     def model_source(self) -> str:

@@ -87,7 +87,8 @@ def test_the_openapi_document_declares_the_key_and_the_routes(client: TestClient
         "type": "apiKey",
         "in": "header",
         "name": "X-API-Key",
-        "description": "One of the service's API keys (PREDICTOR_API_KEYS).",
+        "description": "One of the service's API keys (PREDICTOR_API_KEYS). Also accepted as "
+        "'Authorization: Bearer <key>' or as HTTP Basic credentials' password.",
     }
     assert {"/predict", "/v1/predict", "/v1/models/current", "/health/live", "/health/ready"} <= set(
         document["paths"]
@@ -120,7 +121,6 @@ PREDICTION_ROUTES = [
     ("post", "/v2/models/{name}/infer"),
     ("post", "/v2/models/{name}/versions/{version}/infer"),
     ("get", "/v1/models/current"),
-    ("get", "/version"),
 ]
 
 

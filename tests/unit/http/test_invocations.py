@@ -148,11 +148,12 @@ def test_other_content_types_are_415_problems(client: TestClient, content_type: 
     assert "text/csv" in problem["detail"]
 
 
-def test_invocations_and_version_need_the_key_ping_does_not(client: TestClient) -> None:
+def test_invocations_need_the_key_ping_health_and_version_are_open_as_in_mlflow(client: TestClient) -> None:
     assert_problem(client.post("/invocations", json=BODIES["dataframe_records"]), 401, "unauthorized")
-    assert_problem(client.get("/version"), 401, "unauthorized")
     assert client.get("/ping").status_code == 200
-    version = client.get("/version", headers=AUTH)
+    assert client.get("/health").json() == client.get("/ping").json()
+    assert client.head("/health").status_code == 200
+    version = client.get("/version")
     assert version.status_code == 200
     assert isinstance(client.app, FastAPI)
     assert version.text == client.app.version
@@ -161,6 +162,7 @@ def test_invocations_and_version_need_the_key_ping_does_not(client: TestClient) 
 def test_ping_is_503_until_a_model_is_loaded() -> None:
     with serve(with_keys(memory_container())) as client:
         assert_problem(client.get("/ping"), 503, "model-unavailable")
+        assert_problem(client.get("/health"), 503, "model-unavailable")
         assert_problem(invocations(client, BODIES["dataframe_records"]), 503, "model-unavailable")
 
 
@@ -168,3 +170,38 @@ def test_more_rows_than_the_limit_is_413() -> None:
     with serve(trained_container(max_rows=2)) as client:
         assert_problem(invocations(client, csv_body(ROWS), CSV), 413, "payload-too-large")
         assert_problem(invocations(client, BODIES["inputs as columns"]), 413, "payload-too-large")
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status", "code"),
+    [
+        ({"json": {"dataframe_records": [{"nope": 1}]}, "headers": AUTH}, 400, "BAD_REQUEST"),
+        ({"json": {"dataframe_records": [row()]}}, 401, "UNAUTHENTICATED"),
+        ({"content": b"{", "headers": {**AUTH, "Content-Type": "application/json"}}, 400, "BAD_REQUEST"),
+    ],
+    ids=["invalid rows", "no key", "not json"],
+)
+def test_invocations_errors_carry_mlflows_error_code_and_message(
+    client: TestClient, request_kwargs: dict[str, Any], status: int, code: str
+) -> None:
+    problem = assert_problem(client.post("/invocations", **request_kwargs), status, problem_slug(status))
+    assert problem["error_code"] == code
+    assert problem["message"] == problem["detail"]
+
+
+def test_invocations_while_no_model_is_loaded_is_temporarily_unavailable() -> None:
+    with serve(with_keys(memory_container())) as client:
+        problem = assert_problem(invocations(client, BODIES["dataframe_records"]), 503, "model-unavailable")
+    assert problem["error_code"] == "TEMPORARILY_UNAVAILABLE"
+
+
+def test_other_routes_keep_plain_problems(client: TestClient) -> None:
+    problem = assert_problem(
+        client.post("/predict", json={"instances": [{"nope": 1}]}, headers=AUTH), 400, "invalid-input"
+    )
+    assert "error_code" not in problem
+    assert "message" not in problem
+
+
+def problem_slug(status: int) -> str:
+    return {400: "invalid-input", 401: "unauthorized"}[status]

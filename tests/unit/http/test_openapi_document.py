@@ -21,13 +21,12 @@ from tests.unit.http.conftest import AUTH, PROBLEM_JSON, serve, trained_containe
 from tests.unit.variants import PRODUCTION, register_variant, registry_of, renamed
 
 Document = dict[str, Any]
-HEALTH = ("/health/live", "/health/ready", "/ping", "/v2/health/live", "/v2/health/ready")
+HEALTH = ("/health/live", "/health/ready", "/ping", "/health", "/v2/health/live", "/v2/health/ready")
 KEYED = [
     ("post", "/predict"),
     ("post", "/v1/predict"),
     ("post", "/v1/explain"),
     ("post", "/invocations"),
-    ("get", "/version"),
     ("get", "/v2"),
     ("get", "/v2/models/{name}"),
     ("get", "/v2/models/{name}/versions/{version}"),
@@ -165,14 +164,15 @@ def test_the_admin_route_needs_the_admin_key(document: Document) -> None:
     assert {"401", "403", "429"} <= set(operation["responses"])
 
 
-def test_version_documents_its_401_and_plain_text(document: Document) -> None:
-    responses = document["paths"]["/version"]["get"]["responses"]
-    assert responses["200"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
-    assert responses["401"]["content"] == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+def test_version_is_open_plain_text_as_mlflows(document: Document) -> None:
+    operation = document["paths"]["/version"]["get"]
+    assert operation["responses"]["200"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
+    assert "security" not in operation
+    assert "401" not in operation["responses"]
 
 
 def test_readiness_takes_a_key_or_none_and_names_the_model_only_with_one(document: Document) -> None:
-    for path in ("/health/ready", "/ping"):
+    for path in ("/health/ready", "/ping", "/health"):
         operation = document["paths"][path]["get"]
         assert operation["security"] == [{}, {"ApiKey": []}]
         assert {"401", "429", "503"} <= set(operation["responses"])

@@ -199,3 +199,8 @@ def test_bad_json_a_wrong_model_and_binary_data_are_refused(client: TestClient) 
         "binary tensor data extension is not supported"
         in assert_problem(binary, 400, "invalid-input")["detail"]
     )
+
+
+def test_the_server_metadata_routes_401_carries_the_v2_error_member(client: TestClient) -> None:
+    problem = assert_problem(client.get("/v2"), 401, "unauthorized")
+    assert problem["error"] == problem["detail"]

@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from predictor.config import Profile, Settings
 from predictor.container import Container
 from predictor.entrypoints.http.content_encoding import ContentEncodingMiddleware
+from predictor.entrypoints.http.credentials import API_KEY_HEADER
 from predictor.entrypoints.http.errors import install_error_handlers
 from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
 from predictor.entrypoints.http.middleware import BodyLimitMiddleware, CatchAllMiddleware
@@ -19,18 +20,19 @@ from predictor.entrypoints.http.request_context import REQUEST_ID_HEADER, Reques
 from predictor.entrypoints.http.routes import explain, health, invocations, metrics, models, predict, v2
 from predictor.entrypoints.http.routes.docs import docs_router
 from predictor.entrypoints.http.routes.documentation import problems
-from predictor.entrypoints.http.security import API_KEY_HEADER, Brakes, load_keyrings
+from predictor.entrypoints.http.security import Brakes, load_keyrings
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
 from predictor.services.serving.core import MODEL_VERSION_HEADER
 
 DESCRIPTION = (
     "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "
-    f"Send one of the service's API keys in the `{API_KEY_HEADER}` header. "
+    f"Send one of the service's API keys in the `{API_KEY_HEADER}` header "
+    "(or as `Authorization: Bearer <key>`, or as HTTP Basic credentials' password). "
     "Errors are RFC 9457 problem details (`application/problem+json`)."
 )
 
 # Health checks stay open over plain HTTP when HTTPS is required: load balancers make them so.
-HEALTH_PREFIXES = ("/health/", "/ping", "/v2/health/")
+HEALTH_PREFIXES = ("/health", "/ping", "/v2/health/")
 # One router per protocol, in the order of the document.
 ROUTERS = (predict.router, explain.router, invocations.router, v2.router, models.router, health.router)
 
@@ -99,7 +101,7 @@ def _add_middleware(app: FastAPI, container: Container, settings: Settings) -> N
             allow_origins=list(settings.http.cors_origins),
             allow_credentials=settings.http.cors_allow_credentials,
             allow_methods=["GET", "POST"],
-            allow_headers=[API_KEY_HEADER, "Content-Type", REQUEST_ID_HEADER],
+            allow_headers=[API_KEY_HEADER, "Authorization", "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, MODEL_VERSION_HEADER],
         )
     app.add_middleware(

@@ -26,6 +26,9 @@ class ProblemType:
     status: int
     slug: str
     title: str
+    # The code ``mlflow models serve`` would give (its ``databricks_pb2.ErrorCode`` names), for
+    # MLflow's clients, which read ``error_code`` and ``message`` from /invocations errors.
+    mlflow_code: str = "BAD_REQUEST"
 
     @property
     def uri(self) -> str:
@@ -33,26 +36,34 @@ class ProblemType:
 
 
 INVALID_INPUT = ProblemType(400, "invalid-input", "Invalid input")
-UNAUTHORIZED = ProblemType(401, "unauthorized", "Unauthorized")
-FORBIDDEN = ProblemType(403, "forbidden", "Forbidden")
-HTTPS_REQUIRED = ProblemType(403, "https-required", "HTTPS required")
-MODEL_NOT_FOUND = ProblemType(404, "model-not-found", "Model not found")
-NOT_FOUND = ProblemType(404, "not-found", "Not found")
+UNAUTHORIZED = ProblemType(401, "unauthorized", "Unauthorized", "UNAUTHENTICATED")
+FORBIDDEN = ProblemType(403, "forbidden", "Forbidden", "PERMISSION_DENIED")
+HTTPS_REQUIRED = ProblemType(403, "https-required", "HTTPS required", "PERMISSION_DENIED")
+MODEL_NOT_FOUND = ProblemType(404, "model-not-found", "Model not found", "RESOURCE_DOES_NOT_EXIST")
+NOT_FOUND = ProblemType(404, "not-found", "Not found", "ENDPOINT_NOT_FOUND")
 METHOD_NOT_ALLOWED = ProblemType(405, "method-not-allowed", "Method not allowed")
-REQUEST_TIMEOUT = ProblemType(408, "request-timeout", "Request timeout")  # the connection guard's
-MODEL_REFUSED = ProblemType(409, "model-refused", "Model version refused")
-NO_EARLIER_VERSION = ProblemType(409, "no-earlier-version", "No earlier version")
+REQUEST_TIMEOUT = ProblemType(
+    408, "request-timeout", "Request timeout", "DEADLINE_EXCEEDED"
+)  # the connection guard's
+MODEL_REFUSED = ProblemType(409, "model-refused", "Model version refused", "INVALID_STATE")
+NO_EARLIER_VERSION = ProblemType(409, "no-earlier-version", "No earlier version", "INVALID_STATE")
 PAYLOAD_TOO_LARGE = ProblemType(413, "payload-too-large", "Payload too large")
 UNSUPPORTED_MEDIA_TYPE = ProblemType(415, "unsupported-media-type", "Unsupported media type")
-TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests")
-INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error")
-MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable")
-DECODER_UNAVAILABLE = ProblemType(503, "decoder-unavailable", "Decoder unavailable")
-KEYS_UNAVAILABLE = ProblemType(503, "keys-unavailable", "API keys unavailable")
-TOO_MANY_CONNECTIONS = ProblemType(503, "too-many-connections", "Too many connections")  # likewise
+TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests", "REQUEST_LIMIT_EXCEEDED")
+INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal server error", "INTERNAL_ERROR")
+MODEL_UNAVAILABLE = ProblemType(503, "model-unavailable", "Model unavailable", "TEMPORARILY_UNAVAILABLE")
+DECODER_UNAVAILABLE = ProblemType(
+    503, "decoder-unavailable", "Decoder unavailable", "TEMPORARILY_UNAVAILABLE"
+)
+KEYS_UNAVAILABLE = ProblemType(503, "keys-unavailable", "API keys unavailable", "TEMPORARILY_UNAVAILABLE")
+TOO_MANY_CONNECTIONS = ProblemType(
+    503, "too-many-connections", "Too many connections", "TEMPORARILY_UNAVAILABLE"
+)  # likewise
 
-# Open Inference Protocol (KServe V2) clients read the message of an error from "error".
-_V2_PREFIX = "/v2/"
+# Open Inference Protocol (KServe V2) clients read the message of an error from "error"; MLflow's
+# clients read "error_code" and "message" on its scoring route.
+_V2 = "/v2"
+_MLFLOW = "/invocations"
 
 _EXTRA_HEADERS: Final[Mapping[int, Mapping[str, str]]] = {
     401: {"WWW-Authenticate": "ApiKey"},
@@ -91,11 +102,18 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = [error.as_dict() for error in errors]
-    if instance.startswith(_V2_PREFIX):
+    if _under(instance, _V2):
         body["error"] = detail
+    elif _under(instance, _MLFLOW):
+        body["error_code"] = problem.mlflow_code
+        body["message"] = detail
     merged = dict(_EXTRA_HEADERS.get(problem.status, {}))
     merged.update(headers or {})
     return ProblemResponse(body, status_code=problem.status, headers=merged)
+
+
+def _under(instance: str, prefix: str) -> bool:
+    return instance == prefix or instance.startswith(prefix + "/")
 
 
 def internal_error_response(instance: str, request_id: str | None) -> ProblemResponse:

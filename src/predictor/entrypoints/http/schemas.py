@@ -81,6 +81,12 @@ class Problem(BaseModel):
         default=None,
         description="Open Inference Protocol routes: the detail again, where V2 clients read it.",
     )
+    error_code: str | None = Field(
+        default=None,
+        examples=["BAD_REQUEST"],
+        description="/invocations: the code mlflow models serve would give, where MLflow's clients read it.",
+    )
+    message: str | None = Field(default=None, description="/invocations: the detail again, as MLflow's.")
 
 
 class Liveness(BaseModel):

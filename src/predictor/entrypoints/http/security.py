@@ -1,4 +1,5 @@
-"""API key checks: the ``X-API-Key`` header against the keyrings in force (``Keyrings``).
+"""API key checks: the key a request presents (``credentials.py``: the ``X-API-Key`` header,
+a bearer token or Basic credentials) against the keyrings in force (``Keyrings``).
 
 Client keys (``PREDICTOR_API_KEYS``) open the prediction and model routes; admin keys
 (``PREDICTOR_ADMIN_API_KEYS``) open the admin routes (``POST /v1/models/reload``). The two
@@ -21,10 +22,9 @@ from fastapi.security import APIKeyHeader
 from predictor.config import ADMIN_API_KEYS_SECRET, Settings
 from predictor.container import Container
 from predictor.domain.errors import Forbidden, TooManyRequests, Unauthorized
+from predictor.entrypoints.http.credentials import API_KEY_HEADER, HOW_TO_SEND, presented_key, sends_a_key
 from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.rate_limit import TokenBuckets
-
-API_KEY_HEADER = "X-API-Key"
 
 # Query parameter names (lower case, letters only) that look like a key being sent in the URL.
 _KEY_LIKE_PARAMETERS = frozenset(
@@ -34,7 +34,7 @@ _NOT_LETTERS = re.compile(r"[^a-z]")
 
 KEY_IN_QUERY_DETAIL = (
     "API keys are not accepted in the query string, where they end up in logs and browser history; "
-    f"send the key in the {API_KEY_HEADER} header, and rotate any key that was sent in a URL"
+    f"{HOW_TO_SEND}, and rotate any key that was sent in a URL's query"
 )
 
 
@@ -136,19 +136,23 @@ class KeyHeader(APIKeyHeader):
         self._check = check
 
     async def __call__(self, request: Request) -> str:  # type: ignore[override]  # never None: it raises
-        return self._check(request, request.headers.get(API_KEY_HEADER))
+        return self._check(request, presented_key(request))
 
 
 async def optional_api_key(request: Request) -> str | None:
     """``require_api_key`` when a key is sent, ``None`` when none is (readiness: open, with the
     model named only to a caller with a valid key). Documented by the route (``KEY_OPTIONAL``)."""
-    if API_KEY_HEADER not in request.headers:
+    if not sends_a_key(request):
         return None
-    return _checked(request, request.headers.get(API_KEY_HEADER))
+    return _checked(request, presented_key(request))
 
 
+# Bearer and Basic are read by the same dependency, and named in the scheme's description.
+ALSO_ACCEPTED = " Also accepted as 'Authorization: Bearer <key>' or as HTTP Basic credentials' password."
 require_api_key = KeyHeader(
-    _checked, scheme_name="ApiKey", description="One of the service's API keys (PREDICTOR_API_KEYS)."
+    _checked,
+    scheme_name="ApiKey",
+    description="One of the service's API keys (PREDICTOR_API_KEYS)." + ALSO_ACCEPTED,
 )
 # The dependencies of the keyed routers (``APIRouter(dependencies=[API_KEY])``).
 API_KEY = Depends(require_api_key)
@@ -183,7 +187,7 @@ def _checked_admin(request: Request, presented: str | None) -> str:
 require_admin_key = KeyHeader(
     _checked_admin,
     scheme_name="AdminApiKey",
-    description="One of the service's admin keys (PREDICTOR_ADMIN_API_KEYS).",
+    description="One of the service's admin keys (PREDICTOR_ADMIN_API_KEYS)." + ALSO_ACCEPTED,
 )
 ADMIN_KEY = Depends(require_admin_key)
 AdminKeyDep = Annotated[str, ADMIN_KEY]

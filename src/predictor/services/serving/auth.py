@@ -38,7 +38,10 @@ class ApiKeyring:
     def check(self, presented: str | None) -> str:
         """Return the key's id when ``presented`` is an active key; raise ``Unauthorized`` otherwise."""
         if not presented:
-            raise Unauthorized("missing API key: send it in the X-API-Key header")
+            raise Unauthorized(
+                "missing API key: send it in the X-API-Key header, as 'Authorization: Bearer <key>', "
+                "or as the password of HTTP Basic credentials"
+            )
         digest = hashlib.sha256(presented.encode()).digest()
         # Compare against every key, so timing does not tell which (or whether one) matched early.
         matched = False

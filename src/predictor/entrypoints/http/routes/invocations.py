@@ -1,7 +1,9 @@
 """MLflow's scoring routes: ``POST /invocations``, ``GET /ping``, ``GET /version``, so that a
 client of ``mlflow models serve`` only changes the URL (and sends the API key).
 
-``/ping`` is open, as readiness is; the others are on the keyed router. Errors stay RFC 9457
+``/ping``, ``/health`` and ``/version`` are open, as in ``mlflow models serve``; ``/invocations``
+needs a key, which MLflow's own client can send in its URL (``http://any:KEY@host``, see
+``credentials.py``). Errors stay RFC 9457
 problems; an unsupported content type is a 415 problem.
 """
 
@@ -29,6 +31,7 @@ keyed = APIRouter(dependencies=[API_KEY], responses=problems(401, 429))
 CODEC = MlflowCodec()
 
 PING = "Ready: a model is loaded (as /health/ready)"
+HEALTH = "Ready: a model is loaded (MLflow's second name for /ping)"
 
 
 @keyed.post(
@@ -50,7 +53,17 @@ async def ping(container: ContainerDep, key_id: OptionalKeyDep) -> Response:
     return await answer_ready(container, key_id)
 
 
-@keyed.get("/version", summary="The predictor version serving", response_class=PlainTextResponse)
+@router.head("/health", **status_only(HEALTH, READY_PROBLEMS), openapi_extra=KEY_OPTIONAL)
+@router.get(
+    "/health", summary=HEALTH, response_model=Readiness, responses=READY_PROBLEMS, openapi_extra=KEY_OPTIONAL
+)
+async def health(container: ContainerDep, key_id: OptionalKeyDep) -> Response:
+    return await answer_ready(container, key_id)
+
+
+@router.get(
+    "/version", summary="The predictor version serving (open, as MLflow's)", response_class=PlainTextResponse
+)
 async def version(request: Request) -> Response:
     return PlainTextResponse(request.app.version)
 
