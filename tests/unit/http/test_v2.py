@@ -163,7 +163,8 @@ def with_tensor(replacement: dict[str, Any]) -> list[dict[str, Any]]:
     [
         ({"inputs": []}, "inputs"),
         ({}, "inputs"),
-        ({"inputs": feature_tensors(), "signature": "x"}, "signature"),
+        ({"inputs": feature_tensors(), "model_name": "other"}, "model_name"),
+        ({"inputs": feature_tensors(), "model_name": 7}, "model_name"),
         ({"inputs": feature_tensors(), "id": 7}, "id"),
         ({"inputs": feature_tensors(), "outputs": [{"name": "logits"}]}, "outputs"),
         ({"inputs": feature_tensors(), "parameters": {"threshold": 3}}, "parameters.threshold"),
@@ -204,3 +205,19 @@ def test_bad_json_a_wrong_model_and_binary_data_are_refused(client: TestClient) 
 def test_the_server_metadata_routes_401_carries_the_v2_error_member(client: TestClient) -> None:
     problem = assert_problem(client.get("/v2"), 401, "unauthorized")
     assert problem["error"] == problem["detail"]
+
+
+def test_kserves_body_fields_and_unknown_top_level_fields_are_accepted(client: TestClient) -> None:
+    body = {"inputs": feature_tensors(), "model_name": "demo", "model_version": "1", "signature": "x"}
+    response = client.post("/v2/models/demo/infer", json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert response.json()["model_name"] == "demo"
+
+
+def test_a_model_version_in_the_body_must_be_the_paths() -> None:
+    body = {"inputs": feature_tensors(), "model_version": "2"}
+    with serve(trained_container()) as client:
+        problem = assert_problem(
+            client.post("/v2/models/demo/versions/1/infer", json=body, headers=AUTH), 400, "invalid-input"
+        )
+    assert "is '2', but the path names '1'" in problem["error"]

@@ -109,7 +109,7 @@ def _tensors(schema: FeatureSchema | None) -> Schema:
 
 
 def infer(inputs: ServedInputs) -> Schema:
-    """``/v2/models/{name}/infer``: tensors, ``parameters``, ``outputs`` and ``id``."""
+    """``/v2/models/{name}/infer``: tensors, ``parameters``, ``outputs``, ``id`` and the model's name."""
     schema = inputs.schema
     task = schema.target.task if schema is not None else None
     names = list(output_names(task)) if task is not None else ["label", "probabilities", "value"]
@@ -122,8 +122,14 @@ def infer(inputs: ServedInputs) -> Schema:
         "parameters": options(task, closed=False),
         "inputs": _tensors(schema),
         "outputs": outputs,
+        "model_name": {"const": inputs.name, "description": "When sent (KServe's client does): the path's."},
+        "model_version": {
+            **({"const": inputs.version} if inputs.version is not None else {"type": "string"}),
+            "description": "When sent with a versioned path: the path's (else not checked).",
+        },
     }
-    body = closed_object(properties, ["inputs"])
+    # Open: the Open Inference Protocol does not forbid other top-level fields; they are ignored.
+    body = {**closed_object(properties, ["inputs"]), "additionalProperties": True}
     return {"required": True, "content": {JSON: media(body, _infer_example(inputs))}}
 
 

@@ -79,6 +79,8 @@ def _served_inputs(container: Container, served: ServedModel | None) -> ServedIn
         schema=manifest.schema if manifest is not None else None,
         example=manifest.input_example[0] if manifest is not None and manifest.input_example else None,
         max_rows=container.settings().serving.max_rows,
+        name=container.model_ref().name,
+        version=served.version.version if served is not None else None,
     )
 
 

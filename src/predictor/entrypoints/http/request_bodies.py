@@ -38,6 +38,8 @@ class ServedInputs:
     schema: FeatureSchema | None
     example: Mapping[str, Any] | None
     max_rows: int
+    name: str = ""  # the served model's name and version, which a V2 body may repeat
+    version: str | None = None
 
 
 def value_schema(feature: Feature) -> Schema:

@@ -10,6 +10,7 @@ model metadata lists). Tensor data may be flat (row-major) or nested.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -112,11 +113,14 @@ HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": 
 BINARY_HEADER = "inference-header-content-length"
 
 
-def read_infer(body: bytes, schema: FeatureSchema | None) -> Decoded:
-    """An inference request's rows, options, id and outputs, read for the named model's schema."""
+def read_infer(
+    body: bytes, schema: FeatureSchema | None, model: str | None = None, version: str | None = None
+) -> Decoded:
+    """An inference request's rows, options, id and outputs, read for the named model's schema;
+    ``model`` and ``version``: what the path names."""
     if schema is None:
         raise ModelUnavailable("no model is loaded yet")
-    parsed, batch = read_infer_request(decode_object(body, HINT), schema)
+    parsed, batch = read_infer_request(decode_object(body, HINT), schema, (model, version))
     return Decoded(batch, parsed.options, id=parsed.id, outputs=parsed.outputs)
 
 
@@ -128,7 +132,7 @@ class V2Codec:
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         if BINARY_HEADER in request.headers:
             raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
-        return read_infer
+        return partial(read_infer, model=request.model, version=request.version)
 
     def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
         return orjson.dumps(infer_response(result, request_id, decoded.outputs))

@@ -26,7 +26,9 @@ INTEGER_RANGES = {
     **{f"INT{bits}": (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (8, 16, 32, 64)},
     **{f"UINT{bits}": (0, 2**bits - 1) for bits in (8, 16, 32, 64)},
 }
-FIELDS = ("id", "parameters", "inputs", "outputs")
+# What the Open Inference Protocol's clients send beside the tensors (KServe's names the model).
+# Other top-level fields are ignored: the protocol does not forbid them.
+NAMES = ("model_name", "model_version")
 
 
 @dataclass(frozen=True)
@@ -127,13 +129,12 @@ def _batch(inputs: object, schema: FeatureSchema) -> ModelInput:
     return Columns(columns)
 
 
-def read_infer_request(document: dict[str, object], schema: FeatureSchema) -> tuple[InferRequest, ModelInput]:
-    """Raises ``InvalidInput`` naming the field at fault."""
-    unexpected = [key for key in document if key not in FIELDS]
-    if unexpected:
-        raise InvalidInput(
-            [FieldError(None, str(key), "is not part of an inference request") for key in unexpected]
-        )
+def read_infer_request(
+    document: dict[str, object], schema: FeatureSchema, path: tuple[str | None, str | None] = (None, None)
+) -> tuple[InferRequest, ModelInput]:
+    """Raises ``InvalidInput`` naming the field at fault. ``path``: the model name and version the
+    route names, which a ``model_name`` or ``model_version`` in the body must repeat."""
+    _check_names(document, path)
     request_id = document.get("id")
     if request_id is not None and not isinstance(request_id, str):
         raise invalid("must be a string", "id")
@@ -155,6 +156,17 @@ def read_infer_request(document: dict[str, object], schema: FeatureSchema) -> tu
         if wrong:
             raise InvalidInput(wrong)
     return InferRequest(options, request_id, names), _batch(document.get("inputs"), schema)
+
+
+def _check_names(document: dict[str, object], path: tuple[str | None, str | None]) -> None:
+    for field, named in zip(NAMES, path, strict=True):
+        value = document.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise invalid("must be a string", field)
+        if named is not None and value != named:
+            raise invalid(f"is {value!r}, but the path names {named!r}", field)
 
 
 def output_names(task: TaskType) -> tuple[str, ...]:
