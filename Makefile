@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup run serve train test lint typecheck contracts browser unit integration clean mlflow-server lambda-zip
+.PHONY: help setup run serve train test lint typecheck contracts browser unit integration clean mlflow-server lambda-zip docs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,8 +28,9 @@ setup: $(VENV)/.synced  ## create .venv from uv.lock (all extras, dev tools)
 run: setup  ## train the demo model if there is none in production, then serve it on 127.0.0.1:8000
 	$(BIN)/predictor demo
 
-mlflow-server: setup  ## MLflow tracking server on 127.0.0.1:5000 (dev: ./mlflow.db, ./mlartifacts; see docs/lifecycle.md)
-	$(BIN)/predictor mlflow-server
+MLFLOW_PORT ?= 5000
+mlflow-server: setup  ## MLflow tracking server on 127.0.0.1:MLFLOW_PORT, 5000 by default (dev: ./mlflow.db, ./mlartifacts; docs/lifecycle.md)
+	$(BIN)/predictor mlflow-server --port $(MLFLOW_PORT)
 
 MODEL_DIR ?= build/model
 LAMBDA_PYTHON ?= 3.12
@@ -38,7 +39,13 @@ lambda-zip: setup  ## LAMBDA_ZIP: the Lambda function for LAMBDA_PYTHON, MODEL_D
 	$(BIN)/python -m tools.lambda_zip --model $(MODEL_DIR) --out $(LAMBDA_ZIP) --python-version $(LAMBDA_PYTHON) \
 		$(if $(LAMBDA_COMPILE_WITH),--compile-with $(LAMBDA_COMPILE_WITH))
 
-lint: setup  ## ruff, the shape checks (tools/shape.py), hadolint on docker/, cfn-lint on the SAM stack, the workflows' and compose file's schemas
+# Material for MkDocs prints a banner about MkDocs 2 on every build; this turns it off.
+export NO_MKDOCS_2_WARNING := 1
+# Not --quiet: it hides the warnings that strict mode counts, and the build would pass.
+docs: setup  ## the documentation site into site/, offline, strict: a broken link or anchor fails (mkdocs.yml)
+	$(BIN)/mkdocs build --strict
+
+lint: setup docs  ## ruff, the shape checks (tools/shape.py), hadolint on docker/, cfn-lint, the workflows' and compose file's schemas, the docs site (strict)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/python -m tools.shape

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pydantic_settings import BaseSettings
+from tools.docsite.hooks import on_page_markdown
 
 from predictor.config import GROUPS, LogLevel, MetricsSinkKind, Profile, load_settings
 from predictor.config.groups import ProfileSettings, SourceSettings
@@ -188,7 +189,9 @@ def test_the_secrets_directory_holds_one_file_per_variable(
 
 
 def test_every_setting_is_documented() -> None:
-    documented = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    # The page's table is rendered from the settings classes when the site is built (tools/docsite).
+    page = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    documented = on_page_markdown(page)
     groups: list[type[BaseSettings]] = [*GROUPS.values(), ProfileSettings, SourceSettings]
     fields = [field for group in groups for field in group.model_fields]
     missing = [field for field in fields if f"`PREDICTOR_{field.upper()}`" not in documented]
