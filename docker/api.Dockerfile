@@ -25,9 +25,9 @@
 #   PREDICTOR_API_KEYS (required), PREDICTOR_PROFILE (prod), PREDICTOR_MODEL_DIR (/model),
 #   PREDICTOR_MODEL_NAME, PREDICTOR_MODEL_ALIAS, MLFLOW_TRACKING_URI (registry variant),
 #   PREDICTOR_CACHE_DIR (/tmp/predictor/cache: the only place it writes, with Prometheus' /tmp files).
-# Graceful shutdown: on SIGTERM (docker stop) uvicorn stops accepting, finishes the requests in
-# flight and closes idle keep-alive connections; docker stop's --time bounds the wait (no setting
-# of predictor's bounds it).
+# Graceful shutdown: on SIGTERM (docker stop) uvicorn stops accepting, closes idle keep-alive
+# connections and gives the requests in flight PREDICTOR_GRACEFUL_SHUTDOWN_S (8 s here, under
+# docker stop's 10 s; raise both together, or set it under Kubernetes' 30 s grace period).
 # HEALTHCHECK: GET /health/live on PREDICTOR_PORT.
 #
 # Base images are pinned by exact tag, not digest: no registry can be reached where this was
@@ -68,7 +68,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PREDICTOR_HOST=0.0.0.0 \
     PREDICTOR_PORT=8000 \
     PREDICTOR_MODEL_DIR=/model \
-    PREDICTOR_CACHE_DIR=/tmp/predictor/cache
+    PREDICTOR_CACHE_DIR=/tmp/predictor/cache \
+    PREDICTOR_GRACEFUL_SHUTDOWN_S=8
 WORKDIR /tmp
 USER 10001:10001
 EXPOSE 8000

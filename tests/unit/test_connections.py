@@ -129,11 +129,17 @@ def test_a_guard_pickles_as_its_limits_with_fresh_state() -> None:
 
 def test_the_uvicorn_config_carries_the_settings_limits_and_pickles() -> None:
     settings = load_settings(
-        header_timeout_s=3, body_timeout_s=4, keep_alive_timeout_s=1.5, max_connections=7
+        header_timeout_s=3,
+        body_timeout_s=4,
+        keep_alive_timeout_s=1.5,
+        max_connections=7,
+        graceful_shutdown_s=8,
     )
     config = pickle.loads(pickle.dumps(uvicorn_config(settings)))  # noqa: S301  # as --workers does
     assert isinstance(config.http, ConnectionGuard)
     assert config.http.limits == ConnectionLimits(3.0, 4.0, 1.5, 7)
+    assert config.timeout_graceful_shutdown == 8
+    assert uvicorn_config(load_settings()).timeout_graceful_shutdown is None
 
 
 # The refusal log

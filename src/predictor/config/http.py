@@ -42,6 +42,10 @@ class HttpSettings(Group):
     header_timeout_s: float = Field(default=10.0, gt=0)
     body_timeout_s: float = Field(default=60.0, gt=0)
     keep_alive_timeout_s: float = Field(default=5.0, gt=0)
+    # On SIGTERM, how long requests in flight may finish before their connections are closed
+    # (uvicorn's timeout_graceful_shutdown); unset: as long as they take. Keep it under the
+    # orchestrator's kill timeout (docker stop: 10 s; Kubernetes: 30 s).
+    graceful_shutdown_s: int | None = Field(default=None, ge=1)
     max_connections: int = Field(default=1000, ge=1)
     cors_origins: CommaList = ()
     cors_allow_credentials: bool = False

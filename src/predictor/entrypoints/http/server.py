@@ -118,6 +118,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         # config, which imports the app's modules; on a busy host that outlasts uvicorn's
         # default wait, and the supervisor then kills and respawns workers in a loop.
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        timeout_graceful_shutdown=settings.http.graceful_shutdown_s,
     )
 
 
