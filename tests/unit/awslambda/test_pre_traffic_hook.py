@@ -4,23 +4,17 @@ the real handler's service in process: a served model passes, a broken one fails
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 from predictor.entrypoints.awslambda.service import LambdaService
 from tests.unit.awslambda.events import LambdaContext
+from tests.unit.awslambda.stack_functions import stack_function
 from tests.unit.http.conftest import API_KEY, row, trained_container
 from tests.unit.http.test_server_errors import ExplodingModel
 
-HOOK = Path(__file__).parents[3] / "deploy" / "hooks" / "pre_traffic.py"
-_spec = importlib.util.spec_from_file_location("pre_traffic", HOOK)
-assert _spec is not None
-assert _spec.loader is not None
-pre_traffic = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pre_traffic)
+pre_traffic = stack_function("pre_traffic")
 
 EVENT = {"DeploymentId": "d-123", "LifecycleEventHookExecutionId": "hook-456"}
 ENVIRONMENT = {

@@ -7,11 +7,9 @@ produces is read back through the service's own reader (``SecretsManagerSecretSt
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +19,9 @@ from predictor.adapters.aws.secrets import SecretsManagerSecretStore
 from predictor.domain.errors import Unauthorized
 from predictor.services.serving.key_secret import ServiceKeys, json_secret_reader
 from tests.aws_secrets import fake_aws_environment, secrets_client
+from tests.unit.awslambda.stack_functions import stack_function
 
-HOOK = Path(__file__).parents[3] / "deploy" / "hooks" / "rotate_keys.py"
-_spec = importlib.util.spec_from_file_location("rotate_keys", HOOK)
-assert _spec is not None
-assert _spec.loader is not None
-rotate_keys = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rotate_keys)
+rotate_keys = stack_function("rotate_keys")
 
 NAME = "predictor/api-keys"
 # What deploy/template.yaml's GenerateSecretString creates: no API key until the first rotation.
