@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -23,6 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DATAFRAME_SPLIT = "10,000 rows as dataframe_split at /invocations, 2 conn"
+V2_JSON = "10,000 rows as one V2 JSON tensor, 2 conn"
+V2_BINARY = "10,000 rows as one V2 binary tensor, 2 conn"
 MLSERVER_PINS = ("mlserver==1.7.1", "mlserver-xgboost==1.7.1", "uvloop<0.22")
 API_KEY = "benchmark-key-0123456789abcdef"
 
@@ -40,8 +44,18 @@ class Contender:
     headers: dict[str, str] = field(default_factory=dict)
     note: str = ""
     cwd: Path | None = None
-    # A second way in for big batches, e.g. predictor's MLflow-compatible /invocations.
-    columnar: tuple[str, Callable[[Rows], bytes]] | None = None
+    # More ways in for 10,000-row batches: predictor's /invocations and V2 infer, JSON and binary.
+    big_batches: tuple[BigBatch, ...] = ()
+
+
+@dataclass(frozen=True)
+class BigBatch:
+    """A 10,000-row case of its own: ``label`` in the report, POSTed to ``path`` with ``headers``."""
+
+    label: str
+    path: str
+    body: Callable[[Rows], bytes]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,8 +153,9 @@ def post(running: Running, body: bytes) -> dict[str, object]:
 def predictor(bin_dir: Path, model_dir: Path, workers: int, source: Path | None = None) -> Contender:
     """``source``: a ``src/`` folder to serve from instead of the installed package (the tree
     before a change). It is started as ``python -m predictor``, the one way in both trees have."""
-    names: list[str] = json.loads((model_dir / "manifest.json").read_text())["schema"]["features"]
-    columns = [f["name"] for f in names]  # type: ignore[index]
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    columns = [f["name"] for f in manifest["schema"]["features"]]
+    model_name = manifest["name"]
 
     def body(rows: Rows) -> bytes:
         return json.dumps({"instances": [dict(zip(columns, row, strict=True)) for row in rows]}).encode()
@@ -172,7 +187,20 @@ def predictor(bin_dir: Path, model_dir: Path, workers: int, source: Path | None 
         predict_path="/predict",
         body=body,
         headers={"X-API-Key": API_KEY},
-        columnar=("/invocations", _dataframe_split(columns)),
+        big_batches=(
+            BigBatch(DATAFRAME_SPLIT, "/invocations", _dataframe_split(columns)),
+            BigBatch(V2_JSON, f"/v2/models/{model_name}/infer", _v2_json),
+            BigBatch(
+                V2_BINARY,
+                f"/v2/models/{model_name}/infer",
+                lambda rows: _v2_binary(rows)[1],
+                # The JSON header's length: the same for every body of one row count.
+                {
+                    "Content-Type": "application/octet-stream",
+                    "Inference-Header-Content-Length": str(_v2_binary([[0.0] * len(columns)] * 10_000)[0]),
+                },
+            ),
+        ),
         note="serving install (no extras); auth, validation, JSON access log, EMF metrics on"
         + ("; source tree before the change, `python -m predictor`" if source is not None else ""),
     )
@@ -181,6 +209,27 @@ def predictor(bin_dir: Path, model_dir: Path, workers: int, source: Path | None 
 def predictor_name(workers: int, *, before: bool = False) -> str:
     """``predictor (2 workers)``, ``predictor (before, 1 worker)``: the names the report looks for."""
     return f"predictor ({'before, ' if before else ''}{workers} worker{'s' if workers > 1 else ''})"
+
+
+def _v2_json(rows: Rows) -> bytes:
+    """One ``[rows, features]`` FP32 tensor, as MLServer's body below."""
+    flat = [float(v) for row in rows for v in row]
+    tensor = {"name": "input-0", "shape": [len(rows), len(rows[0])], "datatype": "FP32", "data": flat}
+    return json.dumps({"inputs": [tensor]}).encode()
+
+
+def _v2_binary(rows: Rows) -> tuple[int, bytes]:
+    """The same tensor in the binary tensor extension, the answer asked for in binary too: the
+    JSON header's length and the body (header, then the raw little-endian floats)."""
+    raw = struct.pack(f"<{len(rows) * len(rows[0])}f", *(v for row in rows for v in row))
+    tensor = {
+        "name": "input-0",
+        "shape": [len(rows), len(rows[0])],
+        "datatype": "FP32",
+        "parameters": {"binary_data_size": len(raw)},
+    }
+    header = json.dumps({"inputs": [tensor], "parameters": {"binary_data_output": True}}).encode()
+    return len(header), header + raw
 
 
 def _dataframe_split(columns: list[str]) -> Callable[[Rows], bytes]:
