@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.http.conftest import AUTH, assert_problem
+from predictor.services.serving.core import PROCESS_BODY_BYTES
+from predictor.services.serving.offload import BodyDecoder
+from tests.unit.http.conftest import AUTH, assert_problem, serve, trained_container
 from tests.unit.http.test_v2 import INFER, ROWS, feature_tensors, infer, matrix_tensor, outputs
 
 HEADER = "Inference-Header-Content-Length"
@@ -96,6 +98,21 @@ def test_tensors_per_feature_mix_binary_and_json_inputs_and_outputs(client: Test
     body, headers = binary_body(document, raw)
     answer = read_binary_answer(client.post(INFER, content=body, headers=headers))
     assert answer == json_answer(client)
+
+
+def test_a_big_binary_body_is_read_in_process_as_it_needs_no_parsing() -> None:
+    rows = ROWS * (PROCESS_BODY_BYTES // 36 + 1)
+    with serve(trained_container(max_rows=len(rows))) as client:
+        document = {"inputs": matrix_tensor(rows), "parameters": {"binary_data_output": True}}
+        body, headers = binary_body(document, {"input-0": matrix_bytes(rows)})
+        assert len(body) > PROCESS_BODY_BYTES
+        answer = read_binary_answer(client.post(INFER, content=body, headers=headers))
+        decoder: BodyDecoder = client.app.state.container.body_decoder()  # type: ignore[attr-defined]
+        assert decoder.pids == (), "no decoder process was started for raw tensor data"
+        assert answer["probabilities"][:6] == json_answer(client)["probabilities"]
+        as_json = infer(client, {"inputs": matrix_tensor(rows)})
+        assert outputs(as_json)["probabilities"]["data"] == answer["probabilities"]
+        assert decoder.pids, "the same rows as JSON were parsed in a decoder process"
 
 
 def test_the_server_metadata_names_the_extension(client: TestClient) -> None:

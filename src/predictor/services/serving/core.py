@@ -55,6 +55,11 @@ class Codec(Protocol):
 
     content_types: tuple[str, ...]
 
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        """How much of the body is text to parse (JSON, CSV), which decides where it is read:
+        raw tensor data after a JSON header needs no parsing."""
+        ...
+
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         """The function that reads this request's body (run where ``ServingCore.decode`` says)."""
         ...
@@ -117,11 +122,15 @@ class ServingCore:
         self._predict = make_prediction
         self._decoder = decoder
 
-    async def decode(self, read: Reader, body: bytes, served: ServedModel | None) -> Decoded:
-        """The body read for ``served`` (None: not loaded yet); a big one in a decoder process,
+    async def decode(
+        self, read: Reader, body: bytes, served: ServedModel | None, parsed: int | None = None
+    ) -> Decoded:
+        """The body read for ``served`` (None: not loaded yet); one with more than
+        ``PROCESS_BODY_BYTES`` to parse (``parsed``, by default all of it) in a decoder process,
         whose rows come back encoded for ``served`` (``EncodedBatch``)."""
         decoder = self._decoder
-        if len(body) > PROCESS_BODY_BYTES and served is not None and decoder is not None and decoder.enabled:
+        heavy = (len(body) if parsed is None else parsed) > PROCESS_BODY_BYTES
+        if heavy and served is not None and decoder is not None and decoder.enabled:
             envelope, batch = await decoder.decode(partial(without_rows, read), body, served)
             decoded: Decoded = replace(envelope, batch=batch)
             return decoded
@@ -137,7 +146,7 @@ class ServingCore:
             served = self.models.default()
         else:
             served = self.models.get(request.model, request.version)
-        decoded = await self.decode(read, request.body, served)
+        decoded = await self.decode(read, request.body, served, codec.parsed_bytes(request))
         result = await self._predict(decoded.batch, decoded.options, decoded.where)
         request_id = decoded.id or request.request_id
         if len(result.scores) > INLINE_ROWS:

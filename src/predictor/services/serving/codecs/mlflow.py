@@ -131,6 +131,9 @@ class MlflowCodec:
 
     content_types: tuple[str, ...] = (JSON, CSV)
 
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        return len(request.body)
+
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         return partial(read_invocation, media)
 

@@ -68,6 +68,9 @@ class PredictorCodec:
 
     content_types: tuple[str, ...] = (JSON,)
 
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        return len(request.body)
+
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         return read_predict
 

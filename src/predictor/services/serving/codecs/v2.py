@@ -149,6 +149,11 @@ class V2Codec:
 
     content_types: tuple[str, ...] = ()  # V2 clients send JSON under any content type
 
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        """The JSON header alone, when binary tensor data follows it."""
+        header = request.headers.get(BINARY_HEADER, "")
+        return int(header) if header.isdigit() else len(request.body)
+
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         return partial(
             read_infer,

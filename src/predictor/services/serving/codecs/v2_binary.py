@@ -141,9 +141,10 @@ def binary_outputs(document: dict[str, object], chosen: Iterable[str]) -> frozen
 
 def raw_bytes(datatype: str, values: npt.NDArray[Any] | Sequence[str]) -> bytes:
     """An output tensor's values as the extension lays them out."""
-    if datatype == "BYTES":
-        encoded = [str(value).encode("utf-8") for value in values]
-        return b"".join(_LENGTH.pack(len(item)) + item for item in encoded)
+    if datatype == "BYTES":  # labels: a few distinct values, each laid out once
+        distinct = {value: value.encode("utf-8") for value in set(values)}
+        laid_out = {value: _LENGTH.pack(len(item)) + item for value, item in distinct.items()}
+        return b"".join(map(laid_out.__getitem__, values))
     return np.ascontiguousarray(values, dtype=DTYPES[datatype]).tobytes()
 
 
