@@ -20,8 +20,9 @@ PEERS = ROOT / ".predictor" / "peers"
 # The MLServer the benchmark runs; its wheel carries the dataplane (Open Inference Protocol) spec.
 MLSERVER = next(pin for pin in MLSERVER_PINS if pin.startswith("mlserver=="))
 SPEC_IN_PACKAGE = Path("mlserver") / "rest" / "openapi" / "dataplane.json"
-# `import kserve` imports its model server, gRPC stubs and Kubernetes client too, so the REST
-# client needs kserve's whole dependency set (nothing in it is optional at import time).
+# `import kserve` imports its model server, gRPC stubs and Kubernetes client too: with
+# `--no-deps` it still needs 18 of its 29 dependencies, pandas 2 and protobuf 6 among them, so
+# kserve is installed with its own pins.
 KSERVE_PINS = ("kserve==0.21.0",)
 _TEMPLATE = re.compile(r"\$\{(\w+)\}")
 
