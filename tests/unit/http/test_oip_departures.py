@@ -73,6 +73,17 @@ def test_not_ready_is_503(path: str, published: dict[str, Any]) -> None:
     assert accepts(with_departures(published), "GET", path, response)
 
 
+def test_a_model_not_served_is_404_on_its_readiness_route(
+    client: TestClient, published: dict[str, Any]
+) -> None:
+    path = "/v2/models/{model_name}/ready"
+    response = client.get("/v2/models/another/ready")
+
+    assert response.status_code == 404
+    assert not accepts(published, "GET", path, response)
+    assert accepts(with_departures(published), "GET", path, response)
+
+
 @pytest.mark.parametrize(
     "extra",
     [

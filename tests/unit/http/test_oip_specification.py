@@ -4,8 +4,8 @@ The document is the dataplane OpenAPI spec MLServer's maintainers publish in its
 (``mlserver/rest/openapi/dataplane.json``, fetched by tests/peers.py), not ours. It is run as
 ``tests/unit/http/test_openapi_conformance.py`` runs our document: Schemathesis' engine over the
 ASGI app, every phase, positive and negative data, a real XGBoost booster on the in-memory
-adapters; ``{model_name}`` and ``{model_version}`` are the served model's, and every request
-carries the API key (the spec declares no security).
+adapters; ``{model_name}`` and ``{model_version}`` are the served model's (and, in one more run,
+anything), and every request carries the API key (the spec declares no security).
 
 What the spec is given, each said where it is done (``amended``): only the operations the
 protocol's core defines (MLServer also lists its ``infer_stream``, ``generate`` and
@@ -21,9 +21,7 @@ named once and everything else is held to the letter: no 5xx, only documented st
 content types, every body of a documented status as the spec's schema says (200s above all:
 every operation must answer 200 at least once), schema-invalid requests refused. Not run: the
 check that schema-valid requests are accepted, as the spec is model-agnostic (a tensor of any
-name and shape is valid to it, and this model rightly refuses nearly all of them). The path's
-``model_name`` and ``model_version`` are fixed (Schemathesis does not vary them), so another
-model's 404 is left to tests/unit/http/test_v2.py.
+name and shape is valid to it, and this model rightly refuses nearly all of them).
 """
 
 from __future__ import annotations
@@ -65,7 +63,8 @@ EXAMPLE = {
 # Where we answer otherwise than the spec says, on purpose (docs/api.md, "Checked against the
 # protocol's specification"); ``with_departures`` writes each into the spec, so every check still
 # runs on everything else.
-READY_ROUTES = ("/v2/health/ready", "/ready")  # the server's and a model's readiness
+MODEL_READY = "}/ready"
+READY_ROUTES = ("/v2/health/ready", MODEL_READY)  # the server's and a model's readiness
 NULL_IS_ABSENT = ("id", "parameters", "outputs")
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 
@@ -92,8 +91,9 @@ def amended(spec: dict[str, Any]) -> dict[str, Any]:
 
 def with_departures(spec: dict[str, Any]) -> dict[str, Any]:
     """1. Errors are RFC 9457 problems (``application/problem+json``), the spec's ``error`` member
-    included, where it says ``application/json``. 2. "Not ready" is 503 (the spec lists 200 only;
-    its text says 4xx, and clients test for 200). 3. ``null`` for an infer request's optional
+    included, where it says ``application/json``. 2. "Not ready" is 503, and a model's readiness
+    is 404 for a model not served (the spec lists 200 only; its text says 4xx for "not ready",
+    and clients test for 200). 3. ``null`` for an infer request's optional
     ``id``, ``parameters`` and ``outputs`` reads as the member left out. 4. Parameters this
     service does not read (MLServer's ``content_type`` and ``headers`` among them) are ignored,
     whatever their value."""
@@ -105,6 +105,8 @@ def with_departures(spec: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             if path.endswith(READY_ROUTES):
                 responses["503"] = {"description": "Not ready", "content": {JSON: {"schema": ERROR}}}
+            if path.endswith(MODEL_READY):
+                responses["404"] = {"description": "Not served", "content": {JSON: {"schema": ERROR}}}
             for status, response in responses.items():
                 if status != "200" and JSON in response.get("content", {}):
                     response["content"] = {PROBLEM_JSON: response["content"][JSON]}
@@ -115,7 +117,8 @@ def with_departures(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def config(version: str) -> schemathesis.Config:
+def config(version: str | None) -> schemathesis.Config:
+    """``version``: the served model's name and that version in every path; None: any."""
     return schemathesis.Config.from_dict(
         {
             "seed": SEED,
@@ -127,7 +130,7 @@ def config(version: str) -> schemathesis.Config:
                 "database": "none",
             },
             "headers": {"X-API-Key": API_KEY},
-            "parameters": {"model_name": "demo", "model_version": version},
+            "parameters": {"model_name": "demo", "model_version": version} if version else {},
             "checks": {
                 "enabled": True,
                 "negative_data_rejection": {"expected-statuses": REJECTED},
@@ -137,7 +140,7 @@ def config(version: str) -> schemathesis.Config:
     )
 
 
-def loaded(spec: dict[str, Any], app: Any, version: str) -> schemathesis.BaseSchema:
+def loaded(spec: dict[str, Any], app: Any, version: str | None) -> schemathesis.BaseSchema:
     schema = schemathesis.openapi.from_dict(spec, config=config(version))
     schema.app = app
     return schema
@@ -180,3 +183,15 @@ def test_the_service_answers_as_the_protocols_specification_says(task: TaskType)
     operations = [f"{m.upper()} {p}" for p, item in spec["paths"].items() for m in item if m != "parameters"]
     unanswered = [label for label in operations if 200 not in run.statuses.get(label, set())]
     assert not unanswered, f"operations that never answered 200: {unanswered}"
+
+
+def test_another_model_is_answered_as_the_specification_says() -> None:
+    """Any name and version in the path: 404 (a problem with ``error``) unless they are the served
+    model's; the same checks."""
+    app = create_app(served_container()[0], load_backoff=FAST_RETRY)
+
+    run = execute(lambda: loaded(with_departures(amended(oip_specification())), app, None))
+
+    assert not run.failures, "\n\n----\n\n".join(run.failures.values())
+    assert 404 in run.statuses["GET /v2/models/{model_name}"]
+    assert 404 in run.statuses["POST /v2/models/{model_name}/infer"]
