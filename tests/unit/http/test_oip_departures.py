@@ -1,8 +1,7 @@
 """Each deliberate departure from the Open Inference Protocol's REST specification is real: an
 answer of the service that the spec as published (with the amendments only) refuses, and the
-spec with the departures written in (``with_departures``) accepts. So the list in
-test_oip_specification.py and docs/api.md names what the service does, and nothing more is
-let through than it names."""
+spec with the departures written in (``oip_spec.with_departures``) accepts. So the list in
+oip_spec.py and docs/api.md names what the service does."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from schemathesis.core.failures import FailureGroup
 from tests.peers import oip_specification
 from tests.unit.builders import memory_container
 from tests.unit.http.conftest import AUTH, serve, with_keys
-from tests.unit.http.test_oip_specification import EXAMPLE, amended, served_container, with_departures
+from tests.unit.http.oip_spec import EXAMPLE, amended, served_container, with_departures
 
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -80,6 +79,15 @@ def test_a_model_not_served_is_404_on_its_readiness_route(
     response = client.get("/v2/models/another/ready")
 
     assert response.status_code == 404
+    assert not accepts(published, "GET", path, response)
+    assert accepts(with_departures(published), "GET", path, response)
+
+
+@pytest.mark.parametrize("path", ["/v2", "/v2/models/{model_name}"])
+def test_metadata_needs_the_key(client: TestClient, published: dict[str, Any], path: str) -> None:
+    response = client.get(path.replace("{model_name}", "demo"))
+
+    assert response.status_code == 401
     assert not accepts(published, "GET", path, response)
     assert accepts(with_departures(published), "GET", path, response)
 
