@@ -28,7 +28,7 @@ import anyio.to_thread
 from predictor.domain.errors import PredictorError
 from predictor.domain.schema import FeatureSchema
 from predictor.services.serving.batching import INLINE_ROWS
-from predictor.services.serving.codecs.base import Decoded, Reader, without_rows
+from predictor.services.serving.codecs.base import Decoded, Encoded, Reader, without_rows
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
@@ -59,7 +59,7 @@ class Codec(Protocol):
         """The function that reads this request's body (run where ``ServingCore.decode`` says)."""
         ...
 
-    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes: ...
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> Encoded: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +78,11 @@ class InferenceResponse:
     media_type: str
     model_version: str  # the version that answered, even if another was swapped in meanwhile
     status: int = 200
+    protocol_headers: Mapping[str, str] = field(default_factory=dict)  # the codec's own
 
     @property
     def headers(self) -> dict[str, str]:
-        return {MODEL_VERSION_HEADER: self.model_version}
+        return {**self.protocol_headers, MODEL_VERSION_HEADER: self.model_version}
 
 
 def negotiated(content_type: str | None, accepted: tuple[str, ...]) -> str:
@@ -140,7 +141,8 @@ class ServingCore:
         result = await self._predict(decoded.batch, decoded.options, decoded.where)
         request_id = decoded.id or request.request_id
         if len(result.scores) > INLINE_ROWS:
-            body = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)
+            encoded = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)
         else:
-            body = codec.encode(result, decoded, request_id)
-        return InferenceResponse(body, "application/json", result.model.version.version)
+            encoded = codec.encode(result, decoded, request_id)
+        version = result.model.version.version
+        return InferenceResponse(encoded.body, encoded.media_type, version, protocol_headers=encoded.headers)

@@ -23,7 +23,7 @@ from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.schema import FeatureSchema, TaskType
-from predictor.services.serving.codecs.base import Decoded, Reader
+from predictor.services.serving.codecs.base import Decoded, Encoded, Reader
 from predictor.services.serving.codecs.json_body import decode_object, invalid, kind
 from predictor.services.serving.prediction import PredictionResult
 
@@ -134,5 +134,5 @@ class MlflowCodec:
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         return partial(read_invocation, media)
 
-    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
-        return orjson.dumps({"predictions": predictions(result)})
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> Encoded:
+        return Encoded(orjson.dumps({"predictions": predictions(result)}))
