@@ -4,14 +4,16 @@
 (tests/peers.py: kserve pins pandas 2 and protobuf 6) as a subprocess script that prints what
 it got as JSON. It checks liveness, readiness, a model's readiness (another name is not ready)
 and infers with tensors built the kserve way (``InferInput.set_data_from_numpy``, then
-``InferRequest``): one FP32 matrix, and one tensor per feature asking for ``probabilities``
-only; the probabilities are /predict's for the same rows. The client has no metadata call.
+``InferRequest``): one FP32 matrix, one tensor per feature asking for ``probabilities`` only,
+both as JSON (``binary_data=False``), and the matrix as binary tensor data (the client's
+default) asking for binary ``probabilities``; the probabilities are /predict's for the same
+rows. The client has no metadata call.
 
 The key: every call of the client takes ``headers=`` (the matrix call sends ``X-API-Key`` so);
 ``RESTConfig(auth=...)`` takes an ``httpx.Auth`` that adds it to every request (the per-feature
 call). Without a key the client raises ``httpx.HTTPStatusError`` with our 401; its message
 carries a V2 ``error`` only for ``application/json`` bodies, so with our problem+json the reason
-is read from ``exc.response.json()["error"]``. Tensors go as JSON (``binary_data=False``).
+is read from ``exc.response.json()["error"]``.
 """
 
 from __future__ import annotations
@@ -50,10 +52,10 @@ class ApiKey(httpx.Auth):
         yield request
 
 
-def tensor(name, values):
+def tensor(name, values, binary=False):
     array = np.asarray(values, dtype=np.float32)
     built = InferInput(name, list(array.shape), "FP32")
-    built.set_data_from_numpy(array, binary_data=False)
+    built.set_data_from_numpy(array, binary_data=binary)
     return built
 
 
@@ -78,8 +80,16 @@ async def main(url, key, name, features, rows):
             seen["without_key"] = {"status": exc.response.status_code, "error": exc.response.json()["error"]}
     columns = [tensor(feature, [row[i] for row in rows]) for i, feature in enumerate(features)]
     per_feature = InferRequest(name, columns, request_outputs=[RequestedOutput("probabilities")])
+    binary = InferRequest(
+        name,
+        [tensor("input-0", rows, binary=True)],
+        request_outputs=[RequestedOutput("probabilities", parameters={"binary_data": True})],
+    )
     async with InferenceRESTClient(RESTConfig(protocol="v2", auth=ApiKey(key))) as client:
         seen["per_feature"] = answer(await client.infer(url, per_feature, model_name=name))
+        headers = {}
+        seen["binary"] = answer(await client.infer(url, binary, model_name=name, response_headers=headers))
+        seen["binary"]["content_type"] = headers["content-type"]
     return seen
 
 
@@ -146,6 +156,17 @@ def test_the_kserve_client_infers_predicts_probabilities(
     assert len(matrix["outputs"]["label"]["data"]) == ROWS
     assert set(seen["per_feature"]["outputs"]) == {"probabilities"}
     assert seen["per_feature"]["outputs"]["probabilities"]["data"] == expected
+
+
+def test_the_kserve_client_infers_with_binary_tensors(
+    seen: dict[str, Any], served: str, rows: tuple[list[str], list[list[float]]]
+) -> None:
+    binary = seen["binary"]
+
+    assert binary["content_type"] == "application/octet-stream"
+    assert set(binary["outputs"]) == {"probabilities"}
+    assert binary["outputs"]["probabilities"]["datatype"] == "FP64"
+    assert binary["outputs"]["probabilities"]["data"] == predicted(served, rows)
 
 
 def test_the_kserve_client_without_a_key_gets_401_with_the_reason(seen: dict[str, Any]) -> None:
