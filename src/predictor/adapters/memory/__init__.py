@@ -15,6 +15,7 @@ from predictor.adapters.memory.data import (
     synthetic_table,
 )
 from predictor.adapters.memory.models import WEIGHTS_FILE, LinearModel, LinearModelRuntime, LinearModelTrainer
+from predictor.adapters.memory.partitions import InProcessPartitionRunner
 from predictor.adapters.memory.registry import InMemoryModelRegistry
 from predictor.adapters.memory.secrets import InMemoryRotatingSecretStore
 from predictor.adapters.memory.services import (
@@ -41,6 +42,7 @@ __all__ = [
     "InMemoryModelRegistry",
     "InMemoryRotatingSecretStore",
     "InMemoryTableFiles",
+    "InProcessPartitionRunner",
     "LinearModel",
     "LinearModelRuntime",
     "LinearModelTrainer",

@@ -31,6 +31,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(memory.InMemoryDatasetSource)
     cache = providers.Singleton(memory.InMemoryModelCache)
     tables = providers.Singleton(memory.InMemoryTableFiles)
+    partitions = providers.Factory(memory.InProcessPartitionRunner)
     # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
     # served from its path.
     artifacts = providers.Singleton(LocalArtifactStore)

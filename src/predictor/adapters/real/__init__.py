@@ -15,6 +15,7 @@ from predictor.adapters.real.aws import cloudwatch_metrics, secrets_manager, sns
 from predictor.adapters.real.local import (
     arrow_tables,
     artifacts_by_scheme,
+    dask_runner,
     emf_metrics,
     environment_secrets,
     exported_cache,
@@ -60,6 +61,8 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(sklearn_datasets)
     cache = providers.Singleton(local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(arrow_tables)
+    # Built per run: the CLI names the scheduler (None: a LocalCluster for the run).
+    partitions = providers.Factory(dask_runner)
     artifacts = providers.Singleton(artifacts_by_scheme)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
     secrets = providers.Selector(

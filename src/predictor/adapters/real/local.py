@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ModelRegistry,
         ModelRuntime,
         ModelTrainer,
+        PartitionRunner,
         ReportRenderer,
         SecretStore,
         TableFiles,
@@ -118,6 +119,13 @@ def arrow_tables() -> TableFiles:
     from predictor.adapters.files.arrow import ArrowTableFiles
 
     return ArrowTableFiles()
+
+
+def dask_runner(scheduler: str | None = None, workers: int | None = None) -> PartitionRunner:
+    """Imported when first built: dask is the ``dask`` extra."""
+    from predictor.adapters.dask.runner import DaskPartitionRunner
+
+    return DaskPartitionRunner(scheduler, workers)
 
 
 def environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> SecretStore:

@@ -59,6 +59,11 @@ class XGBoostModel(ServableModel):
             "c" if feature.kind is FeatureKind.CATEGORICAL else "q" for feature in manifest.schema.features
         ]
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as its manifest and booster bytes (library handles and locks do not pickle):
+        # a Dask worker rebuilds the model once from what the client scattered.
+        return type(self), (self._manifest, self._raw)
+
     @property
     def manifest(self) -> ModelManifest:
         return self._manifest

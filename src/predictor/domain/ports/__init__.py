@@ -6,7 +6,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
-from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
+from predictor.domain.ports.files import PartitionRunner, PredictionColumns, PredictionSink, TableFiles
 from predictor.domain.ports.operations import (
     Alerter,
     Clock,
@@ -57,6 +57,7 @@ __all__ = [
     "ModelRegistry",
     "ModelRuntime",
     "ModelTrainer",
+    "PartitionRunner",
     "PredictionColumns",
     "PredictionSink",
     "ReportRenderer",

@@ -1,17 +1,21 @@
-"""Table files for batch scoring: read in chunks, predictions written as they come."""
+"""Table files for batch scoring: read in chunks, predictions written as they come; the parts of
+a partitioned table scored where a runner puts them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from predictor.domain.schema import FeatureSchema
 from predictor.domain.table import TableChunk
+
+S = TypeVar("S")
+R = TypeVar("R")
 
 # One output column per name: labels (strings) or numbers, one value per row of the chunk.
 PredictionColumns = Mapping[str, Sequence[str] | npt.NDArray[np.float64]]
@@ -43,4 +47,22 @@ class TableFiles(Protocol):
     def write(self, path: str | Path) -> AbstractContextManager[PredictionSink]:
         """A sink writing to ``path`` (a local path or a URI): the file appears there,
         complete, only when the block exits normally; on an error nothing is left behind."""
+        ...
+
+
+class PartitionRunner(Protocol):
+    """Where the parts of a partitioned table (files named by a glob or a directory) are
+    scored: one job per part, in parallel where the runner can."""
+
+    def parts(self, source: str | Path) -> Sequence[str]:
+        """The table files ``source`` names, in name order: the file itself, a directory's
+        CSV and Parquet files, or the files a glob (``data/*.parquet``) matches. Raises
+        ``DataError`` when it names none."""
+        ...
+
+    def run(self, job: Callable[[S, int, str], R], shared: S, parts: Sequence[str]) -> list[R]:
+        """``job(shared, index, part)`` for every part, the results in part order; ``shared``
+        (and ``job``) must pickle, and travel to each worker once. A job interrupted by a
+        lost worker runs again. The first job to raise stops the run and its error is raised
+        as it was; ``ConfigurationError`` when the runner cannot start or reach its workers."""
         ...

@@ -3,6 +3,7 @@ written (the store checks it), anything else is a local path, checked as ``click
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 
@@ -31,3 +32,19 @@ class FileOrUri(click.ParamType[Path | str, "str | os.PathLike[str]"]):
 def file_name(location: Path | str) -> str:
     """The last part of a path or URI, as messages name a file."""
     return location.name if isinstance(location, Path) else location.rstrip("/").rsplit("/", 1)[-1]
+
+
+class TableSource(FileOrUri):
+    """A table file, a directory of them or a glob (``data/*.parquet``, kept as a ``str``)."""
+
+    name = "file_dir_or_glob"
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=True)
+
+    def convert(
+        self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None
+    ) -> Path | str:
+        if isinstance(value, str) and glob.has_magic(value) and not value.startswith("s3://"):
+            return value
+        return super().convert(value, param, ctx)

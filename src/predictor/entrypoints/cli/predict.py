@@ -12,53 +12,17 @@ import click
 
 from predictor.domain.errors import ConfigurationError, FieldError, InvalidInput
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
-from predictor.entrypoints.cli.locations import FileOrUri, file_name
+from predictor.entrypoints.cli.locations import FileOrUri, TableSource, file_name
+from predictor.entrypoints.cli.partitioned import check_cluster_output, check_local_input, predict_on_cluster
+from predictor.entrypoints.cli.progress import RowProgress
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    from collections.abc import Sequence
 
     from predictor.container import Container
+    from predictor.domain.options import PredictionOptions
+    from predictor.services.serving.batch_scoring import BatchSummary
     from predictor.services.serving.loading import ServedModel
-
-
-class RowProgress:
-    """One bar on stderr (rows done, share of the file read, rows/s); nothing when stderr is
-    not a terminal or with --quiet."""
-
-    def __init__(self, label: str, shown: bool) -> None:
-        self._label = label
-        self._shown = shown
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> RowProgress:
-        if self._shown:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
-            progress = Progress(
-                TextColumn(self._label),
-                BarColumn(),
-                TaskProgressColumn(),
-                TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            progress.start()
-            self._task = progress.add_task(self._label, total=1.0, rows=0, rate=0.0)
-            self._progress = progress
-        self._started = time.monotonic()
-        return self
-
-    def __call__(self, rows: int, done: float | None) -> None:
-        if self._progress is not None and self._task is not None:
-            rate = rows / max(time.monotonic() - self._started, 1e-9)
-            self._progress.update(self._task, completed=done or 0.0, rows=rows, rate=rate)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def _served(model: str | None, model_dir: Path | None) -> tuple[Container, ServedModel]:
@@ -90,15 +54,16 @@ def _served(model: str | None, model_dir: Path | None) -> tuple[Container, Serve
     "--input",
     "source",
     required=True,
-    type=FileOrUri(exists=True, dir_okay=False),
-    help="CSV (.csv, or .tsv for tabs) with a header line, or Parquet (.parquet, .pq); a path or s3:// URI.",
+    type=TableSource(),
+    help="CSV (.csv, or .tsv for tabs) with a header line, or Parquet (.parquet, .pq); a path or s3:// URI. "
+    "--engine dask: also a directory of them or a glob ('data/*.parquet').",
 )
 @click.option(
     "--output",
     "destination",
     required=True,
-    type=FileOrUri(dir_okay=False),
-    help="Parquet file: a path or s3:// URI.",
+    type=FileOrUri(),
+    help="Parquet file: a path or s3:// URI. --engine dask: a directory, for part.00000.parquet, ...",
 )
 @click.option(
     "--chunk-rows", type=click.IntRange(min=1), default=50_000, show_default=True, help="Rows per chunk."
@@ -118,6 +83,18 @@ def _served(model: str | None, model_dir: Path | None) -> tuple[Container, Serve
     "--keep-columns", "keep", multiple=True, metavar="NAME", help="Copy this input column to the output."
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process; dask: the parts on a Dask cluster (the dask extra).",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="--engine dask: a running cluster (default: a LocalCluster).",
+)
 @reports_errors
 def predict(
     model: str | None,
@@ -129,6 +106,8 @@ def predict(
     threshold: float | None,
     keep: tuple[str, ...],
     quiet: bool,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Predict every row of a CSV or Parquet file into a Parquet file, in input order.
 
@@ -142,23 +121,38 @@ def predict(
       predictor predict --model models:/demo@production --input rows.csv --output predictions.parquet
       predictor predict --model-dir build/model --input rows.parquet --output out.parquet --keep-columns id
       predictor predict --model-dir build/model --input s3://bucket/rows.csv --output s3://bucket/out.parquet
+      predictor predict --model-dir build/model --engine dask --input 'data/*.parquet' --output out/
     """
-    _check_can_write(destination)
+    on_cluster = engine == "dask"
+    check_cluster_output(destination) if on_cluster else _check_can_write(source, destination, scheduler)
     from predictor.domain.options import Output, PredictionOptions
 
     container, served = _served(model, model_dir)
     options = PredictionOptions(Output(output) if output else None, threshold)
     started = time.monotonic()
-    source_name = file_name(source)
-    with RowProgress(f"predicting {source_name}", not quiet and sys.stderr.isatty()) as progress:
-        summary = container.predict_table()(
-            served, source, destination, options, chunk_rows, keep, on_progress=progress
-        )
-    _echo_done(summary.rows, source_name, served, destination, time.monotonic() - started)
+    scoring = (container, served, source, destination, options, chunk_rows, keep)
+    summary = predict_on_cluster(*scoring, scheduler) if on_cluster else _predict_here(*scoring, quiet)
+    _echo_done(summary.rows, file_name(source), served, destination, time.monotonic() - started)
 
 
-def _check_can_write(destination: Path | str) -> None:
-    """pyarrow and rich are installed, and ``destination`` names a Parquet file."""
+def _predict_here(
+    container: Container,
+    served: ServedModel,
+    source: Path | str,
+    destination: Path | str,
+    options: PredictionOptions,
+    chunk_rows: int,
+    keep: Sequence[str],
+    quiet: bool,
+) -> BatchSummary:
+    """The single-process engine, with a progress bar on a terminal."""
+    with RowProgress(f"predicting {file_name(source)}", not quiet and sys.stderr.isatty()) as progress:
+        return container.predict_table()(served, source, destination, options, chunk_rows, keep, progress)
+
+
+def _check_can_write(source: Path | str, destination: Path | str, scheduler: str | None) -> None:
+    """pyarrow and rich are installed, ``source`` is one file, and ``destination`` names a Parquet file."""
+    check_local_input(source, scheduler)
     if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("rich") is None:
         raise ConfigurationError("predictor predict needs pyarrow and rich: install predictor[train]")
     output_name = file_name(destination)

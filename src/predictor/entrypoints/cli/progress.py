@@ -1,4 +1,5 @@
-"""The tuning progress bar (rich, on stderr): trials done, best score so far, time left."""
+"""Progress bars (rich, on stderr): tuning (trials done, best score so far, time left) and batch
+scoring (rows done, share of the file read, rows/s)."""
 
 from __future__ import annotations
 
@@ -69,5 +70,45 @@ class RichTuningProgress(TuningProgress):
         self._progress.update(self._task, advance=1, best=shown, pruned=self._pruned, left=self._left())
 
     def finished(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+class RowProgress:
+    """One bar on stderr (rows done, share of the file read, rows/s); nothing when stderr is
+    not a terminal or with --quiet."""
+
+    def __init__(self, label: str, shown: bool) -> None:
+        self._label = label
+        self._shown = shown
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> RowProgress:
+        if self._shown:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+            progress = Progress(
+                TextColumn(self._label),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            progress.start()
+            self._task = progress.add_task(self._label, total=1.0, rows=0, rate=0.0)
+            self._progress = progress
+        self._started = time.monotonic()
+        return self
+
+    def __call__(self, rows: int, done: float | None) -> None:
+        if self._progress is not None and self._task is not None:
+            rate = rows / max(time.monotonic() - self._started, 1e-9)
+            self._progress.update(self._task, completed=done or 0.0, rows=rows, rate=rate)
+
+    def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()

@@ -92,7 +92,7 @@ class PredictTable:
         ``source`` and ``destination`` are local paths or URIs (``s3://bucket/key``)."""
         name = os.fspath(source).rsplit("/", 1)[-1]
         target = served.model.manifest.schema.target
-        options = self._options(target, options, keep)
+        options = self.checked_options(target, options, keep)
         chunks = self._files.read(source, served.encoder.schema, keep, chunk_rows)
         rows = count = unseen = 0
         with self._files.write(destination) as sink:
@@ -116,7 +116,7 @@ class PredictTable:
         )
         return BatchSummary(rows, count, unseen)
 
-    def _options(
+    def checked_options(
         self, target: Target, options: PredictionOptions | None, keep: Sequence[str]
     ) -> PredictionOptions:
         """``options`` checked for the task, with the default threshold when it has none; no

@@ -29,6 +29,10 @@ class ServedModel:
         # included) gets a wrapper of its own.
         object.__setattr__(self, "batched", BatchedModel(self.model))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Without ``batched`` (its threads do not pickle): the copy wraps its model anew.
+        return type(self), (self.version, self.alias, self.model, self.encoder, self.origin)
+
 
 class ModelSlot:
     """The model requests use now. Swapping is one reference assignment, so a request that

@@ -1,0 +1,1 @@
+"""Dask (``distributed``): batch scoring on a cluster. The only package that imports dask."""
