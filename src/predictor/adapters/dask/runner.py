@@ -34,7 +34,8 @@ TABLE_SUFFIXES = frozenset({".parquet", ".pq", ".csv", ".tsv"})
 
 
 def table_parts(source: str | Path) -> list[str]:
-    """The CSV and Parquet files a path, a directory or a glob names, sorted by name."""
+    """The CSV and Parquet files a path, a directory or a glob names, sorted by name, as
+    absolute paths: on a real cluster the workers must see them at the same paths."""
     text = os.fspath(source)
     if glob.has_magic(text):
         candidates = [Path(match) for match in glob.glob(text)]
@@ -42,7 +43,10 @@ def table_parts(source: str | Path) -> list[str]:
         candidates = list(Path(text).iterdir())
     else:
         candidates = [Path(text)]
-    parts = sorted(str(p) for p in candidates if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
+    # Absolute: a worker's working directory is not the caller's.
+    parts = sorted(
+        str(p.absolute()) for p in candidates if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES
+    )
     if not parts:
         raise DataError(f"{text} names no CSV or Parquet file (.csv, .tsv, .parquet, .pq)")
     return parts
@@ -104,6 +108,9 @@ class DaskPartitionRunner(PartitionRunner):
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            # A part that fails is reported once, by the caller, in one line: not as a worker's
+            # "Compute Failed" traceback on the terminal.
+            silence_logs=logging.CRITICAL,
             env={"OMP_NUM_THREADS": str(threads)},
         )
 

@@ -16,8 +16,8 @@ R = TypeVar("R")
 
 class InProcessPartitionRunner(PartitionRunner):
     """``parts``: what each source names (a source not there names itself). The shared value
-    and the job go through pickle once, as they would to a worker, so what cannot travel fails
-    here too."""
+    goes through pickle once, as it would to a worker, so a model that cannot travel fails here
+    too; the job does not, so that in-memory table files keep what the parts wrote."""
 
     def __init__(self, parts: Mapping[str, Sequence[str]] | None = None) -> None:
         self._parts = dict(parts or {})
@@ -31,5 +31,4 @@ class InProcessPartitionRunner(PartitionRunner):
     def run(self, job: Callable[[S, int, str], R], shared: S, parts: Sequence[str]) -> list[R]:
         # Our own bytes, just made: nothing untrusted is unpickled.
         sent: S = pickle.loads(pickle.dumps(shared))  # noqa: S301
-        sent_job: Callable[[S, int, str], R] = pickle.loads(pickle.dumps(job))  # noqa: S301
-        return [sent_job(sent, index, part) for index, part in enumerate(parts)]
+        return [job(sent, index, part) for index, part in enumerate(parts)]

@@ -72,6 +72,10 @@ class RowEncoder:
         self._all_numeric = all(v is None for v in self._vocabularies)
         self._getter = itemgetter(*self._names)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Its converters are closures, which do not pickle: the copy compiles them again.
+        return type(self), (self.schema,)
+
     @property
     def width(self) -> int:
         return len(self._names)

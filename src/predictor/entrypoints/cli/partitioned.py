@@ -73,6 +73,8 @@ def predict_on_cluster(
     on an error, the part files this run wrote are removed, so no partial output is left."""
     from predictor.services.serving.partitioned import PredictPartitions
 
+    if isinstance(destination, Path):
+        destination = destination.absolute()  # a worker's working directory is not ours
     runner = container.adapters.partitions(scheduler=scheduler)
     use_case = PredictPartitions(container.predict_table(), runner)
     try:
