@@ -25,6 +25,7 @@ from dependency_injector import providers
 from distributed import Client, LocalCluster
 from sklearn.datasets import load_breast_cancer
 
+from predictor.adapters.dask.runner import DaskPartitionRunner
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.model import ModelRef
@@ -42,7 +43,11 @@ API_KEY = "client-key-0123456789abcdef"
 def cluster() -> Iterator[Client]:
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
         ) as local,
         Client(local) as client,
     ):
@@ -228,3 +233,21 @@ def test_a_worker_killed_mid_run_is_retried_and_the_output_is_complete_and_ident
     after = set(cluster.run(os.getpid).values())
     assert victim in before
     assert victim not in after
+
+
+def threads_here(shared: str, index: int, part: str) -> tuple[str, int, str, str]:
+    """What a task on a worker sees: OpenMP's thread count and the worker's task threads."""
+    from distributed import get_worker
+
+    return os.environ.get("OMP_NUM_THREADS", ""), get_worker().state.nthreads, shared, part
+
+
+def test_the_runners_own_local_cluster_gives_openmp_every_thread_of_a_worker(work: Path) -> None:
+    runner = DaskPartitionRunner(workers=1)  # one worker, so it has every core's thread
+    parts = runner.parts(str(work / "bc-parts"))
+
+    seen = runner.run(threads_here, "model", parts)
+
+    cores = len(os.sched_getaffinity(0))
+    assert seen == [(str(cores), cores, "model", part) for part in parts]
+    assert [Path(p).name for p in parts] == [f"rows-{k}.parquet" for k in range(5)]

@@ -107,7 +107,9 @@ class DaskPartitionRunner(PartitionRunner):
             threads_per_worker=threads,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # The scheduler's HTTP routes (health, and the dashboard when bokeh is installed)
+            # on a free loopback port: a fixed 8787 would clash with another cluster here.
+            dashboard_address="127.0.0.1:0",
             # A part that fails is reported once, by the caller, in one line: not as a worker's
             # "Compute Failed" traceback on the terminal.
             silence_logs=logging.CRITICAL,
