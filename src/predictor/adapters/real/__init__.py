@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 
 from predictor.adapters.real.aws import cloudwatch_metrics, secrets_manager, sns_alerter
 from predictor.adapters.real.local import (
+    arrow_parquet_reader,
     arrow_tables,
     artifacts_by_scheme,
     emf_metrics,
@@ -60,6 +61,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(sklearn_datasets)
     cache = providers.Singleton(local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(arrow_tables)
+    table_reader = providers.Singleton(arrow_parquet_reader)
     artifacts = providers.Singleton(artifacts_by_scheme)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
     secrets = providers.Selector(

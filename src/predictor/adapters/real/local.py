@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ReportRenderer,
         SecretStore,
         TableFiles,
+        TableReader,
         Tuner,
     )
 
@@ -118,6 +119,12 @@ def arrow_tables() -> TableFiles:
     from predictor.adapters.files.arrow import ArrowTableFiles
 
     return ArrowTableFiles()
+
+
+def arrow_parquet_reader() -> TableReader:
+    from predictor.adapters.files.parquet_body import ArrowParquetReader
+
+    return ArrowParquetReader()
 
 
 def environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> SecretStore:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from predictor.domain.encoding.checks import check_names, refuse
+from predictor.domain.encoding.checks import check_names, no_rows, refuse
 from predictor.domain.encoding.columns import as_numbers, category_column, cell_column, vector_errors
 from predictor.domain.encoding.row_inputs import NamedRows
 from predictor.domain.encoding.rows import EncodedRows, RowEncoder
@@ -86,7 +86,7 @@ class Columns:
         if uneven:
             raise InvalidInput(uneven)
         if rows == 0:
-            raise refuse("the batch is empty: send at least one row")
+            raise no_rows()
         return rows
 
 
@@ -104,7 +104,7 @@ class FeatureMatrix:
     def encode(self, encoder: RowEncoder) -> EncodedRows:
         width = encoder.width
         if self.rows <= 0:
-            raise refuse("the batch is empty: send at least one row")
+            raise no_rows()
         if len(self.values) != self.rows * width:
             raise refuse(
                 f"a matrix of {self.rows} rows needs {self.rows * width} values, got {len(self.values)}"

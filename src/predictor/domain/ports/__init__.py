@@ -6,7 +6,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
-from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles
+from predictor.domain.ports.files import PredictionColumns, PredictionSink, TableFiles, TableReader
 from predictor.domain.ports.operations import (
     Alerter,
     Clock,
@@ -67,6 +67,7 @@ __all__ = [
     "ServableModel",
     "SmokeCheck",
     "TableFiles",
+    "TableReader",
     "TrackedRun",
     "TrainedModel",
     "Tuner",

@@ -25,10 +25,11 @@ from typing import Protocol
 
 import anyio.to_thread
 
-from predictor.domain.errors import PredictorError
+from predictor.domain.ports import EventCounter
 from predictor.domain.schema import FeatureSchema
 from predictor.services.serving.batching import INLINE_ROWS
-from predictor.services.serving.codecs.base import Decoded, Reader, without_rows
+from predictor.services.serving.codecs.base import Decoded, Reader, UnsupportedMediaType, without_rows
+from predictor.services.serving.leniency import LenientReadings
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
@@ -42,10 +43,6 @@ INLINE_BODY_BYTES = 64 * 1024
 # two sizes a parse on a worker thread holds the loop for less than a hop to a process costs
 # (docs/performance.md, "Event loop under big bodies").
 PROCESS_BODY_BYTES = 1024 * 1024
-
-
-class UnsupportedMediaType(PredictorError):
-    """The request's content type is not one the protocol reads (HTTP 415)."""
 
 
 class Codec(Protocol):
@@ -110,11 +107,16 @@ class ServingCore:
     """Answer a prediction request in any protocol, from the models served by name."""
 
     def __init__(
-        self, models: ServedModels, make_prediction: MakePrediction, decoder: BodyDecoder | None = None
+        self,
+        models: ServedModels,
+        make_prediction: MakePrediction,
+        decoder: BodyDecoder | None = None,
+        counter: EventCounter | None = None,
     ) -> None:
         self.models = models
         self._predict = make_prediction
         self._decoder = decoder
+        self._lenient = LenientReadings(counter)
 
     async def decode(self, read: Reader, body: bytes, served: ServedModel | None) -> Decoded:
         """The body read for ``served`` (None: not loaded yet); a big one in a decoder process,
@@ -137,6 +139,8 @@ class ServingCore:
         else:
             served = self.models.get(request.model, request.version)
         decoded = await self.decode(read, request.body, served)
+        if decoded.leniencies:
+            self._lenient.record(decoded.leniencies)
         result = await self._predict(decoded.batch, decoded.options, decoded.where)
         request_id = decoded.id or request.request_id
         if len(result.scores) > INLINE_ROWS:
