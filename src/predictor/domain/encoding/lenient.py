@@ -8,68 +8,41 @@ reading. Each function here turns what a client sent into one of the strict shap
   record has is still missing, and refused;
 - NaN is missing (``NAN``), as ``null`` is; for a numeric feature a boolean is 1 or 0
   (``BOOLEANS``) and a string is parsed as a number (``NUMBERS_AS_STRINGS``): ``LENIENT``
-  values (``predictor.domain.encoding.values``).
+  values (``predictor.domain.encoding.values``), whose leniencies the encoding finds
+  (``leniency.value_leniencies``) and reports in ``EncodedRows.leniencies``.
 
-Rows in the strict shape pay only a type scan at C speed; the rest of the work is done only
-for a body that needs it.
+Rows in the strict shape pay a few checks per row at C speed; the rest of the work is done
+only for a body that needs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from itertools import chain
 from operator import itemgetter
 from typing import TypeGuard
 
+from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.encoding.row_inputs import NamedRows, Records
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InputDoesNotFitSchema
-from predictor.domain.schema import FeatureKind, FeatureSchema
-
-
-class Leniency(StrEnum):
-    """Why a body was read more leniently than the strict reading would (the ``reason`` label
-    of ``predictor_lenient_readings_total``)."""
-
-    NAN = "nan"
-    EXTRA_COLUMN = "extra_column"
-    CSV_INDEX = "csv_index"
-    UNKNOWN_PARAMS = "unknown_params"
-    UNKNOWN_KEY = "unknown_key"
-    NUMBERS_AS_STRINGS = "numbers_as_strings"
-    BOOLEANS = "booleans"
-    MISSING_KEY = "missing_key"
-    SINGLE_ROW_INPUTS = "single_row_inputs"
-    EMPTY_DATA = "empty_data"
-    PARQUET = "parquet"
-
-
-def value_leniencies(
-    rows: Sequence[Sequence[object]], schema: FeatureSchema, names: Sequence[str]
-) -> set[Leniency]:
-    """What reading the values of ``rows`` (in the order of ``names``) as ``LENIENT`` relies on."""
-    types = set(map(type, chain.from_iterable(rows)))
-    found: set[Leniency] = set()
-    if bool in types:
-        found.add(Leniency.BOOLEANS)
-    if float in types and any(v != v for v in chain.from_iterable(rows) if type(v) is float):  # noqa: PLR0124  # NaN is the one float not equal to itself
-        found.add(Leniency.NAN)
-    if str in types:
-        kinds = {f.name: f.kind for f in schema.features}
-        numeric = [k for k, name in enumerate(names) if kinds.get(name) is FeatureKind.NUMERIC]
-        if any(type(row[k]) is str for row in rows for k in numeric if k < len(row)):
-            found.add(Leniency.NUMBERS_AS_STRINGS)
-    return found
+from predictor.domain.schema import FeatureSchema
 
 
 def lenient_table(
-    names: object, rows: object, schema: FeatureSchema, fmt: ValueFormat = ValueFormat.LENIENT
+    names: object,
+    rows: object,
+    schema: FeatureSchema,
+    fmt: ValueFormat = ValueFormat.LENIENT,
 ) -> tuple[NamedRows, set[Leniency]]:
     """Named columns and rows as lists (``dataframe_split``, CSV): columns that are not features
     dropped, no row an empty batch, values read as ``fmt``."""
     found: set[Leniency] = set()
-    if not _is_names(names) or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+    if (
+        not _is_names(names)
+        or not isinstance(rows, list)
+        or not all(isinstance(r, list | tuple) for r in rows)
+    ):
         return NamedRows(names, rows, fmt), found
     features = set(schema.names)
     keep = [k for k, name in enumerate(names) if name in features]
@@ -80,8 +53,6 @@ def lenient_table(
         names = [names[k] for k in keep]
     if not rows:
         found.add(Leniency.EMPTY_DATA)
-    elif fmt is ValueFormat.LENIENT:
-        found |= value_leniencies(rows, schema, names)
     return NamedRows(names, rows, fmt, empty_allowed=True), found
 
 
@@ -112,20 +83,20 @@ def lenient_records(rows: object, schema: FeatureSchema) -> tuple[NamedRows | Re
         if any(name not in row for row in rows for name in names):
             found.add(Leniency.MISSING_KEY)
         table = [[row.get(name) for name in names] for row in rows]
-    found |= value_leniencies(table, schema, names)
     return NamedRows(names, table, ValueFormat.LENIENT), found
 
 
-def _exact(rows: list[Mapping[str, object]], names: list[str]) -> list[list[object]] | None:
-    """The rows as lists in ``names`` order when each has exactly those keys (at C speed)."""
+def _exact(rows: list[Mapping[str, object]], names: list[str]) -> Sequence[Sequence[object]] | None:
+    """The rows as tuples in ``names`` order when each has exactly those keys (at C speed)."""
     if any(len(row) != len(names) for row in rows):
         return None
     try:
         if len(names) == 1:
-            return [[row[names[0]]] for row in rows]
-        return [list(values) for values in map(itemgetter(*names), rows)]
+            return [(row[names[0]],) for row in rows]
+        table: list[tuple[object, ...]] = list(map(itemgetter(*names), rows))
     except KeyError:
         return None
+    return table
 
 
 def lenient_columns(columns: Mapping[str, object], schema: FeatureSchema) -> tuple[object, set[Leniency]]:
@@ -140,5 +111,5 @@ def lenient_columns(columns: Mapping[str, object], schema: FeatureSchema) -> tup
     lengths = {len(v) for v in values if isinstance(v, list)}
     if len(lengths) != 1:
         return columns, set()
-    rows = [list(row) for row in zip(*values, strict=True)]
+    rows = list(zip(*values, strict=True))
     return lenient_table(list(columns), rows, schema)

@@ -4,11 +4,12 @@ names, then rows as lists of values)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from predictor.domain.encoding.checks import check_names, no_rows, refuse
+from predictor.domain.encoding.leniency import value_leniencies
 from predictor.domain.encoding.rows import MAX_REPORTED_ERRORS, EncodedRows, RowEncoder
 from predictor.domain.encoding.values import BadValue, ValueFormat, describe
 from predictor.domain.errors import FieldError
@@ -79,4 +80,7 @@ class NamedRows:
                             unseen[names[k]] = unseen.get(names[k], 0) + 1
             if len(errors) >= MAX_REPORTED_ERRORS:
                 break
-        return encoder.finish(matrix, errors, unseen)
+        encoded = encoder.finish(matrix, errors, unseen)
+        if self.fmt is ValueFormat.LENIENT:
+            return replace(encoded, leniencies=value_leniencies(rows, encoder.schema, names))
+        return encoded

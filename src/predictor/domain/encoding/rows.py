@@ -17,6 +17,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.encoding.plain import Matrix, plain_number_matrix
 from predictor.domain.encoding.values import (
     BadValue,
@@ -43,6 +44,8 @@ class EncodedRows:
     unseen_categories: int = 0
     # The features that received a category never seen in training (treated as missing).
     unseen_features: tuple[str, ...] = ()
+    # How reading the values as ``ValueFormat.LENIENT`` was more lenient than JSON's reading.
+    leniencies: frozenset[Leniency] = frozenset()
 
 
 class RowEncoder:

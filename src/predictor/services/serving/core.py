@@ -139,9 +139,9 @@ class ServingCore:
         else:
             served = self.models.get(request.model, request.version)
         decoded = await self.decode(read, request.body, served)
-        if decoded.leniencies:
-            self._lenient.record(decoded.leniencies)
         result = await self._predict(decoded.batch, decoded.options, decoded.where)
+        if decoded.leniencies or result.leniencies:
+            self._lenient.record(decoded.leniencies | result.leniencies)
         request_id = decoded.id or request.request_id
         if len(result.scores) > INLINE_ROWS:
             body = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)

@@ -1,6 +1,7 @@
-"""Bodies a codec read leniently (``Decoded.leniencies``): counted on every request, by reason,
-and logged once per reason per process, so an operator learns which clients lean on MLflow's
-leniency without a log line per request. The log names the reason only, never a value sent.
+"""Bodies read leniently (``Decoded.leniencies``, ``PredictionResult.leniencies``): counted on
+every request, by reason, and logged once per reason per process, so an operator learns which
+clients lean on MLflow's leniency without a log line per request. The log names the reason
+only, never a value sent.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import logging
 import threading
 from collections.abc import Iterable
 
-from predictor.domain.encoding.lenient import Leniency
+from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.ports import Counted, EventCounter
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from predictor.domain.encoding.inputs import ModelInput, Records
-from predictor.domain.encoding.lenient import Leniency
+from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.errors import PredictorError
 from predictor.domain.options import PredictionOptions
 from predictor.domain.schema import FeatureSchema

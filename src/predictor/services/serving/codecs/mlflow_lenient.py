@@ -15,8 +15,9 @@ accepts, with these meanings, what the strict reading refuses:
 - Parquet bodies (``application/vnd.apache.parquet``) are read through a ``TableReader``.
 
 What it refuses stays refused (a feature no row has, no row in records, a value that is not a
-number). Every reading names the leniencies it relied on (``Decoded.leniencies``), which the
-serving core counts and logs.
+number). Every reading names the leniencies it relied on: the body's shape in
+``Decoded.leniencies``, its values in ``EncodedRows.leniencies``; the serving core counts and
+logs both.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from predictor.domain.encoding.inputs import Columns, ModelInput, NamedRows, Records
-from predictor.domain.encoding.lenient import Leniency, lenient_columns, lenient_records, lenient_table
+from predictor.domain.encoding.leniency import Leniency
+from predictor.domain.encoding.lenient import lenient_columns, lenient_records, lenient_table
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.options import PredictionOptions
 from predictor.domain.ports import TableReader
