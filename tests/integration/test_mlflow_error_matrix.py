@@ -48,6 +48,12 @@ def dumps(document: object) -> bytes:
     return json.dumps(document).encode()  # as MLflow's clients write: NaN as the bare token
 
 
+def parquet_of(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    return buffer.getvalue()
+
+
 def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
     """Every request of the matrix, by name, for a model of ``columns`` and a valid ``row``."""
     frame = pd.DataFrame([row, row], columns=columns)
@@ -61,8 +67,6 @@ def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
     def json_case(document: object) -> Case:
         return Case(JSON, dumps(document))
 
-    parquet = io.BytesIO()
-    frame.to_parquet(parquet)
     return {
         # The shapes MLflow's tests score with 200.
         "split": split([row]),
@@ -75,8 +79,11 @@ def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
         "inputs as columns": json_case({"inputs": {c: [v] for c, v in record.items()}}),
         "inputs as records": json_case({"inputs": [record]}),
         "csv": Case(CSV, frame.to_csv(index=False).encode()),
-        "parquet": Case(PARQUET, parquet.getvalue()),
+        "parquet": Case(PARQUET, parquet_of(frame)),
         "unknown params": split([row], params={"invalid_param": "value"}),
+        # predictor's own params (MLflow's xgboost flavor takes none, and ignores them).
+        "params output label": split([row], params={"output": "label"}),
+        "params threshold out of range": split([row], params={"threshold": 2}),
         # Issue 17's leniencies.
         "nan in split": split([nan_row]),
         "nan in records": json_case({"dataframe_records": [dict(zip(columns, nan_row, strict=True))]}),
@@ -92,6 +99,14 @@ def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
         "a record missing a key": json_case({"dataframe_records": [record, missing]}),
         "inputs as one row": json_case({"inputs": record}),
         "split with no data": split([]),
+        "csv header alone": Case(CSV, frame.iloc[:0].to_csv(index=False).encode()),
+        "booleans in csv": Case(CSV, frame.assign(**{columns[0]: "True"}).to_csv(index=False).encode()),
+        "numbers as strings, records": json_case(
+            {"dataframe_records": [{k: str(v) for k, v in record.items()}]}
+        ),
+        "nan in inputs as columns": Case(JSON, dumps({"inputs": {c: [float("nan")] for c in columns}})),
+        "parquet with no row": Case(PARQUET, parquet_of(frame.iloc[:0])),
+        "parquet with an extra column": Case(PARQUET, parquet_of(frame.assign(extra="x"))),
         "unknown key beside the format": json_case(
             {"dataframe_split": {"columns": columns, "data": [row]}, "x": 1}
         ),
@@ -117,6 +132,14 @@ def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
         "no instances": json_case({"instances": []}),
         "no inputs": json_case({"inputs": []}),
         "records that are not objects": json_case({"dataframe_records": [1, 2]}),
+        "inputs as one row, a key that is no feature": json_case({"inputs": {**record, "extra": 1}}),
+        "a column given twice": split([[*row, row[0]]], [*columns, columns[0]]),
+        "parquet without a feature": Case(PARQUET, parquet_of(frame.drop(columns=[columns[0]]))),
+        "parquet, a feature of strings": Case(PARQUET, parquet_of(frame.astype({columns[0]: str}))),
+        "split, a key that is not a field": json_case(
+            {"dataframe_split": {"columns": columns, "data": [row], "dtype": 1}}
+        ),
+        "a list for a number": split([[[1.0], *row[1:]]]),
         "a string that is not a number": split([["abc", *row[1:]]]),
         "infinity": Case(
             JSON,
@@ -131,7 +154,7 @@ def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
         "not parquet": Case(PARQUET, b"not parquet"),
         "not utf-8": Case(JSON, b'{"dataframe_split": "\xff"}'),
         # Content types.
-        "application/x-parquet": Case("application/x-parquet", parquet.getvalue()),
+        "application/x-parquet": Case("application/x-parquet", parquet_of(frame)),
         "an unsupported content type": Case("not_a_supported_content_type", split([row]).body),
         "text/plain": Case("text/plain", split([row]).body),
         "charset latin-1": Case(f"{JSON}; charset=latin-1", split([row]).body),
@@ -153,6 +176,16 @@ DELIBERATE: dict[str, tuple[Answer, Answer, str]] = {
     "charset latin-1": (*UNSUPPORTED, WHY_415),
     "an unknown content type parameter": (*UNSUPPORTED, WHY_415),
     "no content type": ((500, None), (415, "BAD_REQUEST"), "a missing Content-Type is the client's to fix"),
+    "params output label": (
+        (200, None),
+        (200, None),
+        "predictor's params.output chooses labels; MLflow ignores it",
+    ),
+    "params threshold out of range": (
+        (200, None),
+        (400, "BAD_REQUEST"),
+        "predictor checks its own params; MLflow ignores params its model does not take",
+    ),
 }
 
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from predictor.domain.encoding.leniency import Leniency
-from predictor.domain.encoding.lenient import lenient_columns, lenient_records, lenient_table
+from predictor.domain.encoding.lenient import csv_booleans, lenient_columns, lenient_records, lenient_table
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import InputDoesNotFitSchema, InvalidInput
@@ -106,9 +106,13 @@ def test_a_key_some_records_lack_is_missing_there_and_a_key_none_has_is_refused(
 
 
 def test_columns_of_scalars_are_one_row_and_of_lists_a_table() -> None:
-    one, found = lenient_columns({"age": 1, "income": 2.5, "colour": "red", "x": 0}, SCHEMA)
-    assert found == {Leniency.SINGLE_ROW_INPUTS, Leniency.EXTRA_COLUMN}
+    one, found = lenient_columns({"age": 1, "income": 2.5, "colour": "red"}, SCHEMA)
+    assert found == {Leniency.SINGLE_ROW_INPUTS}
     assert matrix(one).tolist() == [[1.0, 2.5, 2.0]]
+    # MLflow checks the object against its signature as it is: a key that is no feature is refused.
+    with pytest.raises(InputDoesNotFitSchema) as caught:
+        lenient_columns({"age": 1, "income": 2.5, "colour": "red", "x": 0}, SCHEMA)
+    assert [e.field for e in caught.value.errors] == ["x"]
     table, found = lenient_columns({"colour": ["red", "blue"], "income": [1, 2], "age": [3, 4]}, SCHEMA)
     assert found == set()
     assert matrix(table).tolist() == [[3.0, 1.0, 2.0], [4.0, 2.0, 0.0]]
@@ -140,3 +144,13 @@ def test_csv_cells_keep_the_text_reading() -> None:
     table, found = lenient_table(["extra", *NAMES], [["x", "1", "", "red"]], SCHEMA, ValueFormat.TEXT)
     assert found == {Leniency.EXTRA_COLUMN}
     assert same(matrix(table), np.array([[1, np.nan, 2]], dtype=np.float32))
+
+
+def test_csv_true_and_false_of_numeric_features_are_one_and_zero_as_pandas_reads_them() -> None:
+    table, _ = lenient_table(
+        NAMES, [["True", "false", "red"], ["TRUE", "2", "true"]], SCHEMA, ValueFormat.TEXT
+    )
+    table, found = csv_booleans(table, SCHEMA)
+    assert found == {Leniency.BOOLEANS}
+    assert matrix(table)[:, :2].tolist() == [[1.0, 0.0], [1.0, 2.0]]
+    assert np.isnan(matrix(table)[1, 2])  # "true" is a category never seen for colour: missing

@@ -128,6 +128,13 @@ def test_a_record_missing_a_key_another_record_has_is_missing_there(client: Test
 
 def test_inputs_as_one_object_of_scalars_is_one_row(client: TestClient) -> None:
     assert predictions(client, {"inputs": row(x1=2.0)}) == expected(client, [row(x1=2.0)])
+    problem = assert_problem(post(client, {"inputs": row(extra=1)}), 400, "invalid-input")
+    assert (problem["error_code"], problem["errors"][0]["field"]) == ("INVALID_PARAMETER_VALUE", "extra")
+
+
+def test_csv_booleans_are_one_and_zero(client: TestClient) -> None:
+    body = b"x1,x2,colour\nTrue,false,red\n"
+    assert predictions(client, body, CSV) == expected(client, [row(x1=1.0, x2=0.0)])
 
 
 def test_split_with_columns_and_no_data_predicts_no_row(client: TestClient) -> None:
@@ -148,6 +155,13 @@ def parquet(frame: pd.DataFrame) -> bytes:
 def test_parquet_bodies_give_the_same_numbers(client: TestClient) -> None:
     frame = pd.DataFrame(ROWS, index=[3, 4, 5]).assign(extra="x")
     assert predictions(client, parquet(frame), PARQUET) == expected(client, ROWS)
+
+
+def test_parquet_keeps_its_types_and_may_hold_no_row(client: TestClient) -> None:
+    as_text = pd.DataFrame(ROWS).astype({"x1": str})
+    problem = assert_problem(post(client, parquet(as_text), PARQUET), 400, "invalid-input")
+    assert (problem["error_code"], problem["errors"][0]["field"]) == ("INVALID_PARAMETER_VALUE", "x1")
+    assert predictions(client, parquet(pd.DataFrame(ROWS).iloc[:0]), PARQUET) == []
 
 
 def test_a_body_that_is_not_parquet_is_400(client: TestClient) -> None:
@@ -184,6 +198,7 @@ def test_parquet_without_pyarrow_is_415_naming_the_extra(
         (split([[float("inf"), 2.0, "red"]]), "BAD_REQUEST", "x1"),
         (split([[1.0, 2.0, True]]), "BAD_REQUEST", "colour"),
         (split([[1.0, 2.0]]), "BAD_REQUEST", None),
+        (split([[1.0, 2.0, "red", 1.0]], [*NAMES, "x1"]), "INVALID_PARAMETER_VALUE", "x1"),
         ({"dataframe_split": [[1.0, 2.0, "red"]]}, "BAD_REQUEST", "dataframe_split"),
     ],
 )

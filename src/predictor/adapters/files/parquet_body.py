@@ -18,7 +18,8 @@ MISSING_PYARROW = "reading Parquet bodies needs pyarrow: install predictor[train
 
 
 class ArrowParquetReader(TableReader):
-    """Every column of a Parquet body: numbers as float64 arrays (null: NaN), others as values."""
+    """Every column of a Parquet body: integer and floating-point columns as float64 arrays
+    (null: NaN), any other (strings, booleans) as its Python values."""
 
     def read(self, body: bytes) -> Mapping[str, object]:
         try:
@@ -34,7 +35,7 @@ class ArrowParquetReader(TableReader):
         columns: dict[str, object] = {}
         for name, column in zip(table.column_names, table.columns, strict=True):
             kind = column.type
-            if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            if pa.types.is_integer(kind) or pa.types.is_floating(kind):
                 columns[str(name)] = column.cast(pa.float64()).to_numpy()
             else:
                 columns[str(name)] = column.to_pylist()

@@ -30,10 +30,12 @@ def check_names(encoder: RowEncoder, names: object, what: str) -> list[str]:
         if not isinstance(name, str) or name not in encoder.positions
     ]
     seen: set[str] = set()
+    twice = []
     for name in names:
         if isinstance(name, str) and name in seen:
-            errors.append(FieldError(None, name, f"appears twice in {what}"))
+            twice.append(FieldError(None, name, f"appears twice in {what}"))
         seen.add(str(name))
+    errors += twice
     missing = [
         FieldError(None, name, f"is missing from {what}; send null for unknown values")
         for name in encoder.names
@@ -41,5 +43,5 @@ def check_names(encoder: RowEncoder, names: object, what: str) -> list[str]:
     ]
     errors += missing
     if errors:
-        raise (InputDoesNotFitSchema if missing else InvalidInput)(errors[:MAX_REPORTED_ERRORS])
+        raise (InputDoesNotFitSchema if missing or twice else InvalidInput)(errors[:MAX_REPORTED_ERRORS])
     return [str(name) for name in names]

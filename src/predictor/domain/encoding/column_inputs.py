@@ -31,6 +31,7 @@ class Columns:
 
     columns: Mapping[str, object]
     fmt: ValueFormat = ValueFormat.JSON
+    empty_allowed: bool = False  # no row: an empty batch (a Parquet table of no rows), not an error
 
     @property
     def size(self) -> int | None:
@@ -85,7 +86,7 @@ class Columns:
         ]
         if uneven:
             raise InvalidInput(uneven)
-        if rows == 0:
+        if rows == 0 and not self.empty_allowed:
             raise no_rows()
         return rows
 

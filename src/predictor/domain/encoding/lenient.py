@@ -26,7 +26,7 @@ from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.encoding.row_inputs import NamedRows, Records
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import FieldError, InputDoesNotFitSchema
-from predictor.domain.schema import FeatureSchema
+from predictor.domain.schema import FeatureKind, FeatureSchema
 
 
 def lenient_table(
@@ -101,9 +101,17 @@ def _exact(rows: list[Mapping[str, object]], names: list[str]) -> Sequence[Seque
 
 def lenient_columns(columns: Mapping[str, object], schema: FeatureSchema) -> tuple[object, set[Leniency]]:
     """``inputs`` as one object: of lists, the columns (as a table of rows, then as above); of
-    scalars, one row (``SINGLE_ROW_INPUTS``). Anything else is returned as it is."""
+    scalars, one row (``SINGLE_ROW_INPUTS``; MLflow enforces its signature on the object as it
+    is, so a key that is not a feature is refused there). Anything else is returned as it is."""
     values = list(columns.values())
     if values and not any(isinstance(v, list | dict) for v in values):
+        unknown = [
+            FieldError(None, str(key), "is not a feature of this model")
+            for key in columns
+            if key not in schema.names
+        ]
+        if unknown:
+            raise InputDoesNotFitSchema(unknown)
         table, found = lenient_records([dict(columns)], schema)
         return table, found | {Leniency.SINGLE_ROW_INPUTS}
     if not values or not all(isinstance(v, list) for v in values):
@@ -113,3 +121,23 @@ def lenient_columns(columns: Mapping[str, object], schema: FeatureSchema) -> tup
         return columns, set()
     rows = list(zip(*values, strict=True))
     return lenient_table(list(columns), rows, schema)
+
+
+_TRUTH = {"true": "1", "false": "0"}
+
+
+def csv_booleans(table: NamedRows, schema: FeatureSchema) -> tuple[NamedRows, set[Leniency]]:
+    """CSV cells ``True`` / ``False`` (any case) of numeric features as 1 and 0, as pandas reads
+    them for a float column (``BOOLEANS``)."""
+    names, rows = table.names, table.rows
+    if not _is_names(names) or not isinstance(rows, list):
+        return table, set()
+    numeric = {f.name for f in schema.features if f.kind is FeatureKind.NUMERIC}
+    columns = [k for k, name in enumerate(names) if name in numeric]
+    found: set[Leniency] = set()
+    for row in rows:
+        for k in columns:
+            if k < len(row) and row[k].lower() in _TRUTH:
+                row[k] = _TRUTH[row[k].lower()]
+                found.add(Leniency.BOOLEANS)
+    return table, found

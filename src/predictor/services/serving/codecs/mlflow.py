@@ -8,6 +8,7 @@ anything the model's schema does not name exactly (``mlflow_json``).
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ JSON = "application/json"
 CSV = "text/csv"
 # The type `mlflow models serve` reads Parquet bodies as (pyfunc.scoring_server.CONTENT_TYPE_PARQUET).
 PARQUET = "application/vnd.apache.parquet"
+# A CSV body may hold a boolean cell only where one of these is written (a search at C speed).
+_TRUTH = re.compile(rb"(?i)true|false")
 
 
 def predictions(result: PredictionResult) -> list[object]:
@@ -59,7 +62,7 @@ def read_invocation(media: str, body: bytes, schema: FeatureSchema | None) -> De
 def read_lenient(media: str, tables: TableReader, body: bytes, schema: FeatureSchema | None) -> Decoded:
     """A CSV, JSON or Parquet body read as ``mlflow models serve`` reads it."""
     if media == CSV:
-        return mlflow_lenient.read_csv(parse_csv(body), schema)
+        return mlflow_lenient.read_csv(parse_csv(body), schema, _TRUTH.search(body) is not None)
     if media == PARQUET:
         return mlflow_lenient.read_parquet(tables, body, schema)
     return mlflow_lenient.read_json(body, schema)

@@ -24,13 +24,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from predictor.domain.encoding.inputs import Columns, ModelInput, NamedRows, Records
 from predictor.domain.encoding.leniency import Leniency
-from predictor.domain.encoding.lenient import lenient_columns, lenient_records, lenient_table
+from predictor.domain.encoding.lenient import csv_booleans, lenient_columns, lenient_records, lenient_table
 from predictor.domain.encoding.values import ValueFormat
+from predictor.domain.errors import FieldError, InputDoesNotFitSchema
 from predictor.domain.options import PredictionOptions
 from predictor.domain.ports import TableReader
-from predictor.domain.schema import FeatureSchema
+from predictor.domain.schema import FeatureKind, FeatureSchema
 from predictor.services.serving.codecs.base import Decoded
 from predictor.services.serving.codecs.json_body import decode_object
 from predictor.services.serving.codecs.mlflow_json import (
@@ -82,8 +85,9 @@ def read_json(body: bytes, schema: FeatureSchema | None) -> Decoded:
     return Decoded(batch, options, PARAMS, leniencies=frozenset(found | more))
 
 
-def read_csv(table: NamedRows, schema: FeatureSchema | None) -> Decoded:
-    """A CSV body's header and rows (``parse_csv``), read leniently for ``schema``."""
+def read_csv(table: NamedRows, schema: FeatureSchema | None, booleans: bool = True) -> Decoded:
+    """A CSV body's header and rows (``parse_csv``), read leniently for ``schema``;
+    ``booleans``: whether the body may hold a ``True`` or ``False`` cell at all."""
     names, rows = table.names, table.rows
     found: set[Leniency] = set()
     if isinstance(names, list) and names and names[0] == "" and isinstance(rows, list):
@@ -92,11 +96,15 @@ def read_csv(table: NamedRows, schema: FeatureSchema | None) -> Decoded:
     if schema is None:
         return Decoded(NamedRows(names, rows, ValueFormat.TEXT), PredictionOptions(), PARAMS)
     batch, more = lenient_table(names, rows, schema, ValueFormat.TEXT)
+    if booleans:
+        batch, truths = csv_booleans(batch, schema)
+        more |= truths
     return Decoded(batch, PredictionOptions(), PARAMS, leniencies=frozenset(found | more))
 
 
 def read_parquet(tables: TableReader, body: bytes, schema: FeatureSchema | None) -> Decoded:
-    """A Parquet body's columns; those that are not features ignored."""
+    """A Parquet body's columns; those that are not features ignored. Its types are kept: a
+    numeric feature must be a column of numbers (MLflow's signature check refuses others)."""
     columns = dict(tables.read(body))
     found = {Leniency.PARQUET}
     if schema is not None:
@@ -104,6 +112,18 @@ def read_parquet(tables: TableReader, body: bytes, schema: FeatureSchema | None)
         if not features.issuperset(columns):
             found.add(Leniency.EXTRA_COLUMN)
             columns = {name: values for name, values in columns.items() if name in features}
-    return Decoded(
-        Columns(columns, ValueFormat.LENIENT), PredictionOptions(), PARAMS, leniencies=frozenset(found)
-    )
+        _refuse_columns_of_other_types(columns, schema)
+    batch = Columns(columns, ValueFormat.JSON, empty_allowed=True)
+    if batch.size == 0:
+        found.add(Leniency.EMPTY_DATA)
+    return Decoded(batch, PredictionOptions(), PARAMS, leniencies=frozenset(found))
+
+
+def _refuse_columns_of_other_types(columns: Mapping[str, object], schema: FeatureSchema) -> None:
+    wrong = [
+        FieldError(None, f.name, "must be a column of numbers (an integer or floating-point Parquet type)")
+        for f in schema.features
+        if f.kind is FeatureKind.NUMERIC and f.name in columns and not isinstance(columns[f.name], np.ndarray)
+    ]
+    if wrong:
+        raise InputDoesNotFitSchema(wrong)
