@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -107,6 +108,12 @@ def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
         "nan in inputs as columns": Case(JSON, dumps({"inputs": {c: [float("nan")] for c in columns}})),
         "parquet with no row": Case(PARQUET, parquet_of(frame.iloc[:0])),
         "parquet with an extra column": Case(PARQUET, parquet_of(frame.assign(extra="x"))),
+        "parquet with a float column with nulls": Case(
+            PARQUET, parquet_of(frame.assign(**{columns[0]: [np.nan, 1.0]}))
+        ),
+        "parquet with a 64-bit integer column": Case(
+            PARQUET, parquet_of(frame.assign(**{columns[0]: [1, 2]}))
+        ),
         "unknown key beside the format": json_case(
             {"dataframe_split": {"columns": columns, "data": [row]}, "x": 1}
         ),
@@ -136,6 +143,10 @@ def cases(columns: list[str], row: list[float]) -> dict[str, Case]:
         "a column given twice": split([[*row, row[0]]], [*columns, columns[0]]),
         "parquet without a feature": Case(PARQUET, parquet_of(frame.drop(columns=[columns[0]]))),
         "parquet, a feature of strings": Case(PARQUET, parquet_of(frame.astype({columns[0]: str}))),
+        "parquet, a feature of booleans": Case(
+            PARQUET, parquet_of(frame.assign(**{columns[0]: [True, False]}))
+        ),
+        "split, rows as objects": json_case({"dataframe_split": {"columns": columns, "data": [record]}}),
         "split, a key that is not a field": json_case(
             {"dataframe_split": {"columns": columns, "data": [row], "dtype": 1}}
         ),
@@ -180,6 +191,16 @@ DELIBERATE: dict[str, tuple[Answer, Answer, str]] = {
         (200, None),
         (200, None),
         "predictor's params.output chooses labels; MLflow ignores it",
+    ),
+    "parquet with a 64-bit integer column": (
+        (400, "INVALID_PARAMETER_VALUE"),
+        (200, None),
+        "predictor reads integers for a numeric feature, as in JSON; MLflow calls int64 -> double unsafe",
+    ),
+    "split, rows as objects": (
+        (200, None),
+        (400, "BAD_REQUEST"),
+        "dataframe_split's rows are lists; pandas happens to read objects too",
     ),
     "params threshold out of range": (
         (200, None),
