@@ -155,7 +155,7 @@ def predictor(bin_dir: Path, model_dir: Path, workers: int, source: Path | None 
     before a change). It is started as ``python -m predictor``, the one way in both trees have."""
     manifest = json.loads((model_dir / "manifest.json").read_text())
     columns = [f["name"] for f in manifest["schema"]["features"]]
-    model_name = manifest["name"]
+    model_name = json.loads((model_dir / "version.json").read_text())["name"]
 
     def body(rows: Rows) -> bytes:
         return json.dumps({"instances": [dict(zip(columns, row, strict=True)) for row in rows]}).encode()

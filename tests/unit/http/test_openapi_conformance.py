@@ -27,13 +27,14 @@ Schemathesis sends requests without a key on purpose, and 429 for them is the br
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
 import structlog
 from dependency_injector import providers
+from schemathesis import BaseSchema
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.engine.run import PhaseName
 from schemathesis.python.asgi import shutdown_lifespans
@@ -131,10 +132,14 @@ class Run:
 
 def run_schemathesis(container: Container) -> Run:
     app = create_app(container, load_backoff=FAST_RETRY)
+    return execute(lambda: schemathesis.openapi.from_asgi("/openapi.json", app, config=config()))
+
+
+def execute(load: Callable[[], BaseSchema]) -> Run:
+    """Load the schema (over the app) and run every phase; the app's lifespan ends with the run."""
     run = Run()
     try:
-        schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config())
-        for event in from_schema(schema).execute():
+        for event in from_schema(load()).execute():
             if isinstance(event, events.ScenarioFinished):
                 run.record(event)
             elif isinstance(event, events.NonFatalError):

@@ -189,17 +189,12 @@ def test_infer_errors_are_400_problems_with_error(client: TestClient, body: Any,
     assert problem["error"] == problem["detail"]
 
 
-def test_bad_json_a_wrong_model_and_binary_data_are_refused(client: TestClient) -> None:
+def test_bad_json_and_a_wrong_model_are_refused(client: TestClient) -> None:
     assert_problem(client.post(INFER, content=b"{", headers=AUTH), 400, "invalid-input")
     wrong = assert_problem(
         infer(client, {"inputs": feature_tensors()}, "/v2/models/other/infer"), 404, "model-not-found"
     )
     assert "serves model 'demo'" in wrong["error"]
-    binary = infer(client, {"inputs": feature_tensors()}, **{"Inference-Header-Content-Length": "10"})
-    assert (
-        "binary tensor data extension is not supported"
-        in assert_problem(binary, 400, "invalid-input")["detail"]
-    )
 
 
 def test_the_server_metadata_routes_401_carries_the_v2_error_member(client: TestClient) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from predictor.domain.encoding.checks import check_names, no_rows, refuse
 from predictor.domain.encoding.columns import as_numbers, category_column, cell_column, vector_errors
@@ -93,9 +95,10 @@ class Columns:
 
 @dataclass(frozen=True, slots=True)
 class FeatureMatrix:
-    """``rows`` x features values, flat and row-major, in schema order; categories as codes."""
+    """``rows`` x features values, flat and row-major, in schema order; categories as codes.
+    In a numpy float array NaN means missing, as in ``Columns``."""
 
-    values: Sequence[object]
+    values: Sequence[object] | npt.NDArray[Any]
     rows: int
 
     @property
@@ -110,16 +113,18 @@ class FeatureMatrix:
             raise refuse(
                 f"a matrix of {self.rows} rows needs {self.rows * width} values, got {len(self.values)}"
             )
-        numbers = as_numbers(self.values if isinstance(self.values, list) else list(self.values))
+        values = self.values
+        numbers = as_numbers(values if isinstance(values, list | np.ndarray) else list(values))
         if numbers is None:
             names = encoder.names
-            rows = [list(self.values[i * width : (i + 1) * width]) for i in range(self.rows)]
+            rows = [list(values[i * width : (i + 1) * width]) for i in range(self.rows)]
             return NamedRows(list(names), rows, ValueFormat.CODES).encode(encoder)
-        grid = numbers[0].reshape(self.rows, width)
+        flat, nan_is_missing = numbers
+        grid = flat.reshape(self.rows, width)
         errors: list[FieldError] = []
         for j, feature in enumerate(encoder.schema.features):
             codes = len(feature.categories) if feature.kind is FeatureKind.CATEGORICAL else None
-            errors += vector_errors(grid[:, j], feature.name, False, codes)
+            errors += vector_errors(grid[:, j], feature.name, nan_is_missing, codes)
         errors.sort(key=lambda e: (e.row or 0, encoder.positions.get(e.field or "", 0)))
         with np.errstate(over="ignore"):  # values beyond float32 are reported just above
             return encoder.finish(grid.astype(np.float32), errors, {})

@@ -28,7 +28,13 @@ import anyio.to_thread
 from predictor.domain.ports import EventCounter
 from predictor.domain.schema import FeatureSchema
 from predictor.services.serving.batching import INLINE_ROWS
-from predictor.services.serving.codecs.base import Decoded, Reader, UnsupportedMediaType, without_rows
+from predictor.services.serving.codecs.base import (
+    Decoded,
+    Encoded,
+    Reader,
+    UnsupportedMediaType,
+    without_rows,
+)
 from predictor.services.serving.leniency import LenientReadings
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.models import ServedModels
@@ -52,11 +58,16 @@ class Codec(Protocol):
 
     content_types: tuple[str, ...]
 
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        """How much of the body is text to parse (JSON, CSV), which decides where it is read:
+        raw tensor data after a JSON header needs no parsing."""
+        ...
+
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         """The function that reads this request's body (run where ``ServingCore.decode`` says)."""
         ...
 
-    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes: ...
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> Encoded: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +86,11 @@ class InferenceResponse:
     media_type: str
     model_version: str  # the version that answered, even if another was swapped in meanwhile
     status: int = 200
+    protocol_headers: Mapping[str, str] = field(default_factory=dict)  # the codec's own
 
     @property
     def headers(self) -> dict[str, str]:
-        return {MODEL_VERSION_HEADER: self.model_version}
+        return {**self.protocol_headers, MODEL_VERSION_HEADER: self.model_version}
 
 
 def negotiated(content_type: str | None, accepted: tuple[str, ...]) -> str:
@@ -118,11 +130,15 @@ class ServingCore:
         self._decoder = decoder
         self._lenient = LenientReadings(counter)
 
-    async def decode(self, read: Reader, body: bytes, served: ServedModel | None) -> Decoded:
-        """The body read for ``served`` (None: not loaded yet); a big one in a decoder process,
+    async def decode(
+        self, read: Reader, body: bytes, served: ServedModel | None, parsed: int | None = None
+    ) -> Decoded:
+        """The body read for ``served`` (None: not loaded yet); one with more than
+        ``PROCESS_BODY_BYTES`` to parse (``parsed``, by default all of it) in a decoder process,
         whose rows come back encoded for ``served`` (``EncodedBatch``)."""
         decoder = self._decoder
-        if len(body) > PROCESS_BODY_BYTES and served is not None and decoder is not None and decoder.enabled:
+        heavy = (len(body) if parsed is None else parsed) > PROCESS_BODY_BYTES
+        if heavy and served is not None and decoder is not None and decoder.enabled:
             envelope, batch = await decoder.decode(partial(without_rows, read), body, served)
             decoded: Decoded = replace(envelope, batch=batch)
             return decoded
@@ -138,13 +154,14 @@ class ServingCore:
             served = self.models.default()
         else:
             served = self.models.get(request.model, request.version)
-        decoded = await self.decode(read, request.body, served)
+        decoded = await self.decode(read, request.body, served, codec.parsed_bytes(request))
         result = await self._predict(decoded.batch, decoded.options, decoded.where)
         if decoded.leniencies or result.leniencies:
             self._lenient.record(decoded.leniencies | result.leniencies)
         request_id = decoded.id or request.request_id
         if len(result.scores) > INLINE_ROWS:
-            body = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)
+            encoded = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)
         else:
-            body = codec.encode(result, decoded, request_id)
-        return InferenceResponse(body, "application/json", result.model.version.version)
+            encoded = codec.encode(result, decoded, request_id)
+        version = result.model.version.version
+        return InferenceResponse(encoded.body, encoded.media_type, version, protocol_headers=encoded.headers)

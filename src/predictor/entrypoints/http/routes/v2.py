@@ -4,7 +4,7 @@ Health routes are open, like ``/health/*`` (and answer HEAD); metadata and infer
 keyed router, which needs the API key. The
 model name in the path must be the served model's (else 404), and a version, when given, the
 version serving now. Errors are problem+json with the message also under ``error``, where
-V2 clients read it. JSON only: the binary tensor extension is refused.
+V2 clients read it. Tensors travel as JSON or as binary tensor data (``codecs/v2_binary``).
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ async def ready(container: ContainerDep) -> Response:
 
 @keyed.get("", summary="Server metadata", response_model=V2ServerMetadata)
 async def server_metadata(request: Request) -> Response:
-    return OrjsonResponse({"name": "predictor", "version": request.app.version, "extensions": []})
+    return OrjsonResponse(
+        {"name": "predictor", "version": request.app.version, "extensions": ["binary_tensor_data"]}
+    )
 
 
 def _model_ready(container: Container, name: str, version: str | None) -> Response:
@@ -123,6 +125,13 @@ async def version_metadata(container: ContainerDep, name: str, version: str) -> 
 
 
 _INFER: dict[str, Any] = {
+    "description": (
+        "Tensors as JSON data, or as binary tensor data (the extension tritonclient uses by "
+        "default): a JSON header of `Inference-Header-Content-Length` bytes, then each input's "
+        "raw little-endian values, sized by its `parameters.binary_data_size`. Outputs asked for "
+        "with `parameters.binary_data` (or the request's `binary_data_output`) come back the "
+        "same way, as `application/octet-stream`."
+    ),
     "response_model": V2InferResponse,
     "responses": problems(400, 404, 413, 500, 503),
     "openapi_extra": raw_body(json="InferRequest"),

@@ -1,9 +1,10 @@
-"""What a codec decodes a request body into, and the shape of the function that decodes it."""
+"""What a codec decodes a request body into, the shape of the function that decodes it, and
+what it encodes an answer into."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from predictor.domain.encoding.inputs import ModelInput, Records
 from predictor.domain.encoding.leniency import Leniency
@@ -28,6 +29,17 @@ class Decoded:
     id: str | None = None
     outputs: tuple[str, ...] | None = None
     leniencies: frozenset[Leniency] = frozenset()
+    # The outputs to answer as raw bytes after the JSON (the V2 binary tensor extension).
+    binary: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """An answer: its body, its media type and the headers its protocol adds."""
+
+    body: bytes
+    media_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 # ``read(body, schema)``: a body decoded for the served model's schema (None before one loads).

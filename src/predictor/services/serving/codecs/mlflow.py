@@ -19,7 +19,7 @@ from predictor.domain.options import Output, PredictionOptions
 from predictor.domain.ports import TableReader
 from predictor.domain.schema import FeatureSchema, TaskType
 from predictor.services.serving.codecs import mlflow_lenient
-from predictor.services.serving.codecs.base import Decoded, Reader, UnsupportedMediaType
+from predictor.services.serving.codecs.base import Decoded, Encoded, Reader, UnsupportedMediaType
 from predictor.services.serving.codecs.mlflow_json import PARAMS, parse_csv, parse_json
 from predictor.services.serving.prediction import PredictionResult
 
@@ -89,11 +89,14 @@ class MlflowCodec:
         self.strict = strict or tables is None
         self.content_types: tuple[str, ...] = (JSON, CSV) if self.strict else (JSON, CSV, PARQUET)
 
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        return len(request.body)
+
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         _refuse_parameters(request.content_type or "")
         if self._tables is None or self.strict:
             return partial(read_invocation, media)
         return partial(read_lenient, media, self._tables)
 
-    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
-        return orjson.dumps({"predictions": predictions(result)})
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> Encoded:
+        return Encoded(orjson.dumps({"predictions": predictions(result)}))

@@ -11,7 +11,7 @@ from predictor.domain.encoding.inputs import Records
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
 from predictor.domain.schema import FeatureSchema
-from predictor.services.serving.codecs.base import Decoded, Reader
+from predictor.services.serving.codecs.base import Decoded, Encoded, Reader
 from predictor.services.serving.codecs.json_body import decode_object, kind
 
 if TYPE_CHECKING:
@@ -68,14 +68,19 @@ class PredictorCodec:
 
     content_types: tuple[str, ...] = (JSON,)
 
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        return len(request.body)
+
     def decode(self, request: InferenceRequest, media: str) -> Reader:
         return read_predict
 
-    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
-        return orjson.dumps(
-            {
-                "predictions": [prediction.as_dict() for prediction in result.predictions],
-                "model": model_info(result.model),
-                "request_id": request_id,
-            }
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> Encoded:
+        return Encoded(
+            orjson.dumps(
+                {
+                    "predictions": [prediction.as_dict() for prediction in result.predictions],
+                    "model": model_info(result.model),
+                    "request_id": request_id,
+                }
+            )
         )

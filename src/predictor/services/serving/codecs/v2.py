@@ -1,5 +1,6 @@
-"""The Open Inference Protocol (KServe V2) in JSON: the codec, the model metadata and infer
-responses. Reading an infer request's tensors into model input is in ``v2_tensors``.
+"""The Open Inference Protocol (KServe V2): the codec, the model metadata and infer responses.
+Reading an infer request's tensors into model input is in ``v2_tensors``; the binary tensor data
+extension, in requests and answers, in ``v2_binary``.
 
 An infer request sends either one tensor per feature (named after it, shape ``[n]`` or
 ``[n, 1]``; numeric datatypes for numeric features, ``BYTES`` of category names for categorical
@@ -10,16 +11,19 @@ model metadata lists). Tensor data may be flat (row-major) or nested.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import orjson
 
 from predictor.domain.errors import ModelUnavailable
 from predictor.domain.options import Output
 from predictor.domain.schema import FeatureKind, FeatureSchema, TaskType
-from predictor.services.serving.codecs.base import Decoded, Reader
-from predictor.services.serving.codecs.json_body import decode_object, invalid
+from predictor.services.serving.codecs import v2_binary
+from predictor.services.serving.codecs.base import Decoded, Encoded, Reader
+from predictor.services.serving.codecs.json_body import decode_object
 from predictor.services.serving.codecs.v2_tensors import DATATYPES, output_names, read_infer_request
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.prediction import PredictionResult
@@ -39,51 +43,54 @@ __all__ = [
 ]
 
 
-def _chosen(result: PredictionResult, requested: tuple[str, ...] | None) -> tuple[str, ...]:
+def chosen_outputs(
+    task: TaskType, output: Output | None, requested: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The outputs an answer holds: those asked for, else the task's for ``parameters.output``."""
     if requested is not None:
         return requested
-    if result.target.task is TaskType.REGRESSION:
+    if task is TaskType.REGRESSION:
         return ("value",)
-    output = result.options.output
     return {Output.LABEL: ("label",), Output.PROBABILITIES: ("probabilities",)}.get(
         output or Output.BOTH, ("label", "probabilities")
     )
 
 
-def infer_response(
-    result: PredictionResult, request_id: str, requested: tuple[str, ...] | None
-) -> dict[str, Any]:
+def _tensors(result: PredictionResult, names: tuple[str, ...]) -> Iterator[tuple[str, str, list[int], Any]]:
+    """Each output's name, datatype, shape and values (a list of labels or a numpy array)."""
     rows = len(result.scores)
-    outputs: list[dict[str, Any]] = []
-    for name in _chosen(result, requested):
+    for name in names:
         if name == "label":
-            outputs.append({"name": name, "datatype": "BYTES", "shape": [rows], "data": result.labels()})
+            yield name, "BYTES", [rows], result.labels()
         elif name == "probabilities":
             probabilities = result.probabilities()
-            outputs.append(
-                {
-                    "name": name,
-                    "datatype": "FP64",
-                    "shape": list(probabilities.shape),
-                    "data": probabilities.ravel().tolist(),
-                }
-            )
+            yield name, "FP64", list(probabilities.shape), probabilities.ravel()
         else:
-            outputs.append(
-                {
-                    "name": name,
-                    "datatype": "FP64",
-                    "shape": [rows],
-                    "data": result.scores.astype(float).tolist(),
-                }
-            )
+            yield name, "FP64", [rows], result.scores.astype(np.float64)
+
+
+def infer_response(result: PredictionResult, request_id: str, decoded: Decoded) -> Encoded:
+    """The answer in JSON, with the outputs ``decoded.binary`` names as binary data after it."""
+    names = chosen_outputs(result.target.task, result.options.output, decoded.outputs)
+    outputs: list[dict[str, Any]] = []
+    data: dict[str, bytes] = {}
+    for name, datatype, shape, values in _tensors(result, names):
+        output: dict[str, Any] = {"name": name, "datatype": datatype, "shape": shape}
+        if name in decoded.binary:
+            data[name] = v2_binary.raw_bytes(datatype, values)
+        else:
+            output["data"] = values if isinstance(values, list) else values.tolist()
+        outputs.append(output)
     version = result.model.version
-    return {
+    response = {
         "model_name": version.name,
         "model_version": version.version,
         "id": request_id,
         "outputs": outputs,
     }
+    if data:
+        return v2_binary.encode_binary(response, data)
+    return Encoded(orjson.dumps(response))
 
 
 def model_metadata(served: ServedModel) -> dict[str, Any]:
@@ -110,29 +117,50 @@ def model_metadata(served: ServedModel) -> dict[str, Any]:
 
 
 HINT = 'send {"inputs": [{"name": ..., "shape": [...], "datatype": ..., "data": [...]}]}'
-BINARY_HEADER = "inference-header-content-length"
+BINARY_HEADER = v2_binary.HEADER
 
 
 def read_infer(
-    body: bytes, schema: FeatureSchema | None, model: str | None = None, version: str | None = None
+    body: bytes,
+    schema: FeatureSchema | None,
+    model: str | None = None,
+    version: str | None = None,
+    header_length: str | None = None,
 ) -> Decoded:
     """An inference request's rows, options, id and outputs, read for the named model's schema;
-    ``model`` and ``version``: what the path names."""
+    ``model`` and ``version``: what the path names; ``header_length``: the JSON header's length
+    when binary tensor data follows it."""
     if schema is None:
         raise ModelUnavailable("no model is loaded yet")
-    parsed, batch = read_infer_request(decode_object(body, HINT), schema, (model, version))
-    return Decoded(batch, parsed.options, id=parsed.id, outputs=parsed.outputs)
+    if header_length is None:
+        document = decode_object(body, HINT)
+    else:
+        header, data = v2_binary.split(body, header_length)
+        document = decode_object(header, HINT)
+        v2_binary.attach_inputs(document, data)
+    parsed, batch = read_infer_request(document, schema, (model, version))
+    names = chosen_outputs(schema.target.task, parsed.options.output, parsed.outputs)
+    binary = v2_binary.binary_outputs(document, names)
+    return Decoded(batch, parsed.options, id=parsed.id, outputs=parsed.outputs, binary=binary)
 
 
 class V2Codec:
-    """``POST /v2/models/{name}/infer``: JSON tensors in, JSON tensors out (no binary extension)."""
+    """``POST /v2/models/{name}/infer``: tensors in and out, as JSON or binary tensor data."""
 
     content_types: tuple[str, ...] = ()  # V2 clients send JSON under any content type
 
-    def decode(self, request: InferenceRequest, media: str) -> Reader:
-        if BINARY_HEADER in request.headers:
-            raise invalid("the binary tensor data extension is not supported; send tensors as JSON data")
-        return partial(read_infer, model=request.model, version=request.version)
+    def parsed_bytes(self, request: InferenceRequest) -> int:
+        """The JSON header alone, when binary tensor data follows it."""
+        header = request.headers.get(BINARY_HEADER, "")
+        return int(header) if header.isdigit() else len(request.body)
 
-    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> bytes:
-        return orjson.dumps(infer_response(result, request_id, decoded.outputs))
+    def decode(self, request: InferenceRequest, media: str) -> Reader:
+        return partial(
+            read_infer,
+            model=request.model,
+            version=request.version,
+            header_length=request.headers.get(BINARY_HEADER),
+        )
+
+    def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> Encoded:
+        return infer_response(result, request_id, decoded)

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import PredictionOptions
@@ -55,7 +58,10 @@ def _flatten(data: list[Any]) -> list[object]:
     return flat
 
 
-def _tensor(raw: object, where: str) -> tuple[str, list[int], str, list[object]]:
+Values = list[object] | npt.NDArray[Any]  # JSON data, or binary data (``v2_binary``) as numpy
+
+
+def _tensor(raw: object, where: str) -> tuple[str, list[int], str, Values]:
     if not isinstance(raw, dict):
         raise invalid(f"must be a tensor object (name, shape, datatype, data), got {kind(raw)}", where)
     name, shape, datatype, data = (raw.get(key) for key in ("name", "shape", "datatype", "data"))
@@ -65,6 +71,8 @@ def _tensor(raw: object, where: str) -> tuple[str, list[int], str, list[object]]
         raise invalid("must be a list of non-negative integers", f"{name}.shape")
     if not isinstance(datatype, str) or datatype not in DATATYPES:
         raise invalid(f"must be one of {', '.join(sorted(DATATYPES))}, got {datatype!r}", f"{name}.datatype")
+    if isinstance(data, np.ndarray):  # binary data, of the datatype's own width and range
+        return name, shape, str(datatype), data
     if not isinstance(data, list):
         raise invalid(f"must be a list of values, got {kind(data)}", f"{name}.data")
     flat = _flatten(data)
