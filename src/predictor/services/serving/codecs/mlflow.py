@@ -60,11 +60,14 @@ def read_invocation(media: str, body: bytes, schema: FeatureSchema | None) -> De
 
 
 def read_lenient(media: str, tables: TableReader, body: bytes, schema: FeatureSchema | None) -> Decoded:
-    """A CSV, JSON or Parquet body read as ``mlflow models serve`` reads it."""
-    if media == CSV:
-        return mlflow_lenient.read_csv(parse_csv(body), schema, _TRUTH.search(body) is not None)
+    """A CSV, JSON or Parquet body read as ``mlflow models serve`` reads it (before a model
+    loads, JSON and CSV strictly: the request is refused as unavailable once read)."""
     if media == PARQUET:
         return mlflow_lenient.read_parquet(tables, body, schema)
+    if schema is None:
+        return read_invocation(media, body, schema)
+    if media == CSV:
+        return mlflow_lenient.read_csv(parse_csv(body), schema, _TRUTH.search(body) is not None)
     return mlflow_lenient.read_json(body, schema)
 
 

@@ -71,21 +71,17 @@ def _batch(name: str, data: object, schema: FeatureSchema) -> tuple[ModelInput, 
     return Records(data), set()
 
 
-def read_json(body: bytes, schema: FeatureSchema | None) -> Decoded:
-    """A JSON scoring request, read leniently for ``schema`` (strictly before a model loads)."""
+def read_json(body: bytes, schema: FeatureSchema) -> Decoded:
+    """A JSON scoring request, read leniently for ``schema``."""
     document = decode_object(body, HINT)
     name = format_of(document, unexpected_allowed=True)
     found = {Leniency.UNKNOWN_KEY} if any(k not in FORMATS and k != PARAMS for k in document) else set()
     options, more = _options(document.get(PARAMS))
-    if schema is None:
-        batch: ModelInput = Records(document[name])
-    else:
-        batch, from_rows = _batch(name, document[name], schema)
-        more |= from_rows
-    return Decoded(batch, options, PARAMS, leniencies=frozenset(found | more))
+    batch, from_rows = _batch(name, document[name], schema)
+    return Decoded(batch, options, PARAMS, leniencies=frozenset(found | more | from_rows))
 
 
-def read_csv(table: NamedRows, schema: FeatureSchema | None, booleans: bool = True) -> Decoded:
+def read_csv(table: NamedRows, schema: FeatureSchema, booleans: bool = True) -> Decoded:
     """A CSV body's header and rows (``parse_csv``), read leniently for ``schema``;
     ``booleans``: whether the body may hold a ``True`` or ``False`` cell at all."""
     names, rows = table.names, table.rows
@@ -93,8 +89,6 @@ def read_csv(table: NamedRows, schema: FeatureSchema | None, booleans: bool = Tr
     if isinstance(names, list) and names and names[0] == "" and isinstance(rows, list):
         found.add(Leniency.CSV_INDEX)
         names, rows = names[1:], [row[1:] for row in rows]
-    if schema is None:
-        return Decoded(NamedRows(names, rows, ValueFormat.TEXT), PredictionOptions(), PARAMS)
     batch, more = lenient_table(names, rows, schema, ValueFormat.TEXT)
     if booleans:
         batch, truths = csv_booleans(batch, schema)
