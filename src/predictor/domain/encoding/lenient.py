@@ -22,6 +22,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import TypeGuard
 
+from predictor.domain.encoding.column_inputs import Columns
 from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.encoding.row_inputs import NamedRows, Records
 from predictor.domain.encoding.values import ValueFormat
@@ -99,10 +100,13 @@ def _exact(rows: list[Mapping[str, object]], names: list[str]) -> Sequence[Seque
     return table
 
 
-def lenient_columns(columns: Mapping[str, object], schema: FeatureSchema) -> tuple[object, set[Leniency]]:
+def lenient_columns(
+    columns: Mapping[str, object], schema: FeatureSchema
+) -> tuple[NamedRows | Records | Columns, set[Leniency]]:
     """``inputs`` as one object: of lists, the columns (as a table of rows, then as above); of
     scalars, one row (``SINGLE_ROW_INPUTS``; MLflow enforces its signature on the object as it
-    is, so a key that is not a feature is refused there). Anything else is returned as it is."""
+    is, so a key that is not a feature is refused there). Anything else: ``Columns``, whose
+    encoding reports what is wrong with them."""
     values = list(columns.values())
     if values and not any(isinstance(v, list | dict) for v in values):
         unknown = [
@@ -114,11 +118,9 @@ def lenient_columns(columns: Mapping[str, object], schema: FeatureSchema) -> tup
             raise InputDoesNotFitSchema(unknown)
         table, found = lenient_records([dict(columns)], schema)
         return table, found | {Leniency.SINGLE_ROW_INPUTS}
-    if not values or not all(isinstance(v, list) for v in values):
-        return columns, set()
     lengths = {len(v) for v in values if isinstance(v, list)}
-    if len(lengths) != 1:
-        return columns, set()
+    if not values or not all(isinstance(v, list) for v in values) or len(lengths) != 1:
+        return Columns(columns, ValueFormat.LENIENT), set()
     rows = list(zip(*values, strict=True))
     return lenient_table(list(columns), rows, schema)
 

@@ -64,8 +64,7 @@ def _batch(name: str, data: object, schema: FeatureSchema) -> tuple[ModelInput, 
     if name == "dataframe_records" or (isinstance(data, list) and any(isinstance(r, dict) for r in data)):
         return lenient_records(data, schema)
     if isinstance(data, Mapping):
-        read, found = lenient_columns(data, schema)
-        return (Columns(read, ValueFormat.LENIENT) if isinstance(read, Mapping) else read), found  # type: ignore[return-value]  # a ModelInput when not a Mapping
+        return lenient_columns(data, schema)
     if isinstance(data, list) and data and all(isinstance(row, list) for row in data):
         return NamedRows(None, data), set()  # rows as lists in schema order: predictor's own reading
     return Records(data), set()
