@@ -115,6 +115,15 @@ def test_a_big_binary_body_is_read_in_process_as_it_needs_no_parsing() -> None:
         assert decoder.pids, "the same rows as JSON were parsed in a decoder process"
 
 
+def test_binary_values_no_float32_holds_are_400s_naming_row_and_feature(client: TestClient) -> None:
+    grid = np.asarray([[0.5, 1.0, 2], [np.inf, 1e39, 1], [1.0, np.nan, 5]], dtype="<f8")
+    tensor = {"name": "input-0", "shape": [3, 3], "datatype": "FP64"}
+    body, headers = binary_body({"inputs": [tensor]}, {"input-0": grid.tobytes()})
+    problem = assert_problem(client.post(INFER, content=body, headers=headers), 400, "invalid-input")
+    assert [(e["row"], e["field"]) for e in problem["errors"]] == [(1, "x1"), (1, "x2"), (2, "colour")]
+    assert "too large for a 32-bit float" in problem["errors"][1]["message"]
+
+
 def test_the_server_metadata_names_the_extension(client: TestClient) -> None:
     assert client.get("/v2", headers=AUTH).json()["extensions"] == ["binary_tensor_data"]
 

@@ -18,7 +18,7 @@ from predictor.domain.encoding.checks import check_names, no_rows, refuse
 from predictor.domain.encoding.columns import as_numbers, category_column, cell_column, vector_errors
 from predictor.domain.encoding.row_inputs import NamedRows
 from predictor.domain.encoding.rows import EncodedRows, RowEncoder
-from predictor.domain.encoding.values import ValueFormat, describe
+from predictor.domain.encoding.values import FLOAT32_MAX, ValueFormat, describe
 from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.schema import FeatureKind
 
@@ -93,6 +93,16 @@ class Columns:
         return rows
 
 
+def _numbers_fit(flat: npt.NDArray[np.float64], nan_is_missing: bool) -> bool:
+    """Whether every value is a float32 (or NaN, when that is missing), checked at once: then
+    only the category codes need a column-by-column look."""
+    with np.errstate(invalid="ignore"):
+        fits = np.abs(flat) <= FLOAT32_MAX  # False for infinity and NaN
+    if nan_is_missing:
+        fits |= np.isnan(flat)
+    return bool(fits.all())
+
+
 @dataclass(frozen=True, slots=True)
 class FeatureMatrix:
     """``rows`` x features values, flat and row-major, in schema order; categories as codes.
@@ -121,10 +131,12 @@ class FeatureMatrix:
             return NamedRows(list(names), rows, ValueFormat.CODES).encode(encoder)
         flat, nan_is_missing = numbers
         grid = flat.reshape(self.rows, width)
+        numbers_fit = _numbers_fit(flat, nan_is_missing)
         errors: list[FieldError] = []
         for j, feature in enumerate(encoder.schema.features):
             codes = len(feature.categories) if feature.kind is FeatureKind.CATEGORICAL else None
-            errors += vector_errors(grid[:, j], feature.name, nan_is_missing, codes)
+            if codes is not None or not numbers_fit:
+                errors += vector_errors(grid[:, j], feature.name, nan_is_missing, codes)
         errors.sort(key=lambda e: (e.row or 0, encoder.positions.get(e.field or "", 0)))
         with np.errstate(over="ignore"):  # values beyond float32 are reported just above
             return encoder.finish(grid.astype(np.float32), errors, {})
