@@ -48,6 +48,7 @@ def run_server(settings: Settings) -> None:
     # Workers build their own app from the environment; the CLI's overrides travel there too.
     os.environ["PREDICTOR_HOST"] = settings.http.host
     os.environ["PREDICTOR_PORT"] = str(settings.http.port)
+    os.environ["PREDICTOR_WORKERS"] = str(settings.http.workers)  # each shares the CPUs by it
     if settings.serving.model_dir is not None:
         os.environ["PREDICTOR_MODEL_DIR"] = str(settings.serving.model_dir.resolve())
     server.run(settings)

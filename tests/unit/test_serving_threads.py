@@ -1,0 +1,29 @@
+"""Server workers share the machine's CPUs for big batches: one worker's XGBoost thread team
+uses every CPU, N workers get 1/N of them each, so workers scoring at once never run more
+threads than there are CPUs."""
+
+from __future__ import annotations
+
+import pytest
+
+from predictor.adapters.xgboost.cpus import available_cpus, threads_per_worker
+from predictor.adapters.xgboost.runtime import XGBoostRuntime
+from predictor.config import load_settings
+from predictor.container import build_container
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 64])
+def test_each_worker_gets_its_share_of_the_cpus_and_at_least_one(workers: int) -> None:
+    threads = threads_per_worker(workers)
+    if workers == 1:
+        assert threads == 0  # XGBoost's own default: every CPU
+    else:
+        assert threads == max(1, available_cpus() // workers)
+        assert threads * workers <= max(available_cpus(), workers)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_container_gives_the_runtime_the_servers_worker_count(workers: int) -> None:
+    runtime = build_container(load_settings(workers=workers)).adapters.runtime()
+    assert isinstance(runtime, XGBoostRuntime)
+    assert runtime.threads == threads_per_worker(workers)
