@@ -39,6 +39,9 @@ class ServingSettings(Group):
     decoder_processes: int = Field(default=1, ge=0, le=64)
     # Binary classifiers label a row positive when P(positive) >= this; requests may override it.
     decision_threshold: float = Field(default=0.5, gt=0, lt=1)
+    # /invocations reads bodies as `mlflow models serve` does (NaN, extra columns, Parquet …);
+    # true: only what the model's schema names exactly, as /predict does.
+    invocations_strict: bool = False
 
     @field_validator("model_dir", "fallback_model_dir", mode="before")
     @classmethod

@@ -14,10 +14,11 @@ from dependency_injector import containers, providers
 
 from predictor.adapters import real
 from predictor.adapters.real import RealAdapters
-from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET, Settings
+from predictor.config import Settings
 from predictor.container.builders import (
     copy_model,
     export_model,
+    keyrings,
     model_keeper,
     predict_table,
     reopen_aws_connections,
@@ -28,10 +29,10 @@ from predictor.container.builders import (
 from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
+from predictor.services.serving.codecs.mlflow import MlflowCodec
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
 from predictor.services.serving.keeper import Backoff
-from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
@@ -60,28 +61,7 @@ class Container(containers.DeclarativeContainer):
     request_metrics = providers.Singleton(
         request_metrics, settings.provided.alerts, slot, adapters.prometheus, alerts, adapters.clock
     )
-    # The API keys in force (services/serving/keys.py): the env store's lists read once at
-    # start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S.
-    keyrings = providers.Selector(
-        settings.provided.security.secret_store,
-        env=providers.Singleton(
-            Keyrings.from_lists,
-            store=adapters.secrets,
-            api_keys=API_KEYS_SECRET,
-            admin_keys=ADMIN_API_KEYS_SECRET,
-            alerter=alerts,
-            clock=adapters.clock,
-        ),
-        aws=providers.Singleton(
-            Keyrings.from_json_secret,
-            store=adapters.secrets,
-            name=settings.provided.security.keys_secret_id,
-            ttl_s=settings.provided.security.keys_ttl_s,
-            retry_s=settings.provided.security.keys_retry_s,
-            alerter=alerts,
-            clock=adapters.clock,
-        ),
-    )
+    keyrings = providers.Singleton(keyrings, settings, adapters.secrets, alerts, adapters.clock)
     exported_catalog = providers.Singleton(real.exported_catalog, settings.provided.serving.model_dir)
     model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
     # The read side, for serving and the catalog: the exported directory being served, or the
@@ -171,7 +151,11 @@ class Container(containers.DeclarativeContainer):
         max_rows=settings.provided.serving.max_rows,
     )
     serving_core = providers.Singleton(
-        ServingCore, models=served_models, make_prediction=make_prediction, decoder=body_decoder
+        ServingCore, served_models, make_prediction, body_decoder, request_metrics
+    )
+    # /invocations reads bodies as `mlflow models serve` does, unless PREDICTOR_INVOCATIONS_STRICT.
+    mlflow_codec = providers.Singleton(
+        MlflowCodec, adapters.table_reader, settings.provided.serving.invocations_strict
     )
     explain_prediction = providers.Singleton(
         ExplainPrediction, slot=slot, max_rows=settings.provided.serving.max_rows

@@ -6,16 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from predictor.config import AlertSettings, RefreshMode, Settings
+from predictor.config import (
+    ADMIN_API_KEYS_SECRET,
+    API_KEYS_SECRET,
+    AlertSettings,
+    RefreshMode,
+    SecretStoreKind,
+    Settings,
+)
 from predictor.domain.model import ModelRef
 from predictor.services.alerting import ErrorRateAlarm
 from predictor.services.serving.keeper import Backoff, ModelKeeper
+from predictor.services.serving.keys import Keyrings
 from predictor.services.serving.loading import ModelSlot
 from predictor.services.serving.telemetry import RequestMetrics
 
 if TYPE_CHECKING:
     from predictor.adapters.files.exported import ExportedModelCatalog
-    from predictor.domain.ports import Alerter, Clock, MetricsRecorder
+    from predictor.domain.ports import Alerter, Clock, MetricsRecorder, RotatingSecretStore, SecretStore
     from predictor.services.registry.copy import CopyModel
     from predictor.services.registry.export import ExportModel
     from predictor.services.serving.batch_scoring import PredictTable
@@ -78,3 +86,27 @@ def request_metrics(
     rate = (alerting.error_rate_threshold, alerting.error_rate_window_s, alerting.error_rate_min_requests)
     alarm = ErrorRateAlarm(gate, clock, *rate)  # told of every answer, alerts through the gate
     return RequestMetrics(slot, recorders=() if prometheus is None else (prometheus,), alarm=alarm)
+
+
+def keyrings(
+    settings: Settings, store: SecretStore | RotatingSecretStore, alerter: Alerter, clock: Clock
+) -> Keyrings:
+    """The API keys in force (services/serving/keys.py): the env store's lists read once at
+    start-up, or Secrets Manager's JSON secret kept for PREDICTOR_KEYS_TTL_S."""
+    security = settings.security
+    if security.secret_store is SecretStoreKind.AWS:
+        return Keyrings.from_json_secret(
+            store=store,  # type: ignore[arg-type]  # the aws secret store rotates (adapters.real)
+            name=security.keys_secret_id or "",  # required with aws (SecuritySettings checks)
+            ttl_s=security.keys_ttl_s,
+            retry_s=security.keys_retry_s,
+            alerter=alerter,
+            clock=clock,
+        )
+    return Keyrings.from_lists(
+        store=store,  # type: ignore[arg-type]  # the env store reads lists
+        api_keys=API_KEYS_SECRET,
+        admin_keys=ADMIN_API_KEYS_SECRET,
+        alerter=alerter,
+        clock=clock,
+    )

@@ -2,6 +2,8 @@
 
 PredictorError
 ├── InvalidInput            rows or fields a client sent do not fit the model (HTTP 400)
+│   └── InputDoesNotFitSchema  rows that parse but miss a feature, or hold none (HTTP 400)
+├── MediaTypeUnavailable    a body format whose reader needs an extra not installed (HTTP 415)
 ├── PayloadTooLarge         more rows or bytes than the limits allow (HTTP 413)
 ├── Unauthorized            missing or unknown API key (HTTP 401)
 ├── Forbidden               a valid key without the right to do this (HTTP 403)
@@ -58,6 +60,12 @@ class InvalidInput(PredictorError):
         return type(self), (self.errors, self.summary), self.__dict__
 
 
+class InputDoesNotFitSchema(InvalidInput):
+    """The rows parse, but not into the model's features: a feature is missing from them, a row
+    is not an object of features, or there is no row at all. MLflow's scoring server tells these
+    (``INVALID_PARAMETER_VALUE``) from a body it cannot read (``BAD_REQUEST``)."""
+
+
 def _summarise(errors: list[FieldError]) -> str:
     if not errors:
         return "the input is invalid"
@@ -70,6 +78,11 @@ def _summarise(errors: list[FieldError]) -> str:
     prefix = (", ".join(where) + ": ") if where else ""
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{prefix}{first.message}{more}"
+
+
+class MediaTypeUnavailable(PredictorError):
+    """The body's format is one the protocol reads, but its reader needs a package that is not
+    installed (Parquet without pyarrow); the message names the extra to install."""
 
 
 class PayloadTooLarge(PredictorError):

@@ -1,8 +1,12 @@
 """MLflow's scoring protocol: /invocations in every input format gives /predict's numbers;
-/ping and /version; errors stay problem+json."""
+/ping and /version; errors stay problem+json. What only the strict reading refuses
+(``PREDICTOR_INVOCATIONS_STRICT``) is here too; what the lenient one accepts instead is in
+test_lenient_invocations.py."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -105,16 +109,13 @@ def test_other_tasks_answer_as_mlflow_serve_does(task: TaskType, width: int | No
         ([1, 2], None),
         ({"dataframe_split": {"columns": NAMES, "data": []}, "dataframe_records": ROWS}, None),
         ({}, None),
-        ({"instances": ROWS, "signature_name": "x"}, "signature_name"),
         ({"dataframe_split": [[1, 2, "red"]]}, "dataframe_split"),
         ({"dataframe_split": {"columns": NAMES}}, "dataframe_split.data"),
         ({"dataframe_split": {"columns": NAMES, "data": [[1]], "dtypes": {}}}, "dataframe_split.dtypes"),
         ({"dataframe_split": {"columns": ["x1", "x2"], "data": [[1, 2]]}}, "colour"),
-        ({"dataframe_split": {"columns": [*NAMES, "x9"], "data": [[1, 2, "red", 0]]}}, "x9"),
         ({"dataframe_split": {"columns": NAMES, "data": [[1, "two", "red"]]}}, "x2"),
         ({"inputs": {"x1": [1, 2], "x2": [1], "colour": ["red", "red"]}}, "x2"),
         ({"dataframe_records": ROWS, "params": {"threshold": 2}}, "params.threshold"),
-        ({"dataframe_records": ROWS, "params": {"top_k": 2}}, "params.top_k"),
     ],
 )
 def test_json_errors_are_400_problems(client: TestClient, body: Any, field: str | None) -> None:
@@ -122,12 +123,55 @@ def test_json_errors_are_400_problems(client: TestClient, body: Any, field: str 
     assert problem["errors"][0]["field"] == field
 
 
+@pytest.fixture(scope="module")
+def strict_client() -> Iterator[TestClient]:
+    with serve(trained_container(invocations_strict=True)) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"instances": ROWS, "signature_name": "x"}, "signature_name"),
+        ({"dataframe_split": {"columns": [*NAMES, "x9"], "data": [[1, 2, "red", 0]]}}, "x9"),
+        ({"dataframe_records": ROWS, "params": {"top_k": 2}}, "params.top_k"),
+        ({"dataframe_split": {"columns": NAMES, "data": [[float("nan"), 2, "red"]]}}, "x1"),
+        ({"dataframe_split": {"columns": NAMES, "data": [["1.5", 2, "red"]]}}, "x1"),
+        ({"dataframe_split": {"columns": NAMES, "data": [[True, 2, "red"]]}}, "x1"),
+        ({"dataframe_records": [ROWS[0], {"x1": 1, "x2": 2}]}, "colour"),
+        ({"inputs": {"x1": 1, "x2": 2, "colour": "red"}}, "x1"),
+        ({"dataframe_split": {"columns": NAMES, "data": []}}, None),
+    ],
+)
+def test_strict_json_errors_are_400_problems(strict_client: TestClient, body: Any, field: str | None) -> None:
+    """What the lenient reading accepts, the strict one refuses, naming the field."""
+    content = dumped(body)
+    problem = assert_problem(invocations(strict_client, content), 400, "invalid-input")
+    assert problem["errors"][0]["field"] == field
+
+
+def dumped(body: Any) -> bytes:
+    """``body`` as ``json.dumps`` writes it: NaN as the bare token."""
+    return json.dumps(body).encode()
+
+
+def test_strict_csv_refuses_columns_that_are_not_features(strict_client: TestClient) -> None:
+    for body, field in [(b"x1,x2,colour,extra\n1,2,red,3\n", "extra"), (b",x1,x2,colour\n0,1,2,red\n", "")]:
+        problem = assert_problem(invocations(strict_client, body, CSV), 400, "invalid-input")
+        assert problem["errors"][0]["field"] == field
+
+
+def test_strict_refuses_parquet_as_415(strict_client: TestClient) -> None:
+    response = invocations(strict_client, b"PAR1", "application/vnd.apache.parquet")
+    problem = assert_problem(response, 415, "unsupported-media-type")
+    assert "text/csv" in problem["detail"]
+
+
 @pytest.mark.parametrize(
     ("body", "row_field"),
     [
         (b"", (None, None)),
         (b"x1,x2\n1,2\n", (None, "colour")),
-        (b"x1,x2,colour,extra\n1,2,red,3\n", (None, "extra")),
         (b"x1,x2,colour\n1,2,red\n1,abc,red\n", (1, "x2")),
         (b"x1,x2,colour\n1,2\n", (0, None)),
         (b'x1,x2,colour\n1,2,"red\n', (None, None)),
@@ -141,7 +185,7 @@ def test_csv_errors_are_400_problems(client: TestClient, body: bytes, row_field:
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/vnd.apache.parquet", "application/json; charset=latin-1", ""]
+    "content_type", ["text/plain", "application/x-parquet", "application/json; charset=latin-1", ""]
 )
 def test_other_content_types_are_415_problems(client: TestClient, content_type: str) -> None:
     problem = assert_problem(invocations(client, csv_body(ROWS), content_type), 415, "unsupported-media-type")
@@ -175,11 +219,12 @@ def test_more_rows_than_the_limit_is_413() -> None:
 @pytest.mark.parametrize(
     ("request_kwargs", "status", "code"),
     [
-        ({"json": {"dataframe_records": [{"nope": 1}]}, "headers": AUTH}, 400, "BAD_REQUEST"),
+        ({"json": {"dataframe_records": [{"nope": 1}]}, "headers": AUTH}, 400, "INVALID_PARAMETER_VALUE"),
+        ({"json": {"dataframe_records": [row(x1="one")]}, "headers": AUTH}, 400, "BAD_REQUEST"),
         ({"json": {"dataframe_records": [row()]}}, 401, "UNAUTHENTICATED"),
         ({"content": b"{", "headers": {**AUTH, "Content-Type": "application/json"}}, 400, "BAD_REQUEST"),
     ],
-    ids=["invalid rows", "no key", "not json"],
+    ids=["no feature", "bad value", "no key", "not json"],
 )
 def test_invocations_errors_carry_mlflows_error_code_and_message(
     client: TestClient, request_kwargs: dict[str, Any], status: int, code: str

@@ -41,6 +41,14 @@ LONE_SURROGATE_KEY = '{"instances": [{"\\ud800": 1.0}]}'
 LONE_SURROGATE_VALUE = '{"instances": [{"x1": 1.0, "x2": 2.0, "colour": "\\udfff"}]}'
 DUPLICATE_KEY = '{"instances": [{"x1": 1.0, "x1": 2.0, "x2": 3.0, "colour": "red"}]}'
 
+# NaN, a key that is no feature, a missing key, a number as a string, a param that is not ours.
+LENIENT = json.dumps(
+    {
+        "dataframe_records": [{**row(x1=float("nan")), "extra": 1}, {"x1": "2", "colour": "red"}],
+        "params": {"k": 1},
+    }
+)
+
 # (path, headers, body): each sent inline and padded past PROCESS_BODY_BYTES.
 CASES: dict[str, tuple[str, dict[str, str], str]] = {
     "predict valid": ("/predict", JSON_AUTH, json.dumps({"instances": ROWS})),
@@ -94,6 +102,8 @@ CASES: dict[str, tuple[str, dict[str, str], str]] = {
     "invocations too many rows": ("/invocations", JSON_AUTH, json.dumps({"instances": TOO_MANY})),
     "invocations csv": ("/invocations", CSV_AUTH, "x1,x2,colour\n1.5,,red\n-2,0.5,blue\n"),
     "invocations csv bad": ("/invocations", CSV_AUTH, "x1,x2,colour\none,,red\n"),
+    "invocations lenient": ("/invocations", JSON_AUTH, LENIENT),
+    "invocations lenient csv": ("/invocations", CSV_AUTH, ",x1,x2,colour,extra\n0,1.5,,red,x\n"),
     "v2 valid": (INFER, JSON_AUTH, json.dumps({"id": "mine", "inputs": tensors(ROWS)})),
     "v2 lone surrogate id": (INFER, JSON_AUTH, '{"id": "\\ud800", "inputs": []}'),
     "v2 wrong datatype": (
@@ -156,6 +166,18 @@ def test_the_cases_cover_valid_and_invalid_bodies_on_every_route(client: TestCli
     }
     assert {path for path, _, _ in CASES.values()} == {"/predict", "/v1/explain", "/invocations", INFER}
     assert set(statuses.values()) == {200, 400, 413}
+
+
+def test_the_leniencies_of_a_body_read_in_a_decoder_process_are_counted() -> None:
+    with serve(trained_container(max_rows=MAX_ROWS)) as client:
+        response = client.post("/invocations", content=padded(LENIENT, JSON_AUTH).encode(), headers=JSON_AUTH)
+        assert response.status_code == 200, response.text
+        assert decoder_of(client).pids, "the padded body was read in a decoder process"
+        metrics = client.app.state.container.request_metrics().drain()  # type: ignore[attr-defined]
+    counted = {m.dimensions["reason"]: m.value for m in metrics if m.name == "lenient_readings"}
+    assert counted == dict.fromkeys(
+        ["extra_column", "missing_key", "nan", "numbers_as_strings", "unknown_params"], 1.0
+    )
 
 
 def test_a_decoder_process_that_is_killed_is_replaced_and_the_next_body_is_answered() -> None:

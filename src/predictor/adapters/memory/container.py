@@ -9,6 +9,7 @@ from dependency_injector import containers, providers
 from predictor.adapters import memory
 from predictor.adapters.files.artifacts import LocalArtifactStore
 from predictor.adapters.files.exported import refuse_writes
+from predictor.adapters.files.parquet_body import ArrowParquetReader
 from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
 from predictor.adapters.system.clock import SystemClock
 from predictor.config import Settings
@@ -32,6 +33,8 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     cache = providers.Singleton(memory.InMemoryModelCache)
     tables = providers.Singleton(memory.InMemoryTableFiles)
     partitions = providers.Factory(memory.InProcessPartitionRunner)
+    # The real reader: it reads bytes already in memory (pyarrow imported with the first body).
+    table_reader = providers.Singleton(ArrowParquetReader)
     # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
     # served from its path.
     artifacts = providers.Singleton(LocalArtifactStore)

@@ -43,6 +43,10 @@ EVENTS: dict[Counted, tuple[str, tuple[str, ...]]] = {
     Counted.MODEL_LOAD_FAILURES: ("Model loads and refreshes that failed", ("model",)),
     Counted.REJECTED_CONNECTIONS: ("Connections refused or closed by the guard", ("reason",)),
     Counted.RATE_LIMITED_REQUESTS: ("Requests answered 429", ("route",)),
+    Counted.LENIENT_READINGS: (
+        "Request bodies read more leniently than the strict reading, by reason",
+        ("reason",),
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 
 from predictor.adapters.real.aws import cloudwatch_metrics, secrets_manager, sns_alerter
 from predictor.adapters.real.local import (
+    arrow_parquet_reader,
     arrow_tables,
     artifacts_by_scheme,
     dask_runner,
@@ -54,7 +55,7 @@ class RealAdapters(containers.DeclarativeContainer):
         settings.provided.tracking.mlflow_tracking_uri,
         settings.provided.tracking.artifact_root,
     )
-    runtime = providers.Singleton(xgboost_runtime)
+    runtime = providers.Singleton(xgboost_runtime, settings.provided.http.workers)
     trainer = providers.Singleton(xgboost_trainer)
     tuner = providers.Singleton(optuna_tuner)
     renderer = providers.Singleton(matplotlib_renderer)
@@ -63,6 +64,7 @@ class RealAdapters(containers.DeclarativeContainer):
     tables = providers.Singleton(arrow_tables)
     # Built per run: the CLI names the scheduler (None: a LocalCluster for the run).
     partitions = providers.Factory(dask_runner)
+    table_reader = providers.Singleton(arrow_parquet_reader)
     artifacts = providers.Singleton(artifacts_by_scheme)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
     secrets = providers.Selector(

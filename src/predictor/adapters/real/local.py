@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ReportRenderer,
         SecretStore,
         TableFiles,
+        TableReader,
         Tuner,
     )
 
@@ -71,10 +72,12 @@ def mlflow_tracker(tracking_uri: str, artifact_root: str) -> ExperimentTracker:
     return MlflowExperimentTracker(tracking_uri, artifact_root)
 
 
-def xgboost_runtime() -> ModelRuntime:
+def xgboost_runtime(workers: int = 1) -> ModelRuntime:
+    """``workers``: the server processes sharing this machine's CPUs."""
+    from predictor.adapters.xgboost.cpus import threads_per_worker
     from predictor.adapters.xgboost.runtime import XGBoostRuntime
 
-    return XGBoostRuntime()
+    return XGBoostRuntime(threads_per_worker(workers))
 
 
 def xgboost_trainer() -> ModelTrainer:
@@ -126,6 +129,12 @@ def dask_runner(scheduler: str | None = None, workers: int | None = None) -> Par
     from predictor.adapters.dask.runner import DaskPartitionRunner
 
     return DaskPartitionRunner(scheduler, workers)
+
+
+def arrow_parquet_reader() -> TableReader:
+    from predictor.adapters.files.parquet_body import ArrowParquetReader
+
+    return ArrowParquetReader()
 
 
 def environment_secrets(env_file: Path | None, secrets_dir: Path | None) -> SecretStore:

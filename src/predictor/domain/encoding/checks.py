@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from predictor.domain.encoding.rows import MAX_REPORTED_ERRORS, RowEncoder
-from predictor.domain.errors import FieldError, InvalidInput
+from predictor.domain.errors import FieldError, InputDoesNotFitSchema, InvalidInput
 
 
 def refuse(message: str, field: str | None = None) -> InvalidInput:
     """The error for a batch that is wrong as a whole (or one field of it, in every row)."""
     return InvalidInput([FieldError(None, field, message)])
+
+
+def no_rows() -> InputDoesNotFitSchema:
+    """The error for a batch without a row."""
+    return InputDoesNotFitSchema([FieldError(None, None, "the batch is empty: send at least one row")])
 
 
 def check_names(encoder: RowEncoder, names: object, what: str) -> list[str]:
@@ -25,15 +30,18 @@ def check_names(encoder: RowEncoder, names: object, what: str) -> list[str]:
         if not isinstance(name, str) or name not in encoder.positions
     ]
     seen: set[str] = set()
+    twice = []
     for name in names:
         if isinstance(name, str) and name in seen:
-            errors.append(FieldError(None, name, f"appears twice in {what}"))
+            twice.append(FieldError(None, name, f"appears twice in {what}"))
         seen.add(str(name))
-    errors += [
+    errors += twice
+    missing = [
         FieldError(None, name, f"is missing from {what}; send null for unknown values")
         for name in encoder.names
         if name not in seen
     ]
+    errors += missing
     if errors:
-        raise InvalidInput(errors[:MAX_REPORTED_ERRORS])
+        raise (InputDoesNotFitSchema if missing or twice else InvalidInput)(errors[:MAX_REPORTED_ERRORS])
     return [str(name) for name in names]

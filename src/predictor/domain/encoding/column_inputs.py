@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from predictor.domain.encoding.checks import check_names, refuse
+from predictor.domain.encoding.checks import check_names, no_rows, refuse
 from predictor.domain.encoding.columns import as_numbers, category_column, cell_column, vector_errors
 from predictor.domain.encoding.row_inputs import NamedRows
 from predictor.domain.encoding.rows import EncodedRows, RowEncoder
@@ -33,6 +33,7 @@ class Columns:
 
     columns: Mapping[str, object]
     fmt: ValueFormat = ValueFormat.JSON
+    empty_allowed: bool = False  # no row: an empty batch (a Parquet table of no rows), not an error
 
     @property
     def size(self) -> int | None:
@@ -87,8 +88,8 @@ class Columns:
         ]
         if uneven:
             raise InvalidInput(uneven)
-        if rows == 0:
-            raise refuse("the batch is empty: send at least one row")
+        if rows == 0 and not self.empty_allowed:
+            raise no_rows()
         return rows
 
 
@@ -117,7 +118,7 @@ class FeatureMatrix:
     def encode(self, encoder: RowEncoder) -> EncodedRows:
         width = encoder.width
         if self.rows <= 0:
-            raise refuse("the batch is empty: send at least one row")
+            raise no_rows()
         if len(self.values) != self.rows * width:
             raise refuse(
                 f"a matrix of {self.rows} rows needs {self.rows * width} values, got {len(self.values)}"

@@ -4,14 +4,18 @@ names, then rows as lists of values)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from predictor.domain.encoding.checks import check_names, refuse
+from predictor.domain.encoding.checks import check_names, no_rows, refuse
+from predictor.domain.encoding.leniency import value_leniencies
 from predictor.domain.encoding.rows import MAX_REPORTED_ERRORS, EncodedRows, RowEncoder
 from predictor.domain.encoding.values import BadValue, ValueFormat, describe
 from predictor.domain.errors import FieldError
+
+# Where rows of plain finite numbers read as they are (in TEXT, a cell is a string to parse).
+_PLAIN_FORMATS = (ValueFormat.JSON, ValueFormat.LENIENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +33,13 @@ class Records:
 @dataclass(frozen=True, slots=True)
 class NamedRows:
     """Rows as lists of values, in the order of ``names`` (every feature exactly once; None:
-    the schema's order)."""
+    the schema's order). ``empty_allowed``: no row is an empty batch, as ``mlflow models
+    serve`` reads a table with columns and no rows, rather than an error."""
 
     names: object
     rows: object
     fmt: ValueFormat = ValueFormat.JSON
+    empty_allowed: bool = False
 
     @property
     def size(self) -> int | None:
@@ -45,9 +51,11 @@ class NamedRows:
         if not isinstance(rows, Sequence) or isinstance(rows, str | bytes):
             raise refuse("the data must be a list of rows, each a list of values")
         if len(rows) == 0:
-            raise refuse("the batch is empty: send at least one row")
+            if not self.empty_allowed:
+                raise no_rows()
+            return encoder.finish(np.empty((0, encoder.width), dtype=np.float32), [], {})
         order = [encoder.positions[name] for name in names]
-        plain = encoder.plain_table(rows) if self.fmt is ValueFormat.JSON else None
+        plain = encoder.plain_table(rows) if self.fmt in _PLAIN_FORMATS else None
         if plain is not None:
             matrix = np.empty_like(plain)
             matrix[:, order] = plain
@@ -72,4 +80,7 @@ class NamedRows:
                             unseen[names[k]] = unseen.get(names[k], 0) + 1
             if len(errors) >= MAX_REPORTED_ERRORS:
                 break
-        return encoder.finish(matrix, errors, unseen)
+        encoded = encoder.finish(matrix, errors, unseen)
+        if self.fmt is ValueFormat.LENIENT:
+            return replace(encoded, leniencies=value_leniencies(rows, encoder.schema, names))
+        return encoded

@@ -17,19 +17,22 @@ from operator import itemgetter
 
 import numpy as np
 
+from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.encoding.plain import Matrix, plain_number_matrix
 from predictor.domain.encoding.values import (
     BadValue,
     Converter,
     ValueFormat,
     categorical,
+    categorical_lenient,
     categorical_text,
     category_code,
     describe,
     numeric,
+    numeric_lenient,
     numeric_text,
 )
-from predictor.domain.errors import FieldError, InvalidInput
+from predictor.domain.errors import FieldError, InputDoesNotFitSchema, InvalidInput
 from predictor.domain.schema import FeatureKind, FeatureSchema
 
 MAX_REPORTED_ERRORS = 100
@@ -41,6 +44,8 @@ class EncodedRows:
     unseen_categories: int = 0
     # The features that received a category never seen in training (treated as missing).
     unseen_features: tuple[str, ...] = ()
+    # How reading the values as ``ValueFormat.LENIENT`` was more lenient than JSON's reading.
+    leniencies: frozenset[Leniency] = frozenset()
 
 
 class RowEncoder:
@@ -61,11 +66,13 @@ class RowEncoder:
                     shown += ", …"
                 self._converters[ValueFormat.JSON].append(categorical(lookup, shown))
                 self._converters[ValueFormat.TEXT].append(categorical_text(lookup, shown))
+                self._converters[ValueFormat.LENIENT].append(categorical_lenient(lookup, shown))
                 self._converters[ValueFormat.CODES].append(category_code(len(feature.categories)))
                 self._vocabularies.append(frozenset(feature.categories))
             else:
                 self._converters[ValueFormat.JSON].append(numeric)
                 self._converters[ValueFormat.TEXT].append(numeric_text)
+                self._converters[ValueFormat.LENIENT].append(numeric_lenient)
                 self._converters[ValueFormat.CODES].append(numeric)
                 self._vocabularies.append(None)
         self._preprocess = schema.preprocessing.compile()
@@ -189,5 +196,5 @@ def _checked_batch(rows: object) -> Sequence[object]:
             [FieldError(None, None, "rows must be a list of objects mapping feature names to values")]
         )
     if len(rows) == 0:
-        raise InvalidInput([FieldError(None, None, "the batch is empty: send at least one row")])
+        raise InputDoesNotFitSchema([FieldError(None, None, "the batch is empty: send at least one row")])
     return rows

@@ -8,6 +8,10 @@ client. Three formats share the rules:
   (``NaN`` reads as missing, ``inf`` is refused); categorical cells are the category itself.
 - ``CODES``: a numeric matrix (Open Inference Protocol tensor). Numeric features as in JSON;
   a categorical feature is its category code, the category's position in the vocabulary.
+- ``LENIENT``: JSON as ``mlflow models serve`` reads it (pandas, then the signature's types).
+  NaN is missing, as ``null`` is; for a numeric feature a boolean is 1 or 0 and a string is
+  parsed as a number (``"NaN"`` is missing; an empty or non-numeric string, and infinity,
+  are refused, as pandas refuses them).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class ValueFormat(Enum):
     JSON = "json"
     TEXT = "text"
     CODES = "codes"
+    LENIENT = "lenient"
 
 
 class BadValue(Exception):
@@ -80,6 +85,21 @@ def numeric_text(value: object) -> float:
     return math.nan if math.isnan(number) else _checked(number, value)
 
 
+def numeric_lenient(value: object) -> float:
+    if isinstance(value, float) and math.isnan(value):
+        return math.nan
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            shown = value if len(value) <= 20 else value[:20] + "…"
+            raise BadValue(f"must be a number (or a string of one) or null, got {shown!r}") from None
+        return math.nan if math.isnan(number) else _checked(number, value)
+    return numeric(value)
+
+
 def categorical(lookup: Mapping[str, float], allowed: str) -> Converter:
     def convert(value: object) -> float:
         if value is None:
@@ -99,6 +119,15 @@ def categorical_text(lookup: Mapping[str, float], allowed: str) -> Converter:
         return math.nan if value == "" else convert(value)
 
     return convert_text
+
+
+def categorical_lenient(lookup: Mapping[str, float], allowed: str) -> Converter:
+    convert = categorical(lookup, allowed)
+
+    def convert_lenient(value: object) -> float:
+        return math.nan if isinstance(value, float) and math.isnan(value) else convert(value)
+
+    return convert_lenient
 
 
 def category_code(count: int) -> Converter:

@@ -6,7 +6,13 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
-from predictor.domain.ports.files import PartitionRunner, PredictionColumns, PredictionSink, TableFiles
+from predictor.domain.ports.files import (
+    PartitionRunner,
+    PredictionColumns,
+    PredictionSink,
+    TableFiles,
+    TableReader,
+)
 from predictor.domain.ports.operations import (
     Alerter,
     Clock,
@@ -68,6 +74,7 @@ __all__ = [
     "ServableModel",
     "SmokeCheck",
     "TableFiles",
+    "TableReader",
     "TrackedRun",
     "TrainedModel",
     "Tuner",

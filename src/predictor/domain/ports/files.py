@@ -29,6 +29,18 @@ class PredictionSink(Protocol):
         ...
 
 
+class TableReader(Protocol):
+    """A request body holding a table (Parquet) -> its columns, for the serving path.
+
+    ``read`` returns every column by name: a numeric one as a float64 numpy array (null: NaN),
+    any other as its Python values. Raises ``InvalidInput`` when the body is not such a table,
+    and ``MediaTypeUnavailable`` (naming the extra to install) when the reader's package is
+    missing. It reads bytes already in memory (the body limit applies before): no I/O.
+    """
+
+    def read(self, body: bytes) -> Mapping[str, object]: ...
+
+
 class TableFiles(Protocol):
     """Table files (CSV, Parquet) read in chunks and written as they come, for batch scoring."""
 

@@ -38,6 +38,7 @@ class Counted(StrEnum):
     MODEL_LOAD_FAILURES = "model_load_failures"  # model
     REJECTED_CONNECTIONS = "rejected_connections"  # reason (connections.Reason)
     RATE_LIMITED_REQUESTS = "rate_limited_requests"  # route
+    LENIENT_READINGS = "lenient_readings"  # reason (encoding.lenient.Leniency): bodies read leniently
 
 
 class Clock(Protocol):

@@ -42,12 +42,24 @@ def serve(host: str | None, port: int | None, workers: int | None, model_dir: Pa
     run_server(settings)
 
 
+def serving_environment(settings: Settings) -> None:
+    """What the server's processes read from the environment, set in this one's.
+
+    Workers build their own app from the environment; the CLI's overrides travel there too.
+    XGBoost's OpenMP threads sleep as soon as a batch is scored (``OMP_WAIT_POLICY=PASSIVE``,
+    unless set already): by default they spin for a while first, taking the CPUs the event
+    loops and the other workers need to read and answer the next requests.
+    """
+    os.environ["PREDICTOR_HOST"] = settings.http.host
+    os.environ["PREDICTOR_PORT"] = str(settings.http.port)
+    os.environ["PREDICTOR_WORKERS"] = str(settings.http.workers)  # each shares the CPUs by it
+    if settings.serving.model_dir is not None:
+        os.environ["PREDICTOR_MODEL_DIR"] = str(settings.serving.model_dir.resolve())
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def run_server(settings: Settings) -> None:
     from predictor.entrypoints.http import server
 
-    # Workers build their own app from the environment; the CLI's overrides travel there too.
-    os.environ["PREDICTOR_HOST"] = settings.http.host
-    os.environ["PREDICTOR_PORT"] = str(settings.http.port)
-    if settings.serving.model_dir is not None:
-        os.environ["PREDICTOR_MODEL_DIR"] = str(settings.serving.model_dir.resolve())
+    serving_environment(settings)
     server.run(settings)

@@ -19,8 +19,10 @@ from predictor.domain.errors import (
     DecoderUnavailable,
     FieldError,
     Forbidden,
+    InputDoesNotFitSchema,
     InvalidInput,
     KeysUnavailable,
+    MediaTypeUnavailable,
     ModelNotFound,
     ModelRefused,
     ModelUnavailable,
@@ -33,6 +35,7 @@ from predictor.domain.errors import (
 from predictor.entrypoints.http.problems import (
     DECODER_UNAVAILABLE,
     FORBIDDEN,
+    INPUT_DOES_NOT_FIT_SCHEMA,
     INVALID_INPUT,
     KEYS_UNAVAILABLE,
     METHOD_NOT_ALLOWED,
@@ -50,11 +53,13 @@ from predictor.entrypoints.http.problems import (
     internal_error_response,
     problem_response,
 )
-from predictor.services.serving.core import UnsupportedMediaType
+from predictor.services.serving.codecs.base import UnsupportedMediaType
 
 # The one table: domain error class -> problem type. Looked up along the exception's MRO.
 DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     InvalidInput: INVALID_INPUT,
+    InputDoesNotFitSchema: INPUT_DOES_NOT_FIT_SCHEMA,
+    MediaTypeUnavailable: UNSUPPORTED_MEDIA_TYPE,
     PayloadTooLarge: PAYLOAD_TOO_LARGE,
     Unauthorized: UNAUTHORIZED,
     Forbidden: FORBIDDEN,

@@ -36,6 +36,8 @@ class ProblemType:
 
 
 INVALID_INPUT = ProblemType(400, "invalid-input", "Invalid input")
+# The same problem to a client; MLflow's code for rows that parse but miss the signature.
+INPUT_DOES_NOT_FIT_SCHEMA = ProblemType(400, "invalid-input", "Invalid input", "INVALID_PARAMETER_VALUE")
 UNAUTHORIZED = ProblemType(401, "unauthorized", "Unauthorized", "UNAUTHENTICATED")
 FORBIDDEN = ProblemType(403, "forbidden", "Forbidden", "PERMISSION_DENIED")
 HTTPS_REQUIRED = ProblemType(403, "https-required", "HTTPS required", "PERMISSION_DENIED")

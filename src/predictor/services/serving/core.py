@@ -25,10 +25,17 @@ from typing import Protocol
 
 import anyio.to_thread
 
-from predictor.domain.errors import PredictorError
+from predictor.domain.ports import EventCounter
 from predictor.domain.schema import FeatureSchema
 from predictor.services.serving.batching import INLINE_ROWS
-from predictor.services.serving.codecs.base import Decoded, Encoded, Reader, without_rows
+from predictor.services.serving.codecs.base import (
+    Decoded,
+    Encoded,
+    Reader,
+    UnsupportedMediaType,
+    without_rows,
+)
+from predictor.services.serving.leniency import LenientReadings
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
@@ -42,10 +49,6 @@ INLINE_BODY_BYTES = 64 * 1024
 # two sizes a parse on a worker thread holds the loop for less than a hop to a process costs
 # (docs/performance.md, "Event loop under big bodies").
 PROCESS_BODY_BYTES = 1024 * 1024
-
-
-class UnsupportedMediaType(PredictorError):
-    """The request's content type is not one the protocol reads (HTTP 415)."""
 
 
 class Codec(Protocol):
@@ -116,11 +119,16 @@ class ServingCore:
     """Answer a prediction request in any protocol, from the models served by name."""
 
     def __init__(
-        self, models: ServedModels, make_prediction: MakePrediction, decoder: BodyDecoder | None = None
+        self,
+        models: ServedModels,
+        make_prediction: MakePrediction,
+        decoder: BodyDecoder | None = None,
+        counter: EventCounter | None = None,
     ) -> None:
         self.models = models
         self._predict = make_prediction
         self._decoder = decoder
+        self._lenient = LenientReadings(counter)
 
     async def decode(
         self, read: Reader, body: bytes, served: ServedModel | None, parsed: int | None = None
@@ -148,6 +156,8 @@ class ServingCore:
             served = self.models.get(request.model, request.version)
         decoded = await self.decode(read, request.body, served, codec.parsed_bytes(request))
         result = await self._predict(decoded.batch, decoded.options, decoded.where)
+        if decoded.leniencies or result.leniencies:
+            self._lenient.record(decoded.leniencies | result.leniencies)
         request_id = decoded.id or request.request_id
         if len(result.scores) > INLINE_ROWS:
             encoded = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from predictor.domain.encoding.inputs import Columns, FeatureMatrix, ModelInput, NamedRows, Records
+from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.encoding.rows import EncodedRows
 from predictor.domain.errors import PayloadTooLarge
 from predictor.domain.model import Prediction
@@ -67,6 +68,8 @@ class PredictionResult:
     model: ServedModel
     options: PredictionOptions = field(default_factory=PredictionOptions)
     unseen_categories: int = 0
+    # How the rows' values were read more leniently than JSON's reading (``EncodedRows``).
+    leniencies: frozenset[Leniency] = frozenset()
 
     @property
     def target(self) -> Target:
@@ -156,7 +159,7 @@ class MakePrediction:
             self._counter.count(
                 Counted.ROWS_PREDICTED, rows_predicted, model=version.name, version=version.version
             )
-        return PredictionResult(scores, served, options, encoded.unseen_categories)
+        return PredictionResult(scores, served, options, encoded.unseen_categories, encoded.leniencies)
 
     def _encode_and_score(self, served: ServedModel, batch: ModelInput) -> tuple[EncodedRows, Scores]:
         encoded = encode_for(served, batch, self._max_rows)

@@ -24,11 +24,9 @@ from predictor.entrypoints.http.routes.documentation import (
 from predictor.entrypoints.http.routes.health import READY_PROBLEMS, answer_ready
 from predictor.entrypoints.http.schemas import InvocationsResponse, Readiness
 from predictor.entrypoints.http.security import API_KEY, OptionalKeyDep
-from predictor.services.serving.codecs.mlflow import MlflowCodec
 
 router = APIRouter(tags=["mlflow scoring protocol"], route_class=HeadAnsweredRoute)
 keyed = APIRouter(dependencies=[API_KEY], responses=problems(401, 429))
-CODEC = MlflowCodec()
 
 PING = "Ready: a model is loaded (as /health/ready)"
 HEALTH = "Ready: a model is loaded (MLflow's second name for /ping)"
@@ -36,13 +34,13 @@ HEALTH = "Ready: a model is loaded (MLflow's second name for /ping)"
 
 @keyed.post(
     "/invocations",
-    summary="Predict rows sent in MLflow's scoring format (JSON or CSV)",
+    summary="Predict rows sent in MLflow's scoring format (JSON, CSV or Parquet)",
     response_model=InvocationsResponse,
     responses=problems(400, 413, 415, 500, 503),
     openapi_extra=raw_body(json="InvocationsRequest", csv="InvocationsCsvRequest"),
 )
-async def invocations(request: Request) -> Response:
-    return await answer(request, CODEC)
+async def invocations(request: Request, container: ContainerDep) -> Response:
+    return await answer(request, container.mlflow_codec())
 
 
 @router.head("/ping", **status_only(PING, READY_PROBLEMS), openapi_extra=KEY_OPTIONAL)

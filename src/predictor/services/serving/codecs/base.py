@@ -7,20 +7,28 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from predictor.domain.encoding.inputs import ModelInput, Records
+from predictor.domain.encoding.leniency import Leniency
+from predictor.domain.errors import PredictorError
 from predictor.domain.options import PredictionOptions
 from predictor.domain.schema import FeatureSchema
+
+
+class UnsupportedMediaType(PredictorError):
+    """The request's content type is not one the protocol reads (HTTP 415)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
     """The rows to predict, the options asked for (read under ``where`` in the body), and what
-    the protocol echoes back: a request id of its own, the outputs asked for."""
+    the protocol echoes back: a request id of its own, the outputs asked for; ``leniencies``:
+    how the body was read more leniently than the strict reading would have (MLflow's)."""
 
     batch: ModelInput
     options: PredictionOptions
     where: str = "parameters"
     id: str | None = None
     outputs: tuple[str, ...] | None = None
+    leniencies: frozenset[Leniency] = frozenset()
     # The outputs to answer as raw bytes after the JSON (the V2 binary tensor extension).
     binary: frozenset[str] = frozenset()
 

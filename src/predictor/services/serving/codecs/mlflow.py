@@ -1,30 +1,26 @@
 """MLflow's scoring protocol (``mlflow models serve``): request bodies -> model input, and the
 ``{"predictions": [...]}`` answer.
 
-JSON bodies carry exactly one of ``dataframe_split`` (``columns``, ``data``, optional
-``index``), ``dataframe_records`` (rows as objects), ``instances`` or ``inputs`` (rows as
-objects, rows as lists in schema order, or columns as an object of lists), plus optional
-``params`` (``output``, ``threshold``). CSV bodies are a header line of feature names and one
-line per row, read with the standard library (no pandas on the serving path).
+Bodies are JSON, CSV or (read leniently) Parquet. By default they are read as MLflow's own
+server reads them (``mlflow_lenient``); a strict codec reads JSON and CSV only, and refuses
+anything the model's schema does not name exactly (``mlflow_json``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 import orjson
 
-from predictor.domain.encoding.inputs import Columns, ModelInput, NamedRows, Records
-from predictor.domain.encoding.values import ValueFormat
-from predictor.domain.errors import FieldError, InvalidInput
 from predictor.domain.options import Output, PredictionOptions
+from predictor.domain.ports import TableReader
 from predictor.domain.schema import FeatureSchema, TaskType
-from predictor.services.serving.codecs.base import Decoded, Encoded, Reader
-from predictor.services.serving.codecs.json_body import decode_object, invalid, kind
+from predictor.services.serving.codecs import mlflow_lenient
+from predictor.services.serving.codecs.base import Decoded, Encoded, Reader, UnsupportedMediaType
+from predictor.services.serving.codecs.mlflow_json import PARAMS, parse_csv, parse_json
 from predictor.services.serving.prediction import PredictionResult
 
 if TYPE_CHECKING:
@@ -32,73 +28,10 @@ if TYPE_CHECKING:
 
 JSON = "application/json"
 CSV = "text/csv"
-
-FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
-PARAMS = "params"
-HINT = 'send {"dataframe_split": {"columns": [...], "data": [[...]]}} or another MLflow input format'
-
-
-def _rows_or_columns(data: object) -> ModelInput:
-    if isinstance(data, dict):
-        return Columns(data)
-    if isinstance(data, list) and data and all(isinstance(row, list) for row in data):
-        return NamedRows(None, data)
-    return Records(data)
-
-
-def _split(data: object) -> ModelInput:
-    if not isinstance(data, dict):
-        raise invalid(f"must be an object with columns and data, got {kind(data)}", "dataframe_split")
-    unexpected = [key for key in data if key not in ("columns", "data", "index")]
-    if unexpected:
-        raise InvalidInput(
-            [
-                FieldError(None, f"dataframe_split.{key}", 'is not a field; use "columns", "data", "index"')
-                for key in unexpected
-            ]
-        )
-    if "data" not in data:
-        raise invalid("is required: a list of rows, each a list of values", "dataframe_split.data")
-    return NamedRows(data.get("columns"), data["data"])
-
-
-def parse_json(body: bytes) -> tuple[ModelInput, object]:
-    """The model input and the ``params`` (None when absent) of a JSON scoring request."""
-    document = decode_object(body, HINT)
-    present = [key for key in document if key in FORMATS]
-    unexpected = [key for key in document if key not in FORMATS and key != PARAMS]
-    if len(present) != 1 or unexpected:
-        choices = ", ".join(f'"{name}"' for name in FORMATS)
-        errors = [
-            FieldError(None, str(key), f"is not part of a scoring request; send one of {choices}")
-            for key in unexpected
-        ]
-        if len(present) != 1:
-            found = f"got {len(present)}: {', '.join(present)}" if present else "got none"
-            errors.insert(0, FieldError(None, None, f"send exactly one of {choices} ({found})"))
-        raise InvalidInput(errors)
-    (name,) = present
-    data = document[name]
-    if name == "dataframe_split":
-        return _split(data), document.get(PARAMS)
-    if name == "dataframe_records":
-        return Records(data), document.get(PARAMS)
-    return _rows_or_columns(data), document.get(PARAMS)
-
-
-def parse_csv(body: bytes) -> NamedRows:
-    """A header line of feature names, then one line per row; blank lines are skipped."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise invalid("the CSV body is not UTF-8 text") from None
-    try:
-        lines = [line for line in csv.reader(io.StringIO(text, newline=""), strict=True) if line]
-    except csv.Error as exc:
-        raise invalid(f"the body is not valid CSV: {exc}") from None
-    if not lines:
-        raise invalid("the CSV body is empty; send a header line of feature names, then one line per row")
-    return NamedRows(lines[0], lines[1:], ValueFormat.TEXT)
+# The type `mlflow models serve` reads Parquet bodies as (pyfunc.scoring_server.CONTENT_TYPE_PARQUET).
+PARQUET = "application/vnd.apache.parquet"
+# A CSV body may hold a boolean cell only where one of these is written (a search at C speed).
+_TRUTH = re.compile(rb"(?i)true|false")
 
 
 def predictions(result: PredictionResult) -> list[object]:
@@ -119,23 +52,54 @@ def predictions(result: PredictionResult) -> list[object]:
 
 
 def read_invocation(media: str, body: bytes, schema: FeatureSchema | None) -> Decoded:
-    """The rows of a CSV or JSON body, and the options of a JSON one."""
+    """The rows of a CSV or JSON body, and the options of a JSON one, read strictly."""
     if media == CSV:
         return Decoded(parse_csv(body), PredictionOptions(), PARAMS)
     batch, params = parse_json(body)
     return Decoded(batch, PredictionOptions.parse(params, PARAMS), PARAMS)
 
 
-class MlflowCodec:
-    """``POST /invocations``: MLflow's scoring input (JSON or CSV) in, ``{"predictions": ...}`` out."""
+def read_lenient(media: str, tables: TableReader, body: bytes, schema: FeatureSchema | None) -> Decoded:
+    """A CSV, JSON or Parquet body read as ``mlflow models serve`` reads it (before a model
+    loads, JSON and CSV strictly: the request is refused as unavailable once read)."""
+    if media == PARQUET:
+        return mlflow_lenient.read_parquet(tables, body, schema)
+    if schema is None:
+        return read_invocation(media, body, schema)
+    if media == CSV:
+        return mlflow_lenient.read_csv(parse_csv(body), schema, _TRUTH.search(body) is not None)
+    return mlflow_lenient.read_json(body, schema)
 
-    content_types: tuple[str, ...] = (JSON, CSV)
+
+def _refuse_parameters(content_type: str) -> None:
+    """``mlflow models serve`` answers 415 to a content type parameter other than ``charset``."""
+    names = [part.partition("=")[0].strip().lower() for part in content_type.split(";")[1:]]
+    unexpected = [name for name in names if name != "charset"]
+    if unexpected:
+        raise UnsupportedMediaType(
+            f"the Content-Type has parameters this protocol does not read: {', '.join(unexpected)};"
+            " send charset=utf-8 or none"
+        )
+
+
+class MlflowCodec:
+    """``POST /invocations``: MLflow's scoring input in, ``{"predictions": ...}`` out. Lenient
+    (as ``mlflow models serve``: JSON, CSV, Parquet through ``tables``) unless ``strict``
+    (JSON and CSV, exactly as the schema names them)."""
+
+    def __init__(self, tables: TableReader | None = None, strict: bool = False) -> None:
+        self._tables = tables
+        self.strict = strict or tables is None
+        self.content_types: tuple[str, ...] = (JSON, CSV) if self.strict else (JSON, CSV, PARQUET)
 
     def parsed_bytes(self, request: InferenceRequest) -> int:
         return len(request.body)
 
     def decode(self, request: InferenceRequest, media: str) -> Reader:
-        return partial(read_invocation, media)
+        _refuse_parameters(request.content_type or "")
+        if self._tables is None or self.strict:
+            return partial(read_invocation, media)
+        return partial(read_lenient, media, self._tables)
 
     def encode(self, result: PredictionResult, decoded: Decoded, request_id: str) -> Encoded:
         return Encoded(orjson.dumps({"predictions": predictions(result)}))
