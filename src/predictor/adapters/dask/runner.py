@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from distributed import Client, Future, LocalCluster, as_completed
 from distributed.deploy.utils import nprocesses_nthreads
+from distributed.scheduler import KilledWorker
 
 from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.ports import PartitionRunner
@@ -71,12 +72,22 @@ class DaskPartitionRunner(PartitionRunner):
         run = uuid.uuid4().hex[:12]
         with self._client() as client:
             model = client.scatter(shared, broadcast=True)
+            names = {f"predictor-part-{run}-{index}": part for index, part in enumerate(parts)}
             futures = [
-                client.submit(job, model, index, part, key=f"predictor-part-{run}-{index}", pure=False)
-                for index, part in enumerate(parts)
+                client.submit(job, model, index, part, key=key, pure=False)
+                for index, (key, part) in enumerate(names.items())
             ]
-            _raise_first_error(client, futures)
-            results: list[R] = client.gather(futures)
+            try:
+                _raise_first_error(client, futures)
+                results: list[R] = client.gather(futures)
+            except KilledWorker as exc:
+                raise ConfigurationError(
+                    f"the Dask workers kept dying while they scored "
+                    f"{Path(names.get(str(exc.task), str(exc.task))).name}: out of memory? "
+                    "(docs/scale.md, memory per worker)"
+                ) from exc
+            except OSError as exc:  # distributed's CommClosedError and connect timeouts
+                raise ConfigurationError(f"lost the Dask scheduler mid-run: {exc}") from exc
             return results
 
     @contextmanager
