@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask
 import httpx
 import numpy as np
 import pyarrow as pa
@@ -28,6 +29,7 @@ from sklearn.datasets import load_breast_cancer
 from predictor.adapters.dask.runner import DaskPartitionRunner
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from predictor.adapters.xgboost.trainer import XGBoostTrainer
+from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef
 from predictor.entrypoints.cli import cli
 from tests.integration.test_batch_predict import write_rows
@@ -251,3 +253,25 @@ def test_the_runners_own_local_cluster_gives_openmp_every_thread_of_a_worker(wor
     cores = len(os.sched_getaffinity(0))
     assert seen == [(str(cores), cores, "model", part) for part in parts]
     assert [Path(p).name for p in parts] == [f"rows-{k}.parquet" for k in range(5)]
+
+
+def dies(shared: str, index: int, part: str) -> None:
+    """A task whose worker process dies under it, every time it runs."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_part_whose_workers_keep_dying_is_one_line_naming_it(work: Path) -> None:
+    runner = DaskPartitionRunner(workers=1)
+    parts = runner.parts(str(work / "bc-parts" / "rows-2.parquet"))
+
+    # The first death is the last.
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        pytest.raises(ConfigurationError) as raised,
+    ):
+        runner.run(dies, "model", parts)
+
+    assert str(raised.value) == (
+        "the Dask workers kept dying while they scored rows-2.parquet: out of memory? "
+        "(docs/scale.md, memory per worker)"
+    )
