@@ -55,7 +55,7 @@ class RealAdapters(containers.DeclarativeContainer):
         settings.provided.tracking.mlflow_tracking_uri,
         settings.provided.tracking.artifact_root,
     )
-    runtime = providers.Singleton(xgboost_runtime, settings.provided.http.workers)
+    runtime = providers.Singleton(xgboost_runtime)
     trainer = providers.Singleton(xgboost_trainer)
     tuner = providers.Singleton(optuna_tuner)
     renderer = providers.Singleton(matplotlib_renderer)

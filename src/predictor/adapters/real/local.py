@@ -72,12 +72,10 @@ def mlflow_tracker(tracking_uri: str, artifact_root: str) -> ExperimentTracker:
     return MlflowExperimentTracker(tracking_uri, artifact_root)
 
 
-def xgboost_runtime(workers: int = 1) -> ModelRuntime:
-    """``workers``: the server processes sharing this machine's CPUs."""
-    from predictor.adapters.xgboost.cpus import threads_per_worker
+def xgboost_runtime() -> ModelRuntime:
     from predictor.adapters.xgboost.runtime import XGBoostRuntime
 
-    return XGBoostRuntime(threads_per_worker(workers))
+    return XGBoostRuntime()
 
 
 def xgboost_trainer() -> ModelTrainer:

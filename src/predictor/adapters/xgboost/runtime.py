@@ -32,12 +32,12 @@ class XGBoostModel(ServableModel):
     """A booster and its manifest. ``predict`` is thread-safe (XGBoost's inplace prediction).
 
     Two handles on the same trees: a single-threaded one for small batches (the common
-    request), loaded with the model, and one with ``threads`` threads (0: every core XGBoost
-    sees) for large batches, loaded from the same bytes on the first large batch (a second
-    load that a service's start-up need not wait for).
+    request), loaded with the model, and one using every core XGBoost sees for large
+    batches, loaded from the same bytes on the first large batch (a second load that a
+    service's start-up need not wait for).
     """
 
-    def __init__(self, manifest: ModelManifest, raw: bytes, threads: int = 0) -> None:
+    def __init__(self, manifest: ModelManifest, raw: bytes) -> None:
         try:
             self._single_thread = NativeBooster(raw, threads=1)
         except XGBoostLibraryError as exc:
@@ -52,7 +52,6 @@ class XGBoostModel(ServableModel):
                 f"{expected}; the booster file and manifest.json come from different models"
             )
         self._raw = raw
-        self._threads = threads
         self._all_cores: NativeBooster | None = None
         self._loading = threading.Lock()
         self._manifest = manifest
@@ -75,7 +74,7 @@ class XGBoostModel(ServableModel):
         if self._all_cores is None:
             with self._loading:
                 if self._all_cores is None:
-                    self._all_cores = NativeBooster(self._raw, threads=self._threads)
+                    self._all_cores = NativeBooster(self._raw)
         return self._all_cores
 
     def predict(self, matrix: Matrix) -> Scores:
@@ -100,15 +99,7 @@ class XGBoostModel(ServableModel):
 
 
 class XGBoostRuntime(ModelRuntime):
-    """Loads directories holding ``manifest.json`` and the booster file it names; ``threads``:
-    the thread team for big batches (0: every CPU; ``cpus.threads_per_worker``)."""
-
-    def __init__(self, threads: int = 0) -> None:
-        self._threads = threads
-
-    @property
-    def threads(self) -> int:
-        return self._threads
+    """Loads directories holding ``manifest.json`` and the booster file it names."""
 
     def load(self, directory: Path) -> XGBoostModel:
         manifest = read_manifest(directory)
@@ -121,7 +112,7 @@ class XGBoostRuntime(ModelRuntime):
             raise InvalidModel(f"the model directory has no booster file {name!r}") from exc
         except OSError as exc:
             raise InvalidModel(f"cannot read the booster file {name!r}: {exc.strerror}") from exc
-        return XGBoostModel(manifest, raw, self._threads)
+        return XGBoostModel(manifest, raw)
 
     def load_downloaded(self, download: Callable[[Path], Path]) -> XGBoostModel:
         with tempfile.TemporaryDirectory(prefix="predictor-model-") as scratch:

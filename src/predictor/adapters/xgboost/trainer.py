@@ -3,13 +3,13 @@ rows, or a booster stepped one round at a time for cross-validation."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import xgboost as xgb
 
-from predictor.adapters.xgboost.cpus import available_cpus
 from predictor.adapters.xgboost.native import XGBoostLibraryError, boost_round, clean_message
 from predictor.adapters.xgboost.search import EARLY_STOPPING_ROUNDS, MAX_ROUNDS, OBJECTIVES, search_plan
 from predictor.adapters.xgboost.trained import XGBoostTrainedModel
@@ -49,6 +49,13 @@ class XGBoostRounds(Boosting):
             name.removeprefix("valid-"): float(value)
             for name, _, value in (item.rpartition(":") for item in text.split("\t")[1:])
         }
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (honours affinity masks, unlike ``os.cpu_count``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class XGBoostTrainer(ModelTrainer):

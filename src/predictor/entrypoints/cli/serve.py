@@ -52,7 +52,6 @@ def serving_environment(settings: Settings) -> None:
     """
     os.environ["PREDICTOR_HOST"] = settings.http.host
     os.environ["PREDICTOR_PORT"] = str(settings.http.port)
-    os.environ["PREDICTOR_WORKERS"] = str(settings.http.workers)  # each shares the CPUs by it
     if settings.serving.model_dir is not None:
         os.environ["PREDICTOR_MODEL_DIR"] = str(settings.serving.model_dir.resolve())
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
