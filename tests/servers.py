@@ -80,18 +80,29 @@ def run_cli(
     )
 
 
-def wait_ready(base_url: str, process: subprocess.Popen[str], timeout: float = 90) -> None:
+def wait_ready(
+    base_url: str,
+    process: subprocess.Popen[Any],
+    timeout: float = 90,
+    path: str = "/health/ready",
+    log: Path | None = None,
+) -> None:
+    """Until ``path`` answers 200; the server's ``log``, when given, in the error otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} before it was ready")
+            raise RuntimeError(f"the server exited with {process.returncode} before it was ready{_tail(log)}")
         try:
-            if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}{path}", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(f"{base_url} was not ready within {timeout} s")
+    raise TimeoutError(f"{base_url} was not ready within {timeout} s{_tail(log)}")
+
+
+def _tail(log: Path | None) -> str:
+    return f":\n{log.read_text()}" if log is not None else ""
 
 
 @contextmanager

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.servers import clean_env, export_breast_cancer, free_port, local_env, running
+from tests.servers import clean_env, export_breast_cancer, free_port, local_env, running, wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -217,20 +216,6 @@ class Servers:
     cases: dict[str, Case]
 
 
-def wait_for_ping(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow models serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/ping", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"mlflow models serve was not ready within {timeout} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     work = tmp_path_factory.mktemp("mlflow-matrix")
@@ -249,7 +234,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         )
     try:
         mlflow_url = f"http://127.0.0.1:{mlflow_port}"
-        wait_for_ping(mlflow_url, process, log)
+        wait_ready(mlflow_url, process, timeout=120, path="/ping", log=log)
         predictor_env = local_env(work, PREDICTOR_API_KEYS=API_KEY)
         args = ["serve", "--model-dir", str(exported), "--port", str(predictor_port)]
         with running(args, predictor_env, work, predictor_port) as (predictor_url, _):

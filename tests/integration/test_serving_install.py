@@ -136,7 +136,7 @@ def test_the_serving_install_serves_an_export_as_the_full_install_does(
                 stderr=subprocess.STDOUT,
             )
             try:
-                wait_ready(f"http://127.0.0.1:{port}", process)  # type: ignore[arg-type]
+                wait_ready(f"http://127.0.0.1:{port}", process)
                 response = httpx.post(
                     f"http://127.0.0.1:{port}/predict",
                     json={"instances": rows},

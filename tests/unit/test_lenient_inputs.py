@@ -14,21 +14,11 @@ from hypothesis import strategies as st
 
 from predictor.domain.encoding.leniency import Leniency
 from predictor.domain.encoding.lenient import csv_booleans, lenient_columns, lenient_records, lenient_table
-from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.encoding.values import ValueFormat
 from predictor.domain.errors import InputDoesNotFitSchema, InvalidInput
-from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target, TaskType
+from tests.unit.test_encoding import ENCODER, SCHEMA
 
-NAMES = ["age", "income", "colour"]
-SCHEMA = FeatureSchema(
-    features=(
-        Feature("age"),
-        Feature("income"),
-        Feature("colour", FeatureKind.CATEGORICAL, ("blue", "green", "red")),
-    ),
-    target=Target("bought", TaskType.BINARY, ("no", "yes")),
-)
-ENCODER = RowEncoder(SCHEMA)
+NAMES = ["age", "income", "colour"]  # SCHEMA's features, in order
 
 numbers = st.one_of(
     st.none(), st.integers(-(10**6), 10**6), st.floats(-1e30, 1e30, allow_nan=False, allow_infinity=False)

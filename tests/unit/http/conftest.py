@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import structlog
 from dependency_injector import providers
 from fastapi.testclient import TestClient
 
@@ -86,3 +88,12 @@ def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
 def client() -> Iterator[TestClient]:
     with serve(trained_container()) as client:
         yield client
+
+
+@pytest.fixture
+def quiet_access_log() -> Iterator[None]:
+    """No access line per request (Schemathesis runs send hundreds); errors still show."""
+    previous = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    yield
+    structlog.configure(**previous)

@@ -25,13 +25,10 @@ name and shape is valid to it, and this model rightly refuses nearly all of them
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-import structlog
 
 from predictor.domain.schema import TaskType
 from predictor.entrypoints.http.app import create_app
@@ -39,6 +36,8 @@ from tests.peers import oip_specification
 from tests.unit.http.conftest import API_KEY, FAST_RETRY
 from tests.unit.http.oip_spec import amended, served_container, with_departures
 from tests.unit.http.test_openapi_conformance import REJECTED, execute
+
+pytestmark = pytest.mark.usefixtures("quiet_access_log")  # conftest.py
 
 SEED = 2024
 MAX_EXAMPLES = 25
@@ -71,15 +70,6 @@ def loaded(spec: dict[str, Any], app: Any, version: str | None) -> schemathesis.
     schema = schemathesis.openapi.from_dict(spec, config=config(version))
     schema.app = app
     return schema
-
-
-@pytest.fixture(autouse=True)
-def quiet_access_log() -> Iterator[None]:
-    """One access line per request is hundreds of lines here; errors still show."""
-    previous = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    yield
-    structlog.configure(**previous)
 
 
 def test_every_operation_of_the_spec_is_served() -> None:

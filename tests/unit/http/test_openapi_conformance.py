@@ -26,13 +26,11 @@ Schemathesis sends requests without a key on purpose, and 429 for them is the br
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
-import structlog
 from dependency_injector import providers
 from schemathesis import BaseSchema
 from schemathesis.engine import Status, events, from_schema
@@ -48,6 +46,8 @@ from predictor.domain.schema import TaskType
 from predictor.entrypoints.http.app import create_app
 from tests.unit.builders import memory_container, train_demo
 from tests.unit.http.conftest import API_KEY, FAST_RETRY
+
+pytestmark = pytest.mark.usefixtures("quiet_access_log")  # conftest.py
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
 SEED = 2024
@@ -151,15 +151,6 @@ def execute(load: Callable[[], BaseSchema]) -> Run:
     finally:
         shutdown_lifespans()  # the app's lifespan (model polling, metrics) ends with the run
     return run
-
-
-@pytest.fixture(autouse=True)
-def quiet_access_log() -> Iterator[None]:
-    """One access line per request is thousands of lines here; errors still show."""
-    previous = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    yield
-    structlog.configure(**previous)
 
 
 @pytest.mark.parametrize("task", list(TaskType))
