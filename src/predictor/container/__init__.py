@@ -25,6 +25,7 @@ from predictor.container.builders import (
     request_metrics,
     served_ref,
     train_model,
+    train_on_cluster,
 )
 from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
@@ -167,6 +168,16 @@ class Container(containers.DeclarativeContainer):
         train_model,
         datasets=adapters.datasets,
         trainer=adapters.trainer,
+        tracker=adapters.tracker,
+        registry=adapters.registry,
+        runtime=adapters.runtime,
+        tuner=adapters.tuner,
+        renderer=adapters.renderer,
+        promote=promote_model,
+    )
+    # The CLI builds the cluster per run (it names the scheduler): train_on_cluster(cluster=...).
+    train_on_cluster = providers.Factory(
+        train_on_cluster,
         tracker=adapters.tracker,
         registry=adapters.registry,
         runtime=adapters.runtime,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from predictor.services.registry.copy import CopyModel
     from predictor.services.registry.export import ExportModel
     from predictor.services.serving.batch_scoring import PredictTable
+    from predictor.services.training.cluster import TrainOnCluster
     from predictor.services.training.pipeline import TrainModel
 
 
@@ -36,6 +37,12 @@ def train_model(**dependencies: Any) -> TrainModel:
     from predictor.services.training.pipeline import TrainModel
 
     return TrainModel(**dependencies)
+
+
+def train_on_cluster(**dependencies: Any) -> TrainOnCluster:
+    from predictor.services.training.cluster import TrainOnCluster
+
+    return TrainOnCluster(**dependencies)
 
 
 def predict_table(**dependencies: Any) -> PredictTable:

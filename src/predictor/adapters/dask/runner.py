@@ -13,19 +13,17 @@ XGBoost uses every core a worker has.
 from __future__ import annotations
 
 import glob
-import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
 
-from distributed import Client, Future, LocalCluster, as_completed
-from distributed.deploy.utils import nprocesses_nthreads
-from distributed.scheduler import KilledWorker
+from distributed import Client
 
-from predictor.domain.errors import ConfigurationError, DataError
+from predictor.adapters.dask.clusters import connect, gather_all
+from predictor.domain.errors import DataError
 from predictor.domain.ports import PartitionRunner
 
 S = TypeVar("S")
@@ -77,61 +75,8 @@ class DaskPartitionRunner(PartitionRunner):
                 client.submit(job, model, index, part, key=key, pure=False)
                 for index, (key, part) in enumerate(names.items())
             ]
-            try:
-                _raise_first_error(client, futures)
-                results: list[R] = client.gather(futures)
-            except KilledWorker as exc:
-                raise ConfigurationError(
-                    f"the Dask workers kept dying while they scored "
-                    f"{Path(names.get(str(exc.task), str(exc.task))).name}: out of memory? "
-                    "(docs/scale.md, memory per worker)"
-                ) from exc
-            except OSError as exc:  # distributed's CommClosedError and connect timeouts
-                raise ConfigurationError(f"lost the Dask scheduler mid-run: {exc}") from exc
+            results: list[R] = gather_all(client, futures, names, "scored")
             return results
 
-    @contextmanager
-    def _client(self) -> Iterator[Client]:
-        # distributed logs every worker and comm at INFO; this run's own lines say what matters.
-        logging.getLogger("distributed").setLevel(logging.WARNING)
-        if self._scheduler is not None:
-            try:
-                client = Client(self._scheduler, timeout=f"{self._connect_seconds}s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ConfigurationError(
-                    f"cannot reach the Dask scheduler at {self._scheduler} "
-                    f"within {self._connect_seconds:g} s: is it running, and is the address right?"
-                ) from exc
-            with client:
-                yield client
-            return
-        with self._local_cluster() as cluster, Client(cluster) as client:
-            yield client
-
-    def _local_cluster(self) -> LocalCluster:
-        cores = len(os.sched_getaffinity(0))
-        workers, threads = nprocesses_nthreads(cores)
-        if self._workers is not None:
-            workers, threads = self._workers, max(1, cores // self._workers)
-        return LocalCluster(
-            n_workers=workers,
-            threads_per_worker=threads,
-            processes=True,
-            host="127.0.0.1",
-            # The scheduler's HTTP routes (health, and the dashboard when bokeh is installed)
-            # on a free loopback port: a fixed 8787 would clash with another cluster here.
-            dashboard_address="127.0.0.1:0",
-            # A part that fails is reported once, by the caller, in one line: not as a worker's
-            # "Compute Failed" traceback on the terminal.
-            silence_logs=logging.CRITICAL,
-            env={"OMP_NUM_THREADS": str(threads)},
-        )
-
-
-def _raise_first_error(client: Client, futures: Sequence[Future[R]]) -> None:
-    """Wait for every part; on the first that fails, cancel the rest and raise its error."""
-    for future in as_completed(futures):
-        if future.status == "error":
-            error = future.exception()
-            client.cancel(futures)
-            raise error
+    def _client(self) -> AbstractContextManager[Client]:
+        return connect(self._scheduler, self._workers, self._connect_seconds)

@@ -33,6 +33,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     cache = providers.Singleton(memory.InMemoryModelCache)
     tables = providers.Singleton(memory.InMemoryTableFiles)
     partitions = providers.Factory(memory.InProcessPartitionRunner)
+    training_cluster = providers.Factory(memory.InProcessTrainingCluster, datasets, trainer)
     # The real reader: it reads bytes already in memory (pyarrow imported with the first body).
     table_reader = providers.Singleton(ArrowParquetReader)
     # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then

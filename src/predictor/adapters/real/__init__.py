@@ -17,6 +17,7 @@ from predictor.adapters.real.local import (
     arrow_tables,
     artifacts_by_scheme,
     dask_runner,
+    dask_training,
     emf_metrics,
     environment_secrets,
     exported_cache,
@@ -64,6 +65,7 @@ class RealAdapters(containers.DeclarativeContainer):
     tables = providers.Singleton(arrow_tables)
     # Built per run: the CLI names the scheduler (None: a LocalCluster for the run).
     partitions = providers.Factory(dask_runner)
+    training_cluster = providers.Factory(dask_training, datasets)
     table_reader = providers.Singleton(arrow_parquet_reader)
     artifacts = providers.Singleton(artifacts_by_scheme)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).

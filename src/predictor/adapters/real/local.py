@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         TableReader,
         Tuner,
     )
+    from predictor.domain.ports.cluster import TrainingCluster
 
 
 def refuse_writes() -> ModelRegistry:
@@ -165,3 +166,12 @@ def prometheus_recorder() -> PrometheusMetricsRecorder:
     from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
 
     return PrometheusMetricsRecorder()
+
+
+def dask_training(
+    datasets: DatasetSource, scheduler: str | None = None, workers: int | None = None
+) -> TrainingCluster:
+    """Imported when first built: dask is the ``dask`` extra, xgboost.dask trains there."""
+    from predictor.adapters.dask.training import DaskTrainingCluster
+
+    return DaskTrainingCluster(datasets, scheduler, workers)

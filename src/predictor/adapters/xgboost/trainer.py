@@ -43,7 +43,7 @@ class XGBoostRounds(Boosting):
         try:
             text = boost_round(*self._handles, self._round)
         except XGBoostLibraryError as exc:
-            raise _training_error(str(exc)) from exc
+            raise training_error(str(exc)) from exc
         self._round += 1
         return {
             name.removeprefix("valid-"): float(value)
@@ -88,7 +88,7 @@ class XGBoostTrainer(ModelTrainer):
                 verbose_eval=False,
             )
         except xgb.core.XGBoostError as exc:
-            raise _training_error(clean_message(str(exc))) from exc
+            raise training_error(clean_message(str(exc))) from exc
         # Keep only the trees up to the best validation score: saving the sliced booster
         # makes serving agree with evaluation without carrying an iteration range around.
         if patience:
@@ -109,41 +109,50 @@ class XGBoostTrainer(ModelTrainer):
         try:
             booster = xgb.Booster(settings, [dtrain, dvalid])
         except xgb.core.XGBoostError as exc:
-            raise _training_error(clean_message(str(exc))) from exc
+            raise training_error(clean_message(str(exc))) from exc
         return XGBoostRounds(booster, dtrain, dvalid, rounds)
 
     def search_plan(self, schema: FeatureSchema, params: Mapping[str, Any]) -> SearchPlan:
         return search_plan(schema.target.task, params)
 
     def _settings(self, spec: FitSpec) -> tuple[dict[str, Any], int, int]:
-        """XGBoost's parameters, the number of rounds and the early-stopping patience."""
-        options = dict(spec.params)
-        rounds = int(options.pop("num_boost_round", MAX_ROUNDS))
-        patience = int(options.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS))
-        settings = {**self._defaults(spec.manifest.schema), "seed": spec.seed, **options}
+        settings, rounds, patience = training_settings(
+            spec.manifest.schema, spec.params, spec.seed, spec.rounds, spec.patience
+        )
+        settings = {"nthread": self._nthread, **settings}
         if spec.threads is not None:
             settings["nthread"] = spec.threads
-        rounds = rounds if spec.rounds is None else spec.rounds
-        patience = patience if spec.patience is None else spec.patience
         return settings, rounds, patience
 
-    def _defaults(self, schema: FeatureSchema) -> dict[str, Any]:
-        task = schema.target.task
-        objective, metric = OBJECTIVES[task]
-        defaults: dict[str, Any] = {
-            "objective": objective,
-            "eval_metric": metric,
-            "max_depth": 6,
-            "eta": 0.1,
-            "tree_method": "hist",
-            "nthread": self._nthread,
-        }
-        if task is TaskType.MULTICLASS:
-            defaults["num_class"] = len(schema.target.labels)
-        return defaults
+
+def training_settings(
+    schema: FeatureSchema, params: Mapping[str, Any], seed: int, rounds: int | None, patience: int | None
+) -> tuple[dict[str, Any], int, int]:
+    """XGBoost's parameters (the task's defaults, the seed, then ``params``), the number of
+    rounds and the early-stopping patience (``rounds`` and ``patience`` win over ``params``)."""
+    options = dict(params)
+    given_rounds = int(options.pop("num_boost_round", MAX_ROUNDS))
+    given_patience = int(options.pop("early_stopping_rounds", EARLY_STOPPING_ROUNDS))
+    task = schema.target.task
+    objective, metric = OBJECTIVES[task]
+    defaults: dict[str, Any] = {
+        "objective": objective,
+        "eval_metric": metric,
+        "max_depth": 6,
+        "eta": 0.1,
+        "tree_method": "hist",
+    }
+    if task is TaskType.MULTICLASS:
+        defaults["num_class"] = len(schema.target.labels)
+    settings = {**defaults, "seed": seed, **options}
+    return (
+        settings,
+        given_rounds if rounds is None else rounds,
+        given_patience if patience is None else patience,
+    )
 
 
-def _training_error(message: str) -> DataError:
+def training_error(message: str) -> DataError:
     return DataError(f"XGBoost could not train on this data with these parameters: {message}")
 
 

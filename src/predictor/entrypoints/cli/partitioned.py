@@ -30,14 +30,18 @@ def check_local_input(source: Path | str, scheduler: str | None) -> None:
         raise InvalidInput([FieldError(None, "--scheduler", "is for --engine dask")])
 
 
+def check_cluster_extra(command: str) -> None:
+    """The dask extra (and the train extra's pyarrow) is installed."""
+    if any(importlib.util.find_spec(name) is None for name in ("dask", "distributed", "pyarrow")):
+        raise ConfigurationError(
+            f"{command} needs dask, distributed and pyarrow: install predictor[dask,train]"
+        )
+
+
 def check_cluster_output(destination: Path | str) -> None:
     """The dask extra is installed, and ``destination`` is a directory (made if need be) that
     holds no part files of an earlier run (fewer parts this time would leave some behind)."""
-    if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("pyarrow") is None:
-        raise ConfigurationError(
-            "predictor predict --engine dask needs dask, distributed and pyarrow: "
-            "install predictor[dask,train]"
-        )
+    check_cluster_extra("predictor predict --engine dask")
     if not isinstance(destination, Path):
         return
     if destination.exists() and not destination.is_dir():

@@ -13,6 +13,7 @@ from predictor.domain.preprocessing import MissingValues
 from predictor.domain.schema import TaskType
 from predictor.domain.table import DEFAULT_NA_VALUES
 from predictor.entrypoints.cli.base import cli, exit_code_for, reports_errors, settings_from_env
+from predictor.entrypoints.cli.partitioned import check_cluster_extra
 
 if TYPE_CHECKING:
     from predictor.config import Settings
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     "--data",
     "data_path",
     metavar="PATH",
-    help="A CSV (.csv, .tsv, .txt) or Parquet file: a path or an s3:// URI.",
+    help="A CSV (.csv, .tsv, .txt) or Parquet file: a path or an s3:// URI; with --engine dask, "
+    "a directory or a glob of them (quoted).",
 )
 @click.option("--target", metavar="COLUMN", help="The column to predict (required with --data).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: guessed; 'tab' for tabs).")
@@ -56,9 +58,8 @@ if TYPE_CHECKING:
     "--cv-folds",
     type=click.IntRange(min=1),
     metavar="K",
-    default=5,
-    show_default=True,
-    help="Score tuning trials by K-fold cross-validation of the non-test rows (1: on the validation rows).",
+    help="Score tuning trials by K-fold cross-validation of the non-test rows (1: on the validation "
+    "rows). Default: 5; with --engine dask, 1 (the only choice there).",
 )
 @click.option("--register", "register_as", metavar="NAME", help="Register the model under NAME.")
 @click.option("--promote", "promote_to", metavar="ALIAS", help="Point ALIAS (staging, production…) at it.")
@@ -66,6 +67,18 @@ if TYPE_CHECKING:
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed for splits, training, tuning.")
 @click.option("--experiment", help="MLflow experiment name (default: PREDICTOR_EXPERIMENT or 'predictor').")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Train in this process, or on a Dask cluster with xgboost.dask (docs/scale.md).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: the scheduler (tcp://HOST:PORT); default: a local cluster for the run.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def train(**given: Any) -> None:
@@ -79,12 +92,17 @@ def train(**given: Any) -> None:
       predictor train --data adult.csv --target income --na-value '?' --missing median
       predictor train --data s3://my-bucket/data/adult.parquet --target income
       predictor train --dataset wine --register wine --promote production --if-better
+      predictor train --engine dask --data 'data/*.parquet' --target income
     """
     options = _TrainOptions(**given)
     if (options.dataset is None) == (options.data_path is None):
         raise click.UsageError("give exactly one of --dataset NAME or --data PATH")
+    if options.engine == "dask" and options.data_path is None:
+        raise click.UsageError("--engine dask trains on --data PATH (a file, a directory or a glob)")
+    if options.scheduler is not None and options.engine != "dask":
+        raise click.UsageError("--scheduler is for --engine dask")
     settings = settings_from_env(experiment=options.experiment)
-    _run(settings, options.request(settings), options.quiet)
+    _run(settings, options.request(settings), options)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,13 +121,15 @@ class _TrainOptions:
     scale: bool
     trials: int | None
     timeout: float | None
-    cv_folds: int
+    cv_folds: int | None
     register_as: str | None
     promote_to: str | None
     if_better: bool
     seed: int
     experiment: str | None
     no_plots: bool
+    engine: str
+    scheduler: str | None
     quiet: bool
 
     def request(self, settings: Settings) -> TrainingRequest:
@@ -118,6 +138,7 @@ class _TrainOptions:
         from predictor.domain.preprocessing import PreprocessingSettings
         from predictor.domain.table import ReadOptions
         from predictor.services.training.pipeline import TrainingRequest
+        from predictor.services.training.tuning import CV_FOLDS
 
         na_values = tuple(self.na_values) or DEFAULT_NA_VALUES
         return TrainingRequest(
@@ -132,7 +153,7 @@ class _TrainOptions:
             drop=self.drop,
             preprocessing=PreprocessingSettings(MissingValues(self.missing), self.scale),
             tuning=_budget(self.trials, self.timeout, settings),
-            cv_folds=self.cv_folds,
+            cv_folds=self.cv_folds or (1 if self.engine == "dask" else CV_FOLDS),
             plots=not self.no_plots,
         )
 
@@ -146,7 +167,7 @@ def _budget(trials: int | None, timeout: float | None, settings: Settings) -> Tu
     return TuningBudget(trials=trials, timeout=timeout, parallel=settings.tuning.tuning_parallel_trials)
 
 
-def _run(settings: Settings, request: TrainingRequest, quiet: bool) -> None:
+def _run(settings: Settings, request: TrainingRequest, options: _TrainOptions) -> None:
     """Train as ``request`` says, with a progress bar while tuning, and print the outcome."""
     from predictor.container import build_container
     from predictor.entrypoints.cli.progress import RichTuningProgress
@@ -154,9 +175,14 @@ def _run(settings: Settings, request: TrainingRequest, quiet: bool) -> None:
 
     container = build_container(settings)
     tuning = request.tuning is not None
-    progress = RichTuningProgress() if tuning and RichTuningProgress.wanted(quiet) else None
+    progress = RichTuningProgress() if tuning and RichTuningProgress.wanted(options.quiet) else None
     try:
-        outcome = container.train_model()(request, progress)
+        if options.engine == "dask":
+            check_cluster_extra("predictor train --engine dask")
+            cluster = container.adapters.training_cluster(scheduler=options.scheduler)
+            outcome = container.train_on_cluster(cluster=cluster)(request, progress)
+        else:
+            outcome = container.train_model()(request, progress)
     except DataCheckFailed as failed:
         for problem in failed.problems:
             click.echo(f"error: {problem}", err=True)

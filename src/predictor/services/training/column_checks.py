@@ -1,17 +1,122 @@
 """The checks of a data set's feature columns (on the rows that have a target) and of
 its rows: columns mostly missing, constant, mixing numbers and text or like an identifier
-(warnings), a column that is the target in disguise (a problem), duplicate rows (a warning)."""
+(warnings), a column that is the target in disguise (a problem), duplicate rows (a warning).
+
+Each column is first profiled (``profile_column``, one pass over a part's rows), the profiles of
+the parts merged, and the checks read the merged profile (``check_feature``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from predictor.domain.table import Table
 from predictor.services.training.tabular import is_missing, label_of
 
 MOSTLY_MISSING = 0.95
 IDENTIFIER_MIN_DISTINCT = 50
+MAX_DISTINCT = 100_000  # distinct values kept of a column (beyond: counted only)
+MAX_NUMBERS_KEPT = 1_000  # a part's numbers-only column keeps its values only up to this many
+MAX_RELABEL = 10_000  # a column mapping one to one onto more target labels is not a relabelling
+
+Relabelling = tuple[dict[str, str], dict[str, str]] | None  # value -> label, label -> value
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """One column of a part: counts over all rows (its type), then over the rows with a target
+    (the feature checks), with whether it equals the target or relabels it one to one."""
+
+    present_all: int = 0
+    texts_all: int = 0
+    rows: int = 0  # rows with a target
+    present: int = 0
+    texts: int = 0
+    distinct: frozenset[str] = frozenset()  # label_of the present values, capped
+    more: int = 0  # distinct values beyond those kept, counted in their part
+    same_label: bool = True  # every present value has the target's label
+    same_number: bool = True  # every present value equals the target as a number
+    relabelling: Relabelling = field(default_factory=lambda: ({}, {}))
+
+    @property
+    def distinct_count(self) -> int:
+        """Exact within a part; across parts, values counted (not kept) in several count twice."""
+        return len(self.distinct) + self.more
+
+    @property
+    def kind(self) -> str:
+        if not self.present_all:
+            return "empty"
+        return "categorical" if self.texts_all else "numeric"
+
+    def merge(self, other: ColumnProfile) -> ColumnProfile:
+        distinct = list(self.distinct | other.distinct)
+        more = self.more + other.more + max(0, len(distinct) - MAX_DISTINCT)
+        return ColumnProfile(
+            self.present_all + other.present_all,
+            self.texts_all + other.texts_all,
+            self.rows + other.rows,
+            self.present + other.present,
+            self.texts + other.texts,
+            frozenset(distinct[:MAX_DISTINCT]),
+            more,
+            self.same_label and other.same_label,
+            self.same_number and other.same_number,
+            _merge_relabelling(self.relabelling, other.relabelling),
+        )
+
+
+def _merge_relabelling(first: Relabelling, second: Relabelling) -> Relabelling:
+    if first is None or second is None:
+        return None
+    forward, backward = dict(first[0]), dict(first[1])
+    for key, label in second[0].items():
+        if forward.setdefault(key, label) != label or backward.setdefault(label, key) != key:
+            return None
+    return None if len(forward) > MAX_RELABEL else (forward, backward)
+
+
+def profile_column(
+    values: Sequence[Any], keep: Sequence[bool], target: Sequence[Any], is_target: bool = False
+) -> ColumnProfile:
+    """The profile of one column of a part; ``keep`` marks the rows with a target, whose
+    present values are ``target``. The target column itself is only typed."""
+    present_all = [v for v in values if not is_missing(v)]
+    texts_all = sum(isinstance(v, str) for v in present_all)
+    if is_target:
+        return ColumnProfile(len(present_all), texts_all)
+    kept = [v for v, k in zip(values, keep, strict=True) if k]
+    pairs = [(v, t) for v, t in zip(kept, target, strict=True) if not is_missing(v)]
+    texts = sum(isinstance(v, str) for v, _ in pairs)
+    labels = list({label_of(v) for v, _ in pairs})
+    # Text, or few numbers: the values themselves (a mixed column unions them across parts);
+    # many numbers: two of them (not constant) and how many.
+    kept_labels = labels[:MAX_DISTINCT] if texts or len(labels) <= MAX_NUMBERS_KEPT else labels[:2]
+    return ColumnProfile(
+        len(present_all),
+        texts_all,
+        len(kept),
+        len(pairs),
+        texts,
+        frozenset(kept_labels),
+        len(labels) - len(kept_labels),
+        all(_same(v, t, classification=True) for v, t in pairs),
+        all(_same(v, t, classification=False) for v, t in pairs),
+        _relabelling(pairs),
+    )
+
+
+def _relabelling(pairs: Sequence[tuple[Any, Any]]) -> Relabelling:
+    forward: dict[str, str] = {}
+    backward: dict[str, str] = {}
+    for v, t in pairs:
+        key, label = label_of(v), label_of(t)
+        if forward.setdefault(key, label) != label or backward.setdefault(label, key) != key:
+            return None
+        if len(forward) > MAX_RELABEL:
+            return None
+    return forward, backward
 
 
 def _same(value: object, target: object, classification: bool) -> bool:
@@ -23,65 +128,39 @@ def _same(value: object, target: object, classification: bool) -> bool:
         return False
 
 
-def _leaks(values: Sequence[Any], target: Sequence[Any], classification: bool) -> bool:
+def _leaks(column: ColumnProfile, classification: bool) -> bool:
     """Identical to the target, or (classification) a one-to-one relabelling of it."""
-    pairs = [(v, t) for v, t in zip(values, target, strict=True) if not is_missing(v)]
-    if len(pairs) < len(target) * 0.99 or not pairs:
+    if column.present < column.rows * 0.99 or not column.present:
         return False
-    if all(_same(v, t, classification) for v, t in pairs):
+    if column.same_label if classification else column.same_number:
         return True
-    if not classification:
+    if not classification or column.relabelling is None:
         return False
-    forward: dict[str, str] = {}
-    backward: dict[str, str] = {}
-    for v, t in pairs:
-        key, label = label_of(v), label_of(t)
-        if forward.setdefault(key, label) != label or backward.setdefault(label, key) != key:
-            return False
-    return len(forward) > 1
+    return len(column.relabelling[0]) > 1
 
 
 def check_feature(
-    name: str,
-    values: Sequence[Any],
-    target: Sequence[Any],
-    classification: bool,
-    problems: list[str],
-    warnings: list[str],
+    name: str, column: ColumnProfile, classification: bool, problems: list[str], warnings: list[str]
 ) -> None:
     """Warnings for a column mostly missing, constant, mixing numbers and text or like an
     identifier; a problem for one that is the target in disguise."""
-    present = [v for v in values if not is_missing(v)]
-    missing_share = 1 - len(present) / len(values) if values else 0.0
+    missing_share = 1 - column.present / column.rows if column.rows else 0.0
     if missing_share >= MOSTLY_MISSING:
         warnings.append(f"column {name!r} is {missing_share:.0%} missing")
-    distinct = {label_of(v) for v in present}
-    if len(distinct) == 1:
-        warnings.append(f"column {name!r} is constant ({next(iter(distinct))!r}); the model cannot use it")
-    texts = sum(isinstance(v, str) for v in present)
-    if 0 < texts < len(present):
-        warnings.append(f"column {name!r} mixes numbers and text; it is treated as categorical")
-    if texts and len(distinct) >= IDENTIFIER_MIN_DISTINCT and len(distinct) > 0.5 * len(present):
+    distinct = column.distinct_count
+    if distinct == 1:
         warnings.append(
-            f"column {name!r} has {len(distinct)} distinct values in {len(present)} rows; "
+            f"column {name!r} is constant ({next(iter(column.distinct))!r}); the model cannot use it"
+        )
+    if 0 < column.texts < column.present:
+        warnings.append(f"column {name!r} mixes numbers and text; it is treated as categorical")
+    if column.texts and distinct >= IDENTIFIER_MIN_DISTINCT and distinct > 0.5 * column.present:
+        warnings.append(
+            f"column {name!r} has {distinct} distinct values in {column.present} rows; "
             "an identifier? (drop it with --drop)"
         )
-    if target and _leaks(values, target, classification):
+    if column.rows and _leaks(column, classification):
         problems.append(
             f"column {name!r} is the target in disguise (identical to it, value for value): "
             f"leakage; drop it with --drop {name!r}"
         )
-
-
-def duplicate_rows(table: Table) -> int:
-    """How many rows repeat an earlier one exactly (missing values alike)."""
-    columns = list(table.columns.values())
-    seen: set[tuple[str, ...]] = set()
-    duplicates = 0
-    for row in zip(*columns, strict=True):
-        key = tuple(repr(None if is_missing(v) else v) for v in row)
-        if key in seen:
-            duplicates += 1
-        else:
-            seen.add(key)
-    return duplicates

@@ -11,16 +11,15 @@ feature column and of duplicate rows are in ``column_checks.py``.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from predictor.domain.errors import DataCheckFailed
 from predictor.domain.schema import TaskType
 from predictor.domain.table import Table
-from predictor.services.training.column_checks import check_feature, duplicate_rows
-from predictor.services.training.tabular import infer_task, is_categorical, is_missing, label_of
+from predictor.services.training.column_checks import check_feature
+from predictor.services.training.profile import MAX_TARGET_VALUES, TableProfile, TargetProfile, profile_table
+from predictor.services.training.tabular import MAX_CLASSES_FOR_INTEGER_TARGET
 
 MIN_ROWS = 20
 MIN_ROWS_PER_CLASS = 3  # one each for the training, validation and test splits
@@ -57,39 +56,33 @@ class DataReport:
             raise DataCheckFailed(list(self.problems))
 
 
-def _column_type(values: Sequence[Any]) -> str:
-    present = [v for v in values if not is_missing(v)]
-    if not present:
-        return "empty"
-    if is_categorical(present):
-        return "categorical"
-    return "numeric"
-
-
 def check_table(table: Table, task: TaskType | None = None) -> DataReport:
     """Run every check; ``task`` forces the task (else it is inferred from the target)."""
+    return check_profile(profile_table(table), task)
+
+
+def check_profile(profile: TableProfile, task: TaskType | None = None) -> DataReport:
+    """Run every check on a table's profile (merged from its parts' profiles)."""
     problems: list[str] = []
     warnings: list[str] = []
-    target_all = table.columns[table.target]
-    keep = [not is_missing(v) for v in target_all]
-    target = [v for v, k in zip(target_all, keep, strict=True) if k]
-    types = {name: _column_type(values) for name, values in table.columns.items()}
-    task = task or (infer_task(target) if target else TaskType.REGRESSION)
-    missing_target = len(target_all) - len(target)
+    target = profile.target_profile
+    types = {name: column.kind for name, column in profile.columns.items()}
+    task = task or (inferred_task(target) if target.present else TaskType.REGRESSION)
+    missing_target = profile.rows - target.present
     if missing_target:
         warnings.append(
-            f"{missing_target} rows have no value for the target {table.target!r}; they are left out"
+            f"{missing_target} rows have no value for the target {profile.target!r}; they are left out"
         )
-    counts = _check_target(table.target, target, task, types[table.target], problems, warnings)
-    for name in table.feature_names:
-        values = [v for v, k in zip(table.columns[name], keep, strict=True) if k]
-        check_feature(name, values, target, task.is_classification, problems, warnings)
-    duplicates = duplicate_rows(table)
+    counts = _check_target(profile.target, target, task, types[profile.target], problems, warnings)
+    for name, column in profile.columns.items():
+        if name != profile.target:
+            check_feature(name, column, task.is_classification, problems, warnings)
+    duplicates = profile.duplicates
     if duplicates:
         warnings.append(f"{duplicates} rows are exact duplicates of an earlier row")
     return DataReport(
-        rows=table.rows,
-        target=table.target,
+        rows=profile.rows,
+        target=profile.target,
         task=task,
         column_types=types,
         class_counts=counts,
@@ -99,18 +92,33 @@ def check_table(table: Table, task: TaskType | None = None) -> DataReport:
     )
 
 
+def inferred_task(target: TargetProfile) -> TaskType:
+    """``infer_task``'s rule, on a profile: text or booleans, or at most 20 distinct integers,
+    make a classification target."""
+    distinct = len(target.values)
+    if target.text_or_bool:
+        return TaskType.BINARY if distinct == 2 else TaskType.MULTICLASS
+    if target.integral and distinct <= MAX_CLASSES_FOR_INTEGER_TARGET:
+        return TaskType.BINARY if distinct == 2 else TaskType.MULTICLASS
+    return TaskType.REGRESSION
+
+
 def _check_target(
-    name: str, target: Sequence[Any], task: TaskType, kind: str, problems: list[str], warnings: list[str]
+    name: str, target: TargetProfile, task: TaskType, kind: str, problems: list[str], warnings: list[str]
 ) -> dict[str, int]:
     """Checks of the target's present values; returns the class counts (classification)."""
-    if len(target) < MIN_ROWS:
-        problems.append(f"only {len(target)} rows have a target value; training needs at least {MIN_ROWS}")
-    distinct = {label_of(v) for v in target}
+    if target.present < MIN_ROWS:
+        problems.append(f"only {target.present} rows have a target value; training needs at least {MIN_ROWS}")
+    distinct = target.labels
     if len(distinct) == 1:
         problems.append(f"the target {name!r} is constant ({next(iter(distinct))!r}): nothing to learn")
     counts: dict[str, int] = {}
-    if task.is_classification and len(distinct) > 1:
-        counts = dict(sorted(Counter(label_of(v) for v in target).items()))
+    if task.is_classification and target.overflow:
+        problems.append(
+            f"the target {name!r} has more than {MAX_TARGET_VALUES} distinct values: too many classes"
+        )
+    elif task.is_classification and len(distinct) > 1:
+        counts = dict(sorted(distinct.items()))
         _check_classes(task, counts, problems, warnings)
     elif task is TaskType.REGRESSION and kind == "categorical":
         problems.append(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from predictor.domain.evaluation import EvaluationReport, plots_for
 from predictor.domain.manifest import ModelManifest
-from predictor.domain.ports import ModelTrainer, ReportRenderer, TrackedRun, TrainedModel
+from predictor.domain.ports import ModelTrainer, ReportRenderer, Scores, TrackedRun, TrainedModel
 from predictor.domain.ports.training import FitSpec
 from predictor.domain.search import TuningBudget, TuningProgress, TuningResult
 from predictor.services.training.evaluation import evaluate_scores
@@ -43,7 +45,7 @@ def fit(trainer: ModelTrainer, run: TrackedRun, data: PreparedData, request: Tra
     """Fit on the training rows, stopping early on the validation rows."""
     spec = FitSpec(_draft(data), data.part(data.train), data.part(data.valid), request.params, request.seed)
     model = trainer.fit(spec)
-    _log_fit(run, model, data, request, model.history)
+    log_fit(run, model, data.run_params(request.seed), model.history)
     return Fitted(model)
 
 
@@ -69,7 +71,7 @@ def tune_and_refit(
     spec = FitSpec(draft, data.part(rows), data.part(data.valid), params, request.seed)
     model = trainer.fit(replace(spec, rounds=tuning.best_rounds, patience=0))
     # The validation rows were trained on: the best trial's (cross-validated) curve is the honest one.
-    _log_fit(run, model, data, request, tuning.best.history)
+    log_fit(run, model, data.run_params(request.seed), tuning.best.history)
     return Fitted(model, tuning)
 
 
@@ -77,14 +79,11 @@ def _draft(data: PreparedData) -> ModelManifest:
     return ModelManifest(schema=data.schema, booster_file=BOOSTER_FILE)
 
 
-def _log_fit(
-    run: TrackedRun,
-    model: TrainedModel,
-    data: PreparedData,
-    request: TrainingRequest,
-    history: Mapping[str, Sequence[float]],
+def log_fit(
+    run: TrackedRun, model: TrainedModel, logged: Mapping[str, Any], history: Mapping[str, Sequence[float]]
 ) -> None:
-    logged = data.run_params(request.seed)
+    """Log the model's parameters (those the data's ``logged`` parameters do not name) and its
+    validation curves."""
     run.log_params({k: v for k, v in model.params.items() if k not in logged})
     for name, values in history.items():
         run.log_metric_history(f"valid_{name}", list(values))
@@ -95,14 +94,27 @@ def evaluate(
 ) -> Evaluated:
     """Score the test rows, complete the manifest (metrics, input example), log the evaluation
     and, with a renderer, its plots."""
-    target = data.schema.target
     test_matrix, test_truth = data.part(data.test)
+    scores = fitted.model.predict(test_matrix)
+    return record_evaluation(run, fitted, test_truth, scores, data.raw_test_rows(EXAMPLE_ROWS), renderer)
+
+
+def record_evaluation(
+    run: TrackedRun,
+    fitted: Fitted,
+    truth: npt.NDArray[np.float64],
+    scores: Scores,
+    example: Sequence[Mapping[str, Any]],
+    renderer: ReportRenderer | None,
+) -> Evaluated:
+    """The model's test evaluation from its scores of the test rows: the manifest completed
+    with the metrics and an input example, the evaluation (and its plots) logged."""
+    target = fitted.model.manifest.schema.target
     model = fitted.model
-    evaluation = evaluate_scores(
-        target.task, target.labels, test_truth, model.predict(test_matrix), model.feature_importance
+    evaluation = evaluate_scores(target.task, target.labels, truth, scores, model.feature_importance)
+    model = model.with_manifest(
+        replace(model.manifest, metrics=evaluation.metrics, input_example=tuple(dict(r) for r in example))
     )
-    example = tuple(data.raw_test_rows(EXAMPLE_ROWS))
-    model = model.with_manifest(replace(model.manifest, metrics=evaluation.metrics, input_example=example))
     run.log_metrics({f"test_{k}": v for k, v in evaluation.metrics.items()})
     run.log_dict(dict(model.feature_importance), "feature_importance.json")
     run.log_dict(evaluation.as_dict(), "evaluation.json")

@@ -7,7 +7,6 @@ the next; ``TrainModel`` only strings them together inside one tracked run.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.ports import (
@@ -25,13 +24,14 @@ from predictor.services.registry.promotion import PromoteModel
 from predictor.services.training.champion import ChallengeChampion
 from predictor.services.training.fitting import Fitted, evaluate, fit, tune_and_refit
 from predictor.services.training.preparation import PreparedData
+from predictor.services.training.profile import fingerprint
+from predictor.services.training.promotion import decide, move_alias
 from predictor.services.training.request import TrainingOutcome, TrainingRequest
 from predictor.services.training.steps import check, load, prepare, register, track
 from predictor.services.training.tabular import (
     build_schema,
     encode_columns,
     encode_target,
-    fingerprint,
     infer_task,
     split_indices,
 )
@@ -84,7 +84,7 @@ class TrainModel:
             data = prepare(run, checked, request)
             fitted = self._tune_or_fit(run, data, request, progress)
             evaluated = evaluate(run, fitted, data, self._renderer if request.plots else None)
-            outcome = track(run, evaluated, checked)
+            outcome = track(run, evaluated, checked.report)
             if request.register_as is None:
                 return outcome
             outcome = register(self._registry, outcome, request.register_as, checked.fingerprint)
@@ -111,32 +111,10 @@ class TrainModel:
     def _decide(
         self, run: TrackedRun, outcome: TrainingOutcome, request: TrainingRequest, data: PreparedData
     ) -> TrainingOutcome:
-        """With --if-better: score the alias's current version on the same test rows, and log why."""
-        if not request.if_better or self._challenge is None or request.promote_to is None:
+        if self._challenge is None:
             return outcome
-        assert request.register_as is not None  # noqa: S101  # a request with promote_to has it
-        decision = self._challenge(
-            request.register_as, request.promote_to, data.schema, data.raw_test_rows(),
-            data.truth[data.test], outcome.metrics,
-        )  # fmt: skip
-        log.info(
-            "promotion decided",
-            extra={"alias": decision.alias, "promote": decision.promote, "metric": decision.metric,
-                   "candidate": decision.candidate, "current": decision.current},
-        )  # fmt: skip
-        run.log_dict(decision.as_dict(), "promotion.json")
-        run.set_tags({"predictor.promotion": "promoted" if decision.promote else "kept"})
-        if decision.current is not None:
-            run.log_metrics({f"promotion_current_{decision.metric}": decision.current})
-        return replace(outcome, promotion=decision)
+        rows, truth = data.raw_test_rows(), data.truth[data.test]
+        return decide(self._challenge, run, outcome, request, data.schema, rows, truth)
 
     def _move_alias(self, outcome: TrainingOutcome, request: TrainingRequest) -> TrainingOutcome:
-        """Point the alias at the new version, unless --if-better decided to keep the current one."""
-        decision, version = outcome.promotion, outcome.version
-        if request.promote_to is None or self._promote is None or version is None:
-            return outcome
-        if decision is not None and not decision.promote:
-            return outcome
-        reason = decision.describe() if decision is not None else f"trained in run {outcome.run_id}"
-        self._promote(version.name, version.version, request.promote_to, "predictor train", reason)
-        return replace(outcome, alias=request.promote_to)
+        return move_alias(self._promote, outcome, request)

@@ -51,24 +51,31 @@ class PreparedData:
 
     def run_params(self, seed: int) -> dict[str, Any]:
         """What a training run logs about its data: the data set, seed, task and the summary."""
-        return {
-            "dataset": self.table.name,
-            "seed": seed,
-            "task": self.schema.target.task.value,
-            **self.summary(),
-        }
+        return data_params(
+            self.table.name, self.schema, seed, (len(self.train), len(self.valid), len(self.test))
+        )
 
     def summary(self) -> Mapping[str, Any]:
-        prep = self.schema.preprocessing
-        return {
-            "rows_train": len(self.train),
-            "rows_valid": len(self.valid),
-            "rows_test": len(self.test),
-            "features": len(self.schema.features),
-            "categorical_features": sum(f.kind is FeatureKind.CATEGORICAL for f in self.schema.features),
-            "missing_values": prep.missing.value,
-            "scaling": prep.scaling,
-        }
+        return data_summary(self.schema, len(self.train), len(self.valid), len(self.test))
+
+
+def data_params(name: str, schema: FeatureSchema, seed: int, rows: tuple[int, int, int]) -> dict[str, Any]:
+    """What a training run logs about its data: the data set, seed, task and the summary."""
+    return {"dataset": name, "seed": seed, "task": schema.target.task.value, **data_summary(schema, *rows)}
+
+
+def data_summary(schema: FeatureSchema, train: int, valid: int, test: int) -> dict[str, Any]:
+    """The rows of each split, the features and the preprocessing."""
+    prep = schema.preprocessing
+    return {
+        "rows_train": train,
+        "rows_valid": valid,
+        "rows_test": test,
+        "features": len(schema.features),
+        "categorical_features": sum(f.kind is FeatureKind.CATEGORICAL for f in schema.features),
+        "missing_values": prep.missing.value,
+        "scaling": prep.scaling,
+    }
 
 
 def prepare_data(

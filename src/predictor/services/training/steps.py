@@ -14,8 +14,9 @@ from predictor.domain.table import Table
 from predictor.services.training.data_checks import DataReport, check_table
 from predictor.services.training.fitting import Evaluated
 from predictor.services.training.preparation import PreparedData, prepare_data
+from predictor.services.training.profile import fingerprint
 from predictor.services.training.request import TrainingOutcome, TrainingRequest
-from predictor.services.training.tabular import fingerprint, without_columns
+from predictor.services.training.tabular import without_columns
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,14 @@ def prepare(run: TrackedRun, checked: CheckedTable, request: TrainingRequest) ->
     return data
 
 
-def track(run: TrackedRun, evaluated: Evaluated, checked: CheckedTable) -> TrainingOutcome:
+def track(run: TrackedRun, evaluated: Evaluated, report: DataReport) -> TrainingOutcome:
     """Store the model with the run: the outcome of an unregistered run."""
     source = run.log_model(evaluated.model)
     return TrainingOutcome(
         run_id=run.run_id,
         metrics=evaluated.evaluation.metrics,
         schema=evaluated.model.manifest.schema,
-        report=checked.report,
+        report=report,
         evaluation=evaluated.evaluation,
         tuning=evaluated.tuning,
         plots=evaluated.plots,

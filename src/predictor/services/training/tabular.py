@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -58,6 +57,12 @@ def _vocabulary(values: Sequence[Any]) -> tuple[str, ...]:
     return tuple(sorted({str(v) for v in values if not is_missing(v)}))
 
 
+def class_labels(seen: set[str], class_order: Sequence[str] = ()) -> tuple[str, ...]:
+    """The classes in the data set's own order, then the others sorted (numbers as numbers)."""
+    ordered = [c for c in class_order if c in seen]
+    return tuple(ordered + sorted(seen - set(ordered), key=_sort_key))
+
+
 def build_schema(table: Table, task: TaskType | None) -> FeatureSchema:
     """Infer feature kinds and the target from the table: strings make a column categorical.
 
@@ -68,9 +73,7 @@ def build_schema(table: Table, task: TaskType | None) -> FeatureSchema:
     task = task or infer_task(target_values)
     labels: tuple[str, ...] = ()
     if task.is_classification:
-        seen = {label_of(v) for v in target_values if not is_missing(v)}
-        ordered = [c for c in table.class_order if c in seen]
-        labels = tuple(ordered + sorted(seen - set(ordered), key=_sort_key))
+        labels = class_labels({label_of(v) for v in target_values if not is_missing(v)}, table.class_order)
     features = []
     for name in table.feature_names:
         values = table.columns[name]
@@ -121,7 +124,11 @@ def encode_columns(schema: FeatureSchema, columns: Mapping[str, Sequence[Any]]) 
 
 
 def encode_target(schema: FeatureSchema, values: Sequence[Any]) -> npt.NDArray[np.float64]:
-    target = schema.target
+    return encode_target_values(schema.target, values)
+
+
+def encode_target_values(target: Target, values: Sequence[Any]) -> npt.NDArray[np.float64]:
+    """The target's values as numbers: themselves (regression) or their class's index."""
     if target.task is TaskType.REGRESSION:
         try:
             return np.asarray([float(v) for v in values], dtype=np.float64)
@@ -151,15 +158,6 @@ def split_indices(
         valid.append(shuffled[n_test : n_test + n_valid])
         train.append(shuffled[n_test + n_valid :])
     return (np.sort(np.concatenate(train)), np.sort(np.concatenate(valid)), np.sort(np.concatenate(test)))
-
-
-def fingerprint(table: Table) -> str:
-    """A SHA-256 of the table's column names and values, to tell data sets apart."""
-    digest = hashlib.sha256()
-    for name, values in table.columns.items():
-        digest.update(name.encode())
-        digest.update(repr(list(values)).encode())
-    return digest.hexdigest()
 
 
 def raw_rows(schema: FeatureSchema, table: Table, indices: Indices) -> list[dict[str, Any]]:

@@ -24,20 +24,34 @@ def _beats(record: TrialRecord, best: TrialRecord | None, maximize: bool) -> boo
     return value > best.value if maximize else value < best.value
 
 
+Curve = dict[str, tuple[float, ...]]  # a trial's validation score after each round, by metric
+
+
+def cross_validated(
+    trainer: ModelTrainer, plan: SearchPlan, folds: Sequence[FitSpec]
+) -> Callable[[TrialHandle], Curve]:
+    """A trial's curve: the mean validation curve of one model per fold (``folds``: one spec
+    each, with the request's parameters), stepped together and stopped early or pruned on it."""
+
+    def curve(trial: TrialHandle) -> Curve:
+        fits = [
+            replace(fold, params={**fold.params, **trial.params}, threads=trial.threads, rounds=plan.rounds)
+            for fold in folds
+        ]
+        return cross_validate(trainer, fits, plan.patience, plan.maximize, report=trial.report)
+
+    return curve
+
+
 class TrialSearch:
     """One search's state, shared by the tuner's trial threads: each trial's curve until the
     tuner reports it finished, and the best finished trial so far."""
 
     def __init__(
-        self,
-        trainer: ModelTrainer,
-        plan: SearchPlan,
-        folds: Sequence[FitSpec],
-        log: Callable[[TrialRecord], None],
+        self, plan: SearchPlan, curve: Callable[[TrialHandle], Curve], log: Callable[[TrialRecord], None]
     ) -> None:
-        self._trainer = trainer
         self.plan = plan
-        self._folds = folds  # one spec per fold, with the request's parameters
+        self._curve = curve
         self._log = log
         self._lock = threading.Lock()
         self._histories: dict[int, dict[str, tuple[float, ...]]] = {}
@@ -46,11 +60,7 @@ class TrialSearch:
     def objective(self, trial: TrialHandle) -> float:
         """The best round of the trial's mean validation curve."""
         plan = self.plan
-        fits = [
-            replace(fold, params={**fold.params, **trial.params}, threads=trial.threads, rounds=plan.rounds)
-            for fold in self._folds
-        ]
-        history = cross_validate(self._trainer, fits, plan.patience, plan.maximize, report=trial.report)
+        history = self._curve(trial)
         with self._lock:
             self._histories[trial.number] = history
         values = history.get(plan.metric) or next(reversed(history.values()), ())

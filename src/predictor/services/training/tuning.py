@@ -4,7 +4,7 @@ each trial a run nested under the tuning run. What a trial does, and which is be
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,12 +13,20 @@ from predictor.domain.errors import ConfigurationError, DataError
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import ExperimentTracker, ModelTrainer, TrackedRun, Tuner
 from predictor.domain.ports.training import FitSpec
-from predictor.domain.search import TrialRecord, TrialState, TuningBudget, TuningProgress, TuningResult
+from predictor.domain.search import (
+    SearchPlan,
+    TrialHandle,
+    TrialRecord,
+    TrialState,
+    TuningBudget,
+    TuningProgress,
+    TuningResult,
+)
 from predictor.services.training.cross_validation import Fold, fold_indices
 from predictor.services.training.preparation import PreparedData
-from predictor.services.training.trials import TrialSearch
+from predictor.services.training.trials import Curve, TrialSearch, cross_validated
 
-__all__ = ["CV_FOLDS", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
+__all__ = ["CV_FOLDS", "ParameterSearch", "TuneParameters", "TuningResult", "tune_in_run", "tuning_folds"]
 
 # Trials are scored by 5-fold cross-validation of the training and validation rows by default.
 CV_FOLDS = 5
@@ -41,8 +49,7 @@ class TuneParameters:
 
     def __init__(self, trainer: ModelTrainer, tuner: Tuner, tracker: ExperimentTracker) -> None:
         self._trainer = trainer
-        self._tuner = tuner
-        self._tracker = tracker
+        self._search = ParameterSearch(tuner, tracker)
 
     def __call__(
         self,
@@ -59,11 +66,32 @@ class TuneParameters:
         validation curve (with one fold: of the validation curve)."""
         plan = self._trainer.search_plan(manifest.schema, params)
         specs = [FitSpec(manifest, train, valid, params, seed) for train, valid in folds]
+        curve = cross_validated(self._trainer, plan, specs)
+        return self._search(plan, curve, len(folds), seed, budget, experiment, parent_run_id, progress)
+
+
+class ParameterSearch:
+    """The tuner's search over a plan, each trial a run nested under the tuning run."""
+
+    def __init__(self, tuner: Tuner, tracker: ExperimentTracker) -> None:
+        self._tuner = tuner
+        self._tracker = tracker
+
+    def __call__(
+        self,
+        plan: SearchPlan,
+        curve: Callable[[TrialHandle], Curve],
+        folds: int,
+        seed: int,
+        budget: TuningBudget,
+        experiment: str,
+        parent_run_id: str,
+        progress: TuningProgress | None = None,
+    ) -> TuningResult:
+        """Run the tuner over ``plan``'s space, each trial scored by the best round of its
+        ``curve``, logged as a run nested under ``parent_run_id``."""
         search = TrialSearch(
-            self._trainer,
-            plan,
-            specs,
-            lambda record: self._log_trial(experiment, parent_run_id, plan.metric, record),
+            plan, curve, lambda record: self._log_trial(experiment, parent_run_id, plan.metric, record)
         )
 
         def finished(record: TrialRecord) -> None:
@@ -80,7 +108,7 @@ class TuneParameters:
                 progress.finished()
         if search.best is None:
             raise DataError(f"no tuning trial completed ({len(trials)} tried); see the trial runs for why")
-        return TuningResult(plan.metric, plan.maximize, search.best, tuple(trials), len(folds))
+        return TuningResult(plan.metric, plan.maximize, search.best, tuple(trials), folds)
 
     def _log_trial(
         self,
@@ -119,6 +147,12 @@ def tune_in_run(
     result = tune(
         manifest, tuning_folds(data, folds, seed), params, seed, budget, experiment, run.run_id, progress
     )
+    log_tuning(run, result, budget, folds)
+    return result
+
+
+def log_tuning(run: TrackedRun, result: TuningResult, budget: TuningBudget, folds: int) -> None:
+    """Record a search in its training run: ``tuning.json``, the budget and the best score."""
     run.log_dict(result.as_dict(), "tuning.json")
     run.log_params(
         {
@@ -136,4 +170,3 @@ def tune_in_run(
             "tuning_trials_failed": result.count(TrialState.FAILED),
         }
     )
-    return result

@@ -1,0 +1,162 @@
+"""A partitioned table kept on a Dask cluster for training (``predictor train --engine dask``).
+
+Each part is read on a worker by the single-process dataset reader (so it parses, and fails, as
+``predictor train --data FILE`` would on that file), encoded there, and kept in the worker's
+memory as a future: the data checks, the preprocessing and every fit read the kept parts, and
+the table files are read twice (profile, then encode) whatever the number of fits. A fit turns
+the kept parts into Dask arrays (one block per part) for ``xgboost.dask``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import dask.array as da
+import numpy as np
+from dask.delayed import delayed
+from distributed import Client, Future
+
+from predictor.adapters.dask.clusters import connect, gather_all, task_keys
+from predictor.adapters.dask.collective import Collective
+from predictor.adapters.dask.fitting import fit_on_cluster
+from predictor.adapters.dask.runner import table_parts
+from predictor.adapters.xgboost.search import search_plan
+from predictor.domain.ports import DatasetSource, TrainedModel
+from predictor.domain.ports.cluster import (
+    TEST,
+    TRAIN,
+    VALID,
+    ClusterFit,
+    ClusterTable,
+    EncodedPart,
+    TrainingCluster,
+)
+from predictor.domain.schema import FeatureSchema
+from predictor.domain.search import SearchPlan
+from predictor.domain.table import ReadOptions, Table
+
+R = TypeVar("R")
+A = TypeVar("A")
+
+Rows = tuple[Any, Any]  # Dask arrays: the features and the encoded target
+
+
+def _read_then(
+    datasets: DatasetSource, part: str, options: ReadOptions, job: Callable[[Table, A], R], given: A
+) -> R:
+    return job(datasets.load(part, options), given)
+
+
+def _split_sizes(part: EncodedPart) -> tuple[int, int, int]:
+    return int((part.split == TRAIN).sum()), int((part.split == VALID).sum()), int((part.split == TEST).sum())
+
+
+def _split_rows(part: EncodedPart, splits: tuple[int, ...], features: bool) -> Any:
+    chosen = np.isin(part.split, splits)
+    return part.matrix[chosen] if features else part.truth[chosen]
+
+
+class DaskClusterTable(ClusterTable):
+    """The parts of one table on a Dask client, and what has been kept of them."""
+
+    def __init__(
+        self, client: Client, parts: Sequence[str], datasets: DatasetSource, options: ReadOptions,
+        collective: Collective,
+    ) -> None:  # fmt: skip
+        self._client = client
+        self._parts = list(parts)
+        self._datasets = datasets
+        self._options = options
+        self._collective = collective
+        self._run = uuid.uuid4().hex[:12]
+        self._kept: list[Future[EncodedPart]] = []
+
+    @property
+    def parts(self) -> Sequence[str]:
+        return self._parts
+
+    def each_part(self, job: Callable[[Table, int], R]) -> list[R]:
+        return self._read(job, list(range(len(self._parts))), "read")
+
+    def keep(self, job: Callable[[Table, A], tuple[EncodedPart, R]], given: Sequence[A]) -> list[R]:
+        keys = task_keys(self._run, "encode", self._parts)
+        pairs = [
+            self._client.submit(
+                _read_then, self._datasets, part, self._options, job, arg, key=key, pure=False
+            )
+            for (key, part), arg in zip(keys.items(), given, strict=True)
+        ]
+        results = gather_all(self._client, pairs, keys, "encoded")
+        self._kept = [self._client.submit(lambda pair: pair[0], p, pure=False) for p in pairs]
+        return [side for _, side in results]
+
+    def each_kept(self, job: Callable[[EncodedPart, int], R]) -> list[R]:
+        futures = [self._client.submit(job, kept, index, pure=False) for index, kept in enumerate(self._kept)]
+        return gather_all(self._client, futures, {}, "read the rows of")
+
+    def update(self, job: Callable[[EncodedPart, A], EncodedPart], given: Sequence[A]) -> None:
+        updated = [
+            self._client.submit(job, kept, arg, pure=False)
+            for kept, arg in zip(self._kept, given, strict=True)
+        ]
+        gather_all(
+            self._client, [self._client.submit(_split_sizes, u, pure=False) for u in updated], {}, "updated"
+        )
+        self._kept = updated
+
+    def fit(self, spec: ClusterFit) -> TrainedModel:
+        sizes = self.each_kept(lambda part, _: _split_sizes(part))
+        width = len(spec.manifest.schema.features)
+        train_splits = (TRAIN, VALID) if spec.with_valid else (TRAIN,)
+        train = self._arrays(sizes, train_splits, width)
+        valid = self._arrays(sizes, (VALID,), width)
+        return fit_on_cluster(self._client, train, valid, spec, self._collective)
+
+    def search_plan(self, schema: FeatureSchema, params: Mapping[str, Any]) -> SearchPlan:
+        return search_plan(schema.target.task, params)
+
+    def _read(self, job: Callable[[Table, A], R], given: Sequence[A], doing: str) -> list[R]:
+        keys = task_keys(self._run, doing, self._parts)
+        futures = [
+            self._client.submit(
+                _read_then, self._datasets, part, self._options, job, arg, key=key, pure=False
+            )
+            for (key, part), arg in zip(keys.items(), given, strict=True)
+        ]
+        return gather_all(self._client, futures, keys, doing)
+
+    def _arrays(self, sizes: Sequence[tuple[int, int, int]], splits: tuple[int, ...], width: int) -> Rows:
+        """The kept rows of ``splits`` as Dask arrays, one block per part that has any."""
+        features, target = [], []
+        for kept, size in zip(self._kept, sizes, strict=True):
+            rows = sum(size[s] for s in splits)
+            if not rows:
+                continue
+            matrix = delayed(_split_rows)(kept, splits, True)
+            truth = delayed(_split_rows)(kept, splits, False)
+            features.append(da.from_delayed(matrix, shape=(rows, width), dtype=np.float32))
+            target.append(da.from_delayed(truth, shape=(rows,), dtype=np.float64))
+        return da.concatenate(features), da.concatenate(target)
+
+
+class DaskTrainingCluster(TrainingCluster):
+    """Partitioned tables on the cluster at ``scheduler`` (None: a LocalCluster for the run)."""
+
+    def __init__(
+        self, datasets: DatasetSource, scheduler: str | None = None, workers: int | None = None,
+        connect_seconds: float = 5.0, collective: Collective | None = None,
+    ) -> None:  # fmt: skip
+        self._datasets = datasets
+        self._collective = collective or Collective()
+        self._scheduler = scheduler
+        self._workers = workers
+        self._connect_seconds = connect_seconds
+
+    @contextmanager
+    def table(self, source: str, options: ReadOptions) -> Iterator[ClusterTable]:
+        parts = table_parts(source)
+        with connect(self._scheduler, self._workers, self._connect_seconds) as client:
+            yield DaskClusterTable(client, parts, self._datasets, options, self._collective)

@@ -1,0 +1,151 @@
+"""A partitioned table on a cluster -> the checked, split, encoded and preprocessed rows kept on
+its workers: the single-process engine's load, check and prepare steps, part by part.
+
+The splits are the single-process engine's: the parts' target values are gathered (one column),
+split with ``split_indices`` and the same seed, and each part told the split of its rows. The
+categories are those of the training rows, and the preprocessing is fitted on the training rows
+one feature at a time with the single-process code, so the schema in the manifest is the one the
+single-process engine would write for the same rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import reduce
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from predictor.domain.ports import TrackedRun
+from predictor.domain.ports.cluster import TRAIN, ClusterTable, EncodedPart
+from predictor.domain.preprocessing import MissingValues, Preprocessing, fit_preprocessing
+from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target
+from predictor.services.training.cluster_parts import (
+    EncodedSide,
+    EncodePart,
+    PartSummary,
+    Preprocess,
+    ProfilePart,
+    Recode,
+    same_columns,
+    table_fingerprint,
+    training_vocabularies,
+)
+from predictor.services.training.data_checks import DataReport, check_profile
+from predictor.services.training.preparation import data_params
+from predictor.services.training.request import TrainingRequest
+from predictor.services.training.tabular import class_labels, encode_target_values, split_indices
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClusterData:
+    """The rows kept on the cluster, encoded with ``schema``: how many in each split, and the
+    first test rows (all of them with ``--if-better``) as a client would send them."""
+
+    name: str
+    schema: FeatureSchema
+    rows: tuple[int, int, int]
+    test_rows: list[dict[str, Any]]
+    report: DataReport
+    fingerprint: str
+
+    def run_params(self, seed: int) -> dict[str, Any]:
+        return data_params(self.name, self.schema, seed, self.rows)
+
+
+def check_parts(run: TrackedRun, table: ClusterTable, name: str, request: TrainingRequest) -> ClusterData:
+    """Profile every part (one pass), check the merged profile as the single-process engine
+    checks a table, then split and encode the rows on the workers."""
+    summaries = table.each_part(ProfilePart(tuple(request.drop)))
+    same_columns(summaries, [PurePath(part).name for part in table.parts])
+    profile = replace(reduce(lambda a, b: a.merge(b), (s.profile for s in summaries)), name=name)
+    data_hash = table_fingerprint(summaries)
+    run.set_tags({"predictor.data_fingerprint": data_hash, "predictor.dataset": name})
+    report = check_profile(profile, request.task)
+    run.log_dict(report.as_dict(), "data_checks.json")
+    for warning in report.warnings:
+        log.warning("data check: %s", warning, extra={"dataset": name})
+    report.raise_on_problems()
+    data = _prepare(table, name, report, summaries, request)
+    run.log_params(data.run_params(request.seed))
+    return replace(data, fingerprint=data_hash)
+
+
+def _prepare(
+    table: ClusterTable,
+    name: str,
+    report: DataReport,
+    summaries: Sequence[PartSummary],
+    request: TrainingRequest,
+) -> ClusterData:
+    target = [v for s in summaries for v in s.target]
+    truth = encode_target_values(target_of(report), target)
+    fractions = (request.test_fraction, request.valid_fraction)
+    train, valid, test = split_indices(truth, report.task, fractions, request.seed)
+    split = np.zeros(len(truth), dtype=np.int8)
+    split[valid], split[test] = 1, 2
+    bounds = np.cumsum([0] + [len(s.target) for s in summaries])
+    per_part = [split[bounds[k] : bounds[k + 1]] for k in range(len(summaries))]
+    features = tuple(
+        Feature(column, FeatureKind.CATEGORICAL) if kind == "categorical" else Feature(column)
+        for column, kind in report.column_types.items()
+        if column != report.target
+    )
+    encode = EncodePart(features, target_of(report), tuple(request.drop), all_test_rows=request.if_better)
+    sides: list[EncodedSide] = table.keep(encode, per_part)
+    schema = training_vocabularies(features, target_of(report), sides)
+    table.update(Recode(schema), [side.categories for side in sides])
+    schema = replace(schema, preprocessing=_fit_preprocessing(table, schema, request))
+    if not schema.preprocessing.is_identity:
+        table.update(Preprocess(schema.preprocessing), [None] * len(sides))
+    rows = [r for side in sides for r in side.test_rows]
+    return ClusterData(name, schema, (len(train), len(valid), len(test)), rows, report, "")
+
+
+def target_of(report: DataReport) -> Target:
+    """The target as the checks found it: its task and (classification) its classes, in order."""
+    labels = class_labels(set(report.class_counts)) if report.task.is_classification else ()
+    return Target(report.target, report.task, labels)
+
+
+def _fit_preprocessing(table: ClusterTable, schema: FeatureSchema, request: TrainingRequest) -> Preprocessing:
+    """The preprocessing fitted on the training rows with the single-process code, one
+    feature's training rows gathered from the workers at a time."""
+    settings = request.preprocessing
+    if settings.missing is MissingValues.XGBOOST and not settings.scaling:
+        return Preprocessing()  # nothing to fit: missing values left to XGBoost, no scaling
+    fitted = []
+    for j, feature in enumerate(schema.features):
+        rows = np.concatenate(table.each_kept(TrainingColumn(j)))
+        categorical = [feature.kind is FeatureKind.CATEGORICAL]
+        fitted.append(fit_preprocessing(rows.reshape(-1, 1), categorical, settings))
+    return fitted_preprocessing(fitted)
+
+
+@dataclass(frozen=True)
+class TrainingColumn:
+    """One feature's training rows of a kept part (what fitting the preprocessing reads)."""
+
+    column: int
+
+    def __call__(self, part: EncodedPart, index: int) -> npt.NDArray[np.float32]:
+        return np.asarray(part.matrix[part.split == TRAIN, self.column], dtype=np.float32)
+
+
+def fitted_preprocessing(columns: Sequence[Preprocessing]) -> Preprocessing:
+    """The preprocessing of every feature from those fitted one feature at a time."""
+    first = columns[0]
+    fill = tuple(c.fill[0] if c.fill else None for c in columns)
+    return Preprocessing(
+        missing=first.missing,
+        scaling=first.scaling,
+        fill=fill if any(v is not None for v in fill) else (),
+        center=tuple(c.center[0] for c in columns) if first.scaling else (),
+        scale=tuple(c.scale[0] for c in columns) if first.scaling else (),
+    )
