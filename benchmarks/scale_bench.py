@@ -32,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import scale_doc
 import scale_process
 import scale_report
 from scale_data import TARGET, Generated, generate
@@ -87,7 +88,8 @@ class Bench:
         estimate from its smaller sizes is above the limit. Every estimate made is kept."""
         stopped = [r for r in self.records if r.case == case and r.status in ("stopped", "skipped")]
         if stopped:
-            return f"not run: it did not fit at {stopped[0].rows:,} rows"
+            how = "the guard stopped it" if stopped[0].status == "stopped" else "estimated not to fit"
+            return f"not run: {how} at {stopped[0].rows:,} rows"
         guess = scale_report.estimate(self.calibration[case], rows)
         if guess is None:
             return None
@@ -97,7 +99,7 @@ class Bench:
         text = f"`{case}` at {rows:,} rows: estimated peak {value / GIB:.1f} GiB ({how}); {verdict}"
         print(text)
         self.estimates.append(text)
-        return f"estimated {value / GIB:.1f} GiB > limit {self.limit / GIB:.0f} GiB" if over else None
+        return f"not run: estimated {value / GIB:.1f} GiB > limit {self.limit / GIB:g} GiB" if over else None
 
     def measure(self, case: str, data: Generated) -> Record:
         reason = self.skip_reason(case, data.rows)
@@ -170,13 +172,13 @@ def main(argv: list[str] | None = None) -> int:
                 record = bench.measure(case, sizes[-1])
                 bench.records.append(record)
                 print(f"{case} at {rows:,} rows: {scale_report.cell(record)}", flush=True)
-        lines = scale_report.context(args, sizes)
+        lines = scale_doc.context(args, sizes)
     for line in scale_report.table(bench.records):
         print(line)
-    for task in ("train", "score"):
+    for task in sorted({r.case.split("-")[0] for r in bench.records}, reverse=True):
         print(f"Dask pays off for {task} from: {scale_report.break_even(bench.records, task)}")
     if not args.no_write:
-        scale_report.write(args.doc, bench.records, lines, bench.estimates)
+        scale_doc.write(args.doc, bench.records, lines, bench.estimates)
         print(f"wrote {args.doc}")
     return 1 if any(r.status == "failed" for r in bench.records) else 0
 

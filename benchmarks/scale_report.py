@@ -1,25 +1,12 @@
 """The scale benchmark's figures: one record per case and size, the memory estimate that decides
-whether a case is worth running at a size, the break-even size, and the section of
-docs/performance.md."""
+whether a case is worth running at a size, the break-even size and the table of them."""
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import shlex
-import sys
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
 
-from report import machine
-from scale_data import Generated
-from sections import write_section
-
-SECTION = "scale_bench"
 GIB = 1024**3
 CASES = ("train-single", "train-dask", "score-single", "score-dask")
-VERSIONS = ("predictor", "xgboost", "dask", "distributed", "pyarrow", "numpy", "psutil")
 
 
 @dataclass(frozen=True)
@@ -78,81 +65,48 @@ def break_even(records: list[Record], task: str) -> str:
                 f"{rows:,} rows ({many.rows_per_s:,.0f} against {one.rows_per_s:,.0f} rows/s, {ratio:.2f}x)"
             )
     if not ran:
-        return f"not known: `{single}` and `{dask}` were not both measured at any size"
+        return f"not known: `{dask}` gave no figure at a size where `{single}` was tried"
     return f"not reached at the sizes measured (up to {max(sizes):,} rows): the single process was faster"
 
 
-def cell(record: Record | None) -> str:
-    if record is None:
-        return "–"
+def cell(record: Record) -> str:
+    """A record in a line: its figures, or why it has none."""
     if record.status == "ok":
         peak = record.peak_bytes / GIB
         return f"{record.seconds:,.1f} s, {record.rows_per_s:,.0f} rows/s, peak {peak:.2f} GiB"
-    return f"{record.status}: {record.note}"
+    return record.note if record.status == "skipped" else f"{record.status}: {record.note}"
+
+
+def _ratio(record: Record, by: dict[tuple[str, int], Record]) -> str:
+    single = by.get((record.case.replace("-dask", "-single"), record.rows))
+    if not record.case.endswith("-dask") or single is None or not (single.rows_per_s and record.rows_per_s):
+        return ""
+    return f"{record.rows_per_s / single.rows_per_s:.2f}x"
+
+
+def _figures(record: Record) -> tuple[list[str], str]:
+    """The wall time, rows/s and peak cells of a record, and its note."""
+    if record.status == "ok":
+        return [
+            f"{record.seconds:,.1f} s",
+            f"{record.rows_per_s:,.0f}",
+            f"{record.peak_bytes / GIB:.2f} GiB",
+        ], record.note
+    if record.status == "stopped":
+        return ["–", "–", f"over {record.peak_bytes / GIB:.2f} GiB"], "stopped by the memory guard"
+    return ["–", "–", "–"], record.note if record.status == "skipped" else f"failed: {record.note}"
 
 
 def table(records: list[Record]) -> list[str]:
+    """One line per size and case, in the order of CASES; Dask's rows/s over the single process's."""
     by = {(r.case, r.rows): r for r in records}
-    cases = [c for c in CASES if any(r.case == c for r in records)]
-    lines = ["| rows | " + " | ".join(f"`{c}`" for c in cases) + " |", "| ---: |" + " --- |" * len(cases)]
-    for rows in sorted({r.rows for r in records}):
-        lines.append(f"| {rows:,} | " + " | ".join(cell(by.get((c, rows))) for c in cases) + " |")
-    return lines
-
-
-def versions() -> str:
-    found = []
-    for name in VERSIONS:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            continue
-    return ", ".join(found)
-
-
-def context(args: argparse.Namespace, sizes: list[Generated]) -> list[str]:
-    """The section's lines on the command, the data, the model and the guard."""
-    files = "; ".join(
-        f"{g.rows:,} rows: {g.part_count} parts, {g.single.stat().st_size / GIB:.2f} GiB as one file"
-        for g in sizes
-    )
-    return [
-        f"- command: `{shlex.join(['.venv/bin/python', 'benchmarks/scale_bench.py', *sys.argv[1:]])}`",
-        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- data (`benchmarks/scale_data.py`, seed {args.seed}): generated binary classification, 40 numeric",
-        "  (float64) and 4 categorical (string, 5 to 200 levels) features, target `y`; for the",
-        f"  LocalCluster as Parquet parts of {args.part_rows:,} rows, for the single process as one",
-        f"  Parquet file of the same rows ({files})",
-        "- LocalCluster: the CLI's own (`--engine dask` without `--scheduler`), sized by Dask for the",
-        "  machine's cores",
-        f"- scoring model: trained once by the single process (default parameters) on {args.model_rows:,}",
-        "  generated rows of another seed, exported, the same for both engines",
-        f"- memory guard: {args.memory_limit_gib:g} GiB for a case's process tree",
-    ]
-
-
-def write(doc: Path, records: list[Record], context: list[str], estimates: list[str]) -> None:
-    """The section: the machine, the ``context`` lines (command, data, model), the table, the
-    memory estimates made, and the break-even sizes."""
     lines = [
-        "## Scale-out: single process against a LocalCluster (`benchmarks/scale_bench.py`)",
-        "",
-        f"- machine: {machine()}",
-        f"- {versions()}",
-        *context,
-        "",
-        "Each case is one command of the CLI, run as a subprocess: its wall time runs from launch to",
-        "exit (Python start-up and imports included, and for Dask the LocalCluster's start and close);",
-        "rows/s is the size's rows over that time. The peak is the largest sum of the RSS of the",
-        "command and all its child processes (the cluster's nannies and workers), sampled every 0.2 s.",
-        "",
-        *table(records),
-        "",
-        *([*(f"- {line}" for line in estimates), ""] if estimates else []),
-        "Where Dask starts to pay off on this machine (the smallest measured size at which the Dask",
-        "engine's rows/s beat the single process's, or the single process did not fit and Dask ran):",
-        "",
-        f"- training: {break_even(records, 'train')}",
-        f"- scoring: {break_even(records, 'score')}",
+        "| rows | case | wall time | rows/s | peak memory | Dask / single rows/s | note |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    write_section(doc, SECTION, lines)
+    for rows in sorted({r.rows for r in records}):
+        for record in (by[(case, rows)] for case in CASES if (case, rows) in by):
+            figures, note = _figures(record)
+            cells = [f"{rows:,}", f"`{record.case}`", *figures, _ratio(record, by), note.replace("|", "\\|")]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
