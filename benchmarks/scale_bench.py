@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -67,7 +68,7 @@ class Bench:
 
     def call(self, name: str, *arguments: str) -> scale_process.Outcome:
         command = [PREDICTOR, *arguments]
-        print(f"$ {' '.join(command)}", flush=True)
+        print(f"$ {shlex.join(command)}", flush=True)
         log = self.store / f"{name}.log"
         return scale_process.run(command, cwd=self.store, env=self.env, limit=self.limit, log=log)
 

@@ -83,8 +83,8 @@ def _left_behind(group: int, grace_s: float = 5.0) -> bool:
 
 
 def _tail(path: Path, lines: int = 3) -> str:
-    text = path.read_text(errors="replace").strip().splitlines() if path.exists() else []
-    return " / ".join(line.strip() for line in text[-lines:])
+    text = path.read_text(errors="replace").splitlines() if path.exists() else []
+    return " / ".join([line.strip() for line in text if line.strip()][-lines:])
 
 
 def run(command: Sequence[str], *, cwd: Path, env: dict[str, str], limit: int, log: Path) -> Outcome:

@@ -65,7 +65,7 @@ def break_even(records: list[Record], task: str) -> str:
                 f"{rows:,} rows ({many.rows_per_s:,.0f} against {one.rows_per_s:,.0f} rows/s, {ratio:.2f}x)"
             )
     if not ran:
-        return f"not known: `{dask}` gave no figure at a size where `{single}` was tried"
+        return f"not known: no size has a figure of `{dask}` to set against `{single}`"
     return f"not reached at the sizes measured (up to {max(sizes):,} rows): the single process was faster"
 
 
