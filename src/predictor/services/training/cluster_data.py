@@ -32,7 +32,6 @@ from predictor.services.training.cluster_parts import (
     ProfilePart,
     Recode,
     same_columns,
-    table_fingerprint,
     training_vocabularies,
 )
 from predictor.services.training.data_checks import DataReport, check_profile
@@ -65,7 +64,7 @@ def check_parts(run: TrackedRun, table: ClusterTable, name: str, request: Traini
     summaries = table.each_part(ProfilePart(tuple(request.drop)))
     same_columns(summaries, [PurePath(part).name for part in table.parts])
     profile = replace(reduce(lambda a, b: a.merge(b), (s.profile for s in summaries)), name=name)
-    data_hash = table_fingerprint(summaries)
+    data_hash = profile.fingerprint
     run.set_tags({"predictor.data_fingerprint": data_hash, "predictor.dataset": name})
     report = check_profile(profile, request.task)
     run.log_dict(report.as_dict(), "data_checks.json")

@@ -7,7 +7,6 @@ Each job is the single-process code on one part: ``profile_table``, ``encode_col
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,7 +19,7 @@ from predictor.domain.ports.cluster import TEST, TRAIN, EncodedPart
 from predictor.domain.preprocessing import Preprocessing
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target
 from predictor.domain.table import Table
-from predictor.services.training.profile import TableProfile, fingerprint, profile_table
+from predictor.services.training.profile import TableProfile, profile_table
 from predictor.services.training.tabular import (
     EXAMPLE_ROWS,
     encode_columns,
@@ -52,7 +51,8 @@ class ProfilePart:
     def __call__(self, table: Table, index: int) -> PartSummary:
         table = without_columns(table, self.drop) if self.drop else table
         target = [v for v in table.columns[table.target] if not is_missing(v)]
-        return PartSummary(table.name, tuple(table.columns), profile_table(table), target, fingerprint(table))
+        profile = profile_table(table)
+        return PartSummary(table.name, tuple(table.columns), profile, target, profile.fingerprint)
 
 
 def same_columns(summaries: Sequence[PartSummary], names: Sequence[str]) -> None:
@@ -68,11 +68,6 @@ def same_columns(summaries: Sequence[PartSummary], names: Sequence[str]) -> None
                 f"{name}: its columns differ from {names[0]}'s: "
                 + ("; ".join(differs) or "the same columns in another order")
             )
-
-
-def table_fingerprint(summaries: Sequence[PartSummary]) -> str:
-    """A SHA-256 of the parts' own fingerprints, in part order."""
-    return hashlib.sha256("".join(s.fingerprint for s in summaries).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from predictor.domain.table import Table
-from predictor.services.training.column_checks import ColumnProfile, profile_column
+from predictor.services.training.column_profile import ColumnProfile, as_numbers, profile_column
 from predictor.services.training.tabular import is_missing, label_of
 
 MAX_TARGET_VALUES = 10_000  # more distinct target values than this cannot be classes
@@ -62,6 +62,7 @@ class TableProfile:
     target_profile: TargetProfile
     columns: dict[str, ColumnProfile]
     row_hashes: npt.NDArray[np.uint64]
+    fingerprint: str = ""  # a part's own (``fingerprint``); merged, a SHA-256 of the parts'
 
     def merge(self, other: TableProfile) -> TableProfile:
         """The profile of this part followed by ``other`` (a part with the same columns)."""
@@ -71,6 +72,7 @@ class TableProfile:
             target_profile=self.target_profile.merge(other.target_profile),
             columns={name: column.merge(other.columns[name]) for name, column in self.columns.items()},
             row_hashes=np.concatenate([self.row_hashes, other.row_hashes]),
+            fingerprint=hashlib.sha256((self.fingerprint + other.fingerprint).encode()).hexdigest(),
         )
 
     @property
@@ -104,24 +106,58 @@ def profile_table(table: Table, name: str | None = None) -> TableProfile:
         column: profile_column(values, keep, target, is_target=column == table.target)
         for column, values in table.columns.items()
     }
+    hashes = [value_hashes(values) for values in table.columns.values()]
     return TableProfile(
-        name or table.name, table.target, table.rows, profile_target(target), columns, row_hashes(table)
-    )
+        name or table.name, table.target, table.rows, profile_target(target), columns,
+        row_hashes(hashes, table.rows), _fingerprint(table, hashes),
+    )  # fmt: skip
 
 
-def row_hashes(table: Table) -> npt.NDArray[np.uint64]:
-    """A 64-bit hash of each row's values (missing values alike), the same in every process."""
-    hashes = np.empty(table.rows, dtype=np.uint64)
-    for i, row in enumerate(zip(*table.columns.values(), strict=True)):
-        key = "\x1f".join(repr(None if is_missing(v) else v) for v in row)
-        hashes[i] = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+MISSING = np.uint64(0x9E3779B97F4A7C15)  # the hash of a missing value, in every column
+_PRIME = np.uint64(0x100000001B3)
+
+
+def value_hashes(values: Sequence[Any]) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each value, the same in every process and column type: a number's
+    float64 bits, a text's BLAKE2b, ``MISSING`` for a missing value."""
+    numbers = as_numbers(values)
+    if numbers is None:
+        known: dict[Any, int] = {}
+        return np.fromiter(
+            (known[v] if v in known else known.setdefault(v, _one_hash(v)) for v in values),
+            dtype=np.uint64,
+            count=len(values),
+        )
+    hashes = numbers.view(np.uint64).copy()
+    hashes[np.isnan(numbers)] = MISSING
+    return hashes
+
+
+def _one_hash(value: Any) -> int:
+    if is_missing(value):
+        return int(MISSING)
+    if isinstance(value, str):
+        return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "little")
+    return int(np.float64(value).view(np.uint64))
+
+
+def row_hashes(columns: Sequence[npt.NDArray[np.uint64]], rows: int) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each row from its values' hashes, in column order."""
+    hashes = np.zeros(rows, dtype=np.uint64)
+    for column in columns:
+        hashes ^= column
+        hashes *= _PRIME
     return hashes
 
 
 def fingerprint(table: Table) -> str:
     """A SHA-256 of the table's column names and values, to tell data sets apart."""
+    return _fingerprint(table, [value_hashes(v) for v in table.columns.values()])
+
+
+def _fingerprint(table: Table, hashes: Sequence[npt.NDArray[np.uint64]]) -> str:
     digest = hashlib.sha256()
-    for name, values in table.columns.items():
+    for name, column in zip(table.columns, hashes, strict=True):
         digest.update(name.encode())
-        digest.update(repr(list(values)).encode())
+        digest.update(column.tobytes())
     return digest.hexdigest()

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 from predictor.domain.ports import DatasetSource, ModelRegistry, TrackedRun
 from predictor.domain.table import Table
-from predictor.services.training.data_checks import DataReport, check_table
+from predictor.services.training.data_checks import DataReport, check_profile
 from predictor.services.training.fitting import Evaluated
 from predictor.services.training.preparation import PreparedData, prepare_data
-from predictor.services.training.profile import fingerprint
+from predictor.services.training.profile import profile_table
 from predictor.services.training.request import TrainingOutcome, TrainingRequest
 from predictor.services.training.tabular import without_columns
 
@@ -38,9 +38,10 @@ def load(datasets: DatasetSource, request: TrainingRequest) -> Table:
 
 def check(run: TrackedRun, table: Table, request: TrainingRequest) -> CheckedTable:
     """Run the data checks, log their report and warnings; raise ``DataCheckFailed`` on problems."""
-    data_hash = fingerprint(table)
+    profile = profile_table(table)
+    data_hash = profile.fingerprint
     run.set_tags({"predictor.data_fingerprint": data_hash, "predictor.dataset": table.name})
-    report = check_table(table, request.task)
+    report = check_profile(profile, request.task)
     run.log_dict(report.as_dict(), "data_checks.json")
     for warning in report.warnings:
         log.warning("data check: %s", warning, extra={"dataset": table.name})
