@@ -34,7 +34,13 @@ from predictor.config.http import (
     SecuritySettings,
 )
 from predictor.config.metrics import MetricsSettings, MetricsSinkKind
-from predictor.config.models import RefreshMode, ServingSettings, TrackingSettings, TuningSettings
+from predictor.config.models import (
+    ClusterSettings,
+    RefreshMode,
+    ServingSettings,
+    TrackingSettings,
+    TuningSettings,
+)
 from predictor.domain.errors import ConfigurationError
 
 __all__ = [
@@ -43,6 +49,7 @@ __all__ = [
     "ENV_PREFIX",
     "AlertSettings",
     "AlerterKind",
+    "ClusterSettings",
     "HttpSettings",
     "LogLevel",
     "LoggingSettings",
@@ -69,6 +76,7 @@ GROUPS: dict[str, type[Group]] = {
     "security": SecuritySettings,
     "tracking": TrackingSettings,
     "tuning": TuningSettings,
+    "cluster": ClusterSettings,
     "metrics": MetricsSettings,
     "logging": LoggingSettings,
     "alerts": AlertSettings,
@@ -93,6 +101,7 @@ class Settings(BaseModel):
     security: SecuritySettings
     tracking: TrackingSettings
     tuning: TuningSettings
+    cluster: ClusterSettings
     metrics: MetricsSettings
     logging: LoggingSettings
     alerts: AlertSettings

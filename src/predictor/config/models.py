@@ -79,3 +79,14 @@ class TuningSettings(Group):
     each (docs/training.md says why)."""
 
     tuning_parallel_trials: int = Field(default=2, ge=1, le=64)
+
+
+class ClusterSettings(Group):
+    """`predictor train --engine dask`: how XGBoost's workers reach each other (docs/scale.md)."""
+
+    # Where XGBoost's tracker listens (it runs in the scheduler's process): an address of the
+    # scheduler's machine that every worker reaches; unset, the scheduler's own host.
+    dask_tracker_host: str | None = None
+    dask_tracker_port: int = Field(default=0, ge=0, le=65535)  # 0: any free port
+    # How long a worker waits for its peers in one collective step before the run fails.
+    dask_collective_timeout_s: int = Field(default=300, ge=10)

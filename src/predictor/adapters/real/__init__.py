@@ -65,7 +65,7 @@ class RealAdapters(containers.DeclarativeContainer):
     tables = providers.Singleton(arrow_tables)
     # Built per run: the CLI names the scheduler (None: a LocalCluster for the run).
     partitions = providers.Factory(dask_runner)
-    training_cluster = providers.Factory(dask_training, datasets)
+    training_cluster = providers.Factory(dask_training, datasets, settings.provided.cluster)
     table_reader = providers.Singleton(arrow_parquet_reader)
     artifacts = providers.Singleton(artifacts_by_scheme)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).

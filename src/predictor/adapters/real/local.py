@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from predictor.adapters.files.exported import ExportedModelCatalog
     from predictor.adapters.prometheus.recorder import PrometheusMetricsRecorder
-    from predictor.config import MetricsSettings
+    from predictor.config import ClusterSettings, MetricsSettings
     from predictor.domain.ports import (
         Alerter,
         ArtifactStore,
@@ -169,9 +169,16 @@ def prometheus_recorder() -> PrometheusMetricsRecorder:
 
 
 def dask_training(
-    datasets: DatasetSource, scheduler: str | None = None, workers: int | None = None
+    datasets: DatasetSource,
+    settings: ClusterSettings,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> TrainingCluster:
     """Imported when first built: dask is the ``dask`` extra, xgboost.dask trains there."""
+    from predictor.adapters.dask.collective import Collective
     from predictor.adapters.dask.training import DaskTrainingCluster
 
-    return DaskTrainingCluster(datasets, scheduler, workers)
+    collective = Collective(
+        settings.dask_collective_timeout_s, settings.dask_tracker_host, settings.dask_tracker_port
+    )
+    return DaskTrainingCluster(datasets, scheduler, workers, collective=collective)
