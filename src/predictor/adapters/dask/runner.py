@@ -23,6 +23,7 @@ from typing import TypeVar
 from distributed import Client
 
 from predictor.adapters.dask.clusters import connect, gather_all
+from predictor.adapters.files.locations import is_s3, s3_table_files
 from predictor.domain.errors import DataError
 from predictor.domain.ports import PartitionRunner
 
@@ -36,6 +37,11 @@ def table_parts(source: str | Path) -> list[str]:
     """The CSV and Parquet files a path, a directory or a glob names, sorted by name, as
     absolute paths: on a real cluster the workers must see them at the same paths."""
     text = os.fspath(source)
+    if is_s3(text):
+        parts = s3_table_files(text, TABLE_SUFFIXES)
+        if not parts:
+            raise DataError(f"{text} names no CSV or Parquet file (.csv, .tsv, .parquet, .pq)")
+        return parts
     if glob.has_magic(text):
         candidates = [Path(match) for match in glob.glob(text)]
     elif Path(text).is_dir():

@@ -10,6 +10,8 @@ so one environment points both at the same S3 (moto in tests).
 
 from __future__ import annotations
 
+import fnmatch
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -137,3 +139,29 @@ def local_copy(uri: str) -> Iterator[Path]:
         with reaching(location):
             pafs.copy_files(location.path, str(target), source_filesystem=location.filesystem)
         yield target
+
+
+def s3_table_files(uri: str, suffixes: frozenset[str]) -> list[str]:
+    """The table files an ``s3://`` URI names, as ``s3://`` URIs sorted by key: the object
+    itself, the objects under a prefix (``s3://bucket/parts/``), or those a glob in the key
+    matches (``s3://bucket/parts/*.parquet``; the glob's folder is listed, not its subfolders)."""
+    bucket, _, key = uri.removeprefix(_S3).partition("/")
+    if not bucket:
+        raise ConfigurationError(f"{uri} names no bucket; use s3://BUCKET/PREFIX")
+    filesystem = _s3_filesystem()
+    pattern = key if glob.has_magic(key) else None
+    folder = key.rsplit("/", 1)[0] if pattern is not None else key.rstrip("/")
+    try:
+        if pattern is None and filesystem.get_file_info(f"{bucket}/{folder}").is_file:
+            return [uri]
+        found = filesystem.get_file_info(pafs.FileSelector(f"{bucket}/{folder}", allow_not_found=True))
+    except OSError as exc:
+        raise s3_failure(uri, exc) from exc
+    keys = sorted(
+        info.path.partition("/")[2]
+        for info in found
+        if info.is_file and PurePosixPath(info.path).suffix.lower() in suffixes
+    )
+    if pattern is not None:
+        keys = [k for k in keys if fnmatch.fnmatchcase(k, pattern)]
+    return [f"{_S3}{bucket}/{k}" for k in keys]
