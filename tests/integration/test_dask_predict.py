@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
 from dependency_injector import providers
-from distributed import Client, LocalCluster
+from distributed import Client
 from sklearn.datasets import load_breast_cancer
 
 from predictor.adapters.dask.runner import DaskPartitionRunner
@@ -32,6 +32,7 @@ from predictor.adapters.xgboost.trainer import XGBoostTrainer
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef
 from predictor.entrypoints.cli import cli
+from tests.dask_cluster import two_workers
 from tests.integration.test_batch_predict import write_rows
 from tests.servers import export_breast_cancer, free_port, local_env, running
 from tests.unit.builders import memory_container, train_demo
@@ -43,16 +44,7 @@ API_KEY = "client-key-0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Client]:
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-        ) as local,
-        Client(local) as client,
-    ):
+    with two_workers() as client:
         yield client
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
-from distributed import Client, LocalCluster
+from distributed import Client
 from sklearn.datasets import load_breast_cancer
 
 from predictor.config import load_settings
@@ -23,6 +23,7 @@ from predictor.container import build_container
 from predictor.domain.table import ReadOptions
 from predictor.entrypoints.cli import cli
 from predictor.services.training.pipeline import TrainingRequest
+from tests.dask_cluster import two_workers
 from tests.servers import PREDICTOR, free_port, local_env, running
 
 pytestmark = pytest.mark.integration
@@ -34,16 +35,7 @@ ROC_AUC_TOLERANCE = 0.01
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Client]:
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-        ) as local,
-        Client(local) as client,
-    ):
+    with two_workers() as client:
         yield client
 
 

@@ -6,7 +6,6 @@ one's replacement too) is gone once the cluster is closed."""
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import threading
@@ -18,11 +17,12 @@ import dask.array as da
 import numpy as np
 import pytest
 import xgboost
-from distributed import Client, LocalCluster, wait
+from distributed import Client, wait
 from xgboost import dask as dxgb
 
 from predictor.adapters.dask.collective import Collective, train_on_cluster
 from predictor.domain.errors import ConfigurationError
+from tests.dask_cluster import two_workers
 
 pytestmark = pytest.mark.integration
 
@@ -34,17 +34,7 @@ JOIN_SECONDS = 120
 
 @pytest.fixture
 def client() -> Iterator[Client]:
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-            silence_logs=logging.CRITICAL,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with two_workers(quiet=True) as client:
         pids = worker_pids(client)
         yield client
         pids |= worker_pids(client)  # a killed worker's replacement too

@@ -164,27 +164,20 @@ class Container(containers.DeclarativeContainer):
     predict_table = providers.Factory(
         predict_table, files=adapters.tables, threshold=settings.provided.serving.decision_threshold
     )
-    train_model = providers.Factory(
-        train_model,
-        datasets=adapters.datasets,
-        trainer=adapters.trainer,
+    # What both training engines track, register and promote with.
+    publishing = providers.Dict(
         tracker=adapters.tracker,
         registry=adapters.registry,
         runtime=adapters.runtime,
         tuner=adapters.tuner,
         renderer=adapters.renderer,
         promote=promote_model,
+    )
+    train_model = providers.Factory(
+        train_model, datasets=adapters.datasets, trainer=adapters.trainer, publishing=publishing
     )
     # The CLI builds the cluster per run (it names the scheduler): train_on_cluster(cluster=...).
-    train_on_cluster = providers.Factory(
-        train_on_cluster,
-        tracker=adapters.tracker,
-        registry=adapters.registry,
-        runtime=adapters.runtime,
-        tuner=adapters.tuner,
-        renderer=adapters.renderer,
-        promote=promote_model,
-    )
+    train_on_cluster = providers.Factory(train_on_cluster, publishing=publishing)
 
 
 def build_container(

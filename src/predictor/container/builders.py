@@ -33,16 +33,16 @@ if TYPE_CHECKING:
 
 # The training and batch use cases are imported when first built, so a serving process does
 # not import the training side of the domain.
-def train_model(**dependencies: Any) -> TrainModel:
+def train_model(publishing: dict[str, Any], **dependencies: Any) -> TrainModel:
     from predictor.services.training.pipeline import TrainModel
 
-    return TrainModel(**dependencies)
+    return TrainModel(**dependencies, **publishing)
 
 
-def train_on_cluster(**dependencies: Any) -> TrainOnCluster:
+def train_on_cluster(publishing: dict[str, Any], **dependencies: Any) -> TrainOnCluster:
     from predictor.services.training.cluster import TrainOnCluster
 
-    return TrainOnCluster(**dependencies)
+    return TrainOnCluster(**dependencies, **publishing)
 
 
 def predict_table(**dependencies: Any) -> PredictTable:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import glob
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
 
 from predictor.domain.errors import ConfigurationError, FieldError, InvalidInput
 
@@ -18,6 +20,29 @@ if TYPE_CHECKING:
     from predictor.services.serving.loading import ServedModel
 
 PART_FILES = "part.*.parquet"
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def engine_options(doing: str) -> Callable[[Command], Command]:
+    """``--engine local|dask`` and ``--scheduler``, for a command that does ``doing`` the parts."""
+
+    def add(command: Command) -> Command:
+        command = click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="--engine dask: a running cluster's scheduler (default: a LocalCluster for the run).",
+        )(command)
+        return click.option(
+            "--engine",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            help=f"local: this process; dask: {doing} the parts on a Dask cluster (the dask extra; "
+            "docs/scale.md).",
+        )(command)
+
+    return add
 
 
 def check_local_input(source: Path | str, scheduler: str | None) -> None:

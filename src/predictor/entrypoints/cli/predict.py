@@ -13,7 +13,12 @@ import click
 from predictor.domain.errors import ConfigurationError, FieldError, InvalidInput
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
 from predictor.entrypoints.cli.locations import FileOrUri, TableSource, file_name
-from predictor.entrypoints.cli.partitioned import check_cluster_output, check_local_input, predict_on_cluster
+from predictor.entrypoints.cli.partitioned import (
+    check_cluster_output,
+    check_local_input,
+    engine_options,
+    predict_on_cluster,
+)
 from predictor.entrypoints.cli.progress import RowProgress
 
 if TYPE_CHECKING:
@@ -83,18 +88,7 @@ def _served(model: str | None, model_dir: Path | None) -> tuple[Container, Serve
     "--keep-columns", "keep", multiple=True, metavar="NAME", help="Copy this input column to the output."
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="local: this process; dask: the parts on a Dask cluster (the dask extra).",
-)
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    help="--engine dask: a running cluster (default: a LocalCluster).",
-)
+@engine_options("score")
 @reports_errors
 def predict(
     model: str | None,

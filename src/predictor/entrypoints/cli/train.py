@@ -13,7 +13,7 @@ from predictor.domain.preprocessing import MissingValues
 from predictor.domain.schema import TaskType
 from predictor.domain.table import DEFAULT_NA_VALUES
 from predictor.entrypoints.cli.base import cli, exit_code_for, reports_errors, settings_from_env
-from predictor.entrypoints.cli.partitioned import check_cluster_extra
+from predictor.entrypoints.cli.partitioned import check_cluster_extra, engine_options
 
 if TYPE_CHECKING:
     from predictor.config import Settings
@@ -67,18 +67,7 @@ if TYPE_CHECKING:
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed for splits, training, tuning.")
 @click.option("--experiment", help="MLflow experiment name (default: PREDICTOR_EXPERIMENT or 'predictor').")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Train in this process, or on a Dask cluster with xgboost.dask (docs/scale.md).",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="With --engine dask: the scheduler (tcp://HOST:PORT); default: a local cluster for the run.",
-)
+@engine_options("train on")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @reports_errors
 def train(**given: Any) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from predictor.domain.errors import ConfigurationError
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import (
     ExperimentTracker,
@@ -73,7 +72,7 @@ class TrainOnCluster:
         self._promote = promote
 
     def __call__(self, request: TrainingRequest, progress: TuningProgress | None = None) -> TrainingOutcome:
-        self._check_adapters(request)
+        request.check_adapters(self._tuner, self._challenge, self._promote)
         name = dataset_name(request.dataset)
         with (
             self._cluster.table(request.dataset, request.read) as table,
@@ -89,14 +88,6 @@ class TrainOnCluster:
             if self._challenge is not None:
                 outcome = decide(self._challenge, run, outcome, request, data.schema, data.test_rows, truth)
         return move_alias(self._promote, outcome, request)
-
-    def _check_adapters(self, request: TrainingRequest) -> None:
-        if request.tuning is not None and self._tuner is None:
-            raise ConfigurationError("tuning needs a tuner; this adapter set has none")
-        if request.if_better and self._challenge is None:
-            raise ConfigurationError("--if-better needs a model runtime to score the current version")
-        if request.promote_to is not None and self._promote is None:
-            raise ConfigurationError("--promote needs the promote use case; this TrainOnCluster has none")
 
     def _fit(
         self,

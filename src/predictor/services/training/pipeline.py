@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from predictor.domain.errors import ConfigurationError
 from predictor.domain.ports import (
     DatasetSource,
     ExperimentTracker,
@@ -77,7 +76,7 @@ class TrainModel:
         self._promote = promote
 
     def __call__(self, request: TrainingRequest, progress: TuningProgress | None = None) -> TrainingOutcome:
-        self._check_adapters(request)
+        request.check_adapters(self._tuner, self._challenge, self._promote)
         table = load(self._datasets, request)
         with self._tracker.start_run(request.experiment, run_name=f"{request.kind}-{table.name}") as run:
             checked = check(run, table, request)
@@ -91,19 +90,10 @@ class TrainModel:
             outcome = self._decide(run, outcome, request, data)
         return self._move_alias(outcome, request)
 
-    def _check_adapters(self, request: TrainingRequest) -> None:
-        """What the request needs of this adapter set (the request itself is valid when made)."""
-        if request.tuning is not None and self._tuner is None:
-            raise ConfigurationError("tuning needs a tuner; this adapter set has none")
-        if request.if_better and self._challenge is None:
-            raise ConfigurationError("--if-better needs a model runtime to score the current version")
-        if request.promote_to is not None and self._promote is None:
-            raise ConfigurationError("--promote needs the promote use case; this TrainModel has none")
-
     def _tune_or_fit(
         self, run: TrackedRun, data: PreparedData, request: TrainingRequest, progress: TuningProgress | None
     ) -> Fitted:
-        if request.tuning is None or self._tuner is None:  # _check_adapters: no tuner, no tuning
+        if request.tuning is None or self._tuner is None:  # check_adapters: no tuner, no tuning
             return fit(self._trainer, run, data, request)
         tune = TuneParameters(self._trainer, self._tuner, self._tracker)
         return tune_and_refit(tune, self._trainer, run, data, request, request.tuning, progress)

@@ -54,6 +54,15 @@ class TrainingRequest:
     def kind(self) -> str:
         return "tune" if self.tuning is not None else "train"
 
+    def check_adapters(self, tuner: object, challenge: object, promote: object) -> None:
+        """What this request needs of a use case's adapters (None: that adapter is missing)."""
+        if self.tuning is not None and tuner is None:
+            raise ConfigurationError("tuning needs a tuner; this adapter set has none")
+        if self.if_better and challenge is None:
+            raise ConfigurationError("--if-better needs a model runtime to score the current version")
+        if self.promote_to is not None and promote is None:
+            raise ConfigurationError("--promote needs the promote use case; this adapter set has none")
+
 
 @dataclass(frozen=True)
 class TrainingOutcome:
