@@ -153,12 +153,12 @@ def training_vocabularies(
 @dataclass(frozen=True)
 class Recode:
     """Recode a kept part's categories from its own to the schema's (NaN: not a training
-    category), in place."""
+    category)."""
 
     schema: FeatureSchema
 
     def __call__(self, part: EncodedPart, categories: Mapping[str, tuple[str, ...]]) -> EncodedPart:
-        matrix = part.matrix
+        matrix = part.matrix.copy()  # a task leaves its inputs as they were (Dask may rerun it)
         for j, feature in enumerate(self.schema.features):
             if feature.kind is not FeatureKind.CATEGORICAL:
                 continue
@@ -166,17 +166,19 @@ class Recode:
             lookup = np.asarray([index.get(c, np.nan) for c in categories[feature.name]] + [np.nan])
             codes = np.where(np.isnan(matrix[:, j]), len(lookup) - 1, matrix[:, j]).astype(np.int64)
             matrix[:, j] = lookup[codes]
-        return part
+        return replace(part, matrix=matrix)
 
 
 @dataclass(frozen=True)
 class Preprocess:
-    """Apply the fitted preprocessing to a kept part, in place."""
+    """A kept part with the fitted preprocessing applied."""
 
     preprocessing: Preprocessing
 
     def __call__(self, part: EncodedPart, _: object) -> EncodedPart:
         transform = self.preprocessing.compile()
-        if transform is not None:
-            transform(part.matrix)
-        return part
+        if transform is None:
+            return part
+        matrix = part.matrix.copy()  # a task leaves its inputs as they were (Dask may rerun it)
+        transform(matrix)
+        return replace(part, matrix=matrix)
