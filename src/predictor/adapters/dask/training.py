@@ -73,24 +73,20 @@ class DaskClusterTable(ClusterTable):
         self._collective = collective
         self._run = uuid.uuid4().hex[:12]
         self._kept: list[Future[EncodedPart]] = []
+        self._sizes: list[tuple[int, int, int]] = []  # each kept part's rows in each split
 
     @property
     def parts(self) -> Sequence[str]:
         return self._parts
 
     def each_part(self, job: Callable[[Table, int], R]) -> list[R]:
-        return self._read(job, list(range(len(self._parts))), "read")
+        futures, keys = self._read(job, list(range(len(self._parts))), "read")
+        return gather_all(self._client, futures, keys, "read")
 
     def keep(self, job: Callable[[Table, A], tuple[EncodedPart, R]], given: Sequence[A]) -> list[R]:
-        keys = task_keys(self._run, "encode", self._parts)
-        pairs = [
-            self._client.submit(
-                _read_then, self._datasets, part, self._options, job, arg, key=key, pure=False
-            )
-            for (key, part), arg in zip(keys.items(), given, strict=True)
-        ]
+        pairs, keys = self._read(job, given, "encode")
         results = gather_all(self._client, pairs, keys, "encoded")
-        self._kept = [self._client.submit(lambda pair: pair[0], p, pure=False) for p in pairs]
+        self._set_kept([self._client.submit(lambda pair: pair[0], p, pure=False) for p in pairs])
         return [side for _, side in results]
 
     def each_kept(self, job: Callable[[EncodedPart, int], R]) -> list[R]:
@@ -102,13 +98,10 @@ class DaskClusterTable(ClusterTable):
             self._client.submit(job, kept, arg, pure=False)
             for kept, arg in zip(self._kept, given, strict=True)
         ]
-        gather_all(
-            self._client, [self._client.submit(_split_sizes, u, pure=False) for u in updated], {}, "updated"
-        )
-        self._kept = updated
+        self._set_kept(updated)
 
     def fit(self, spec: ClusterFit) -> TrainedModel:
-        sizes = self.each_kept(lambda part, _: _split_sizes(part))
+        sizes = self._sizes
         width = len(spec.manifest.schema.features)
         train_splits = (TRAIN, VALID) if spec.with_valid else (TRAIN,)
         train = self._arrays(sizes, train_splits, width)
@@ -118,15 +111,24 @@ class DaskClusterTable(ClusterTable):
     def search_plan(self, schema: FeatureSchema, params: Mapping[str, Any]) -> SearchPlan:
         return search_plan(schema.target.task, params)
 
-    def _read(self, job: Callable[[Table, A], R], given: Sequence[A], doing: str) -> list[R]:
-        keys = task_keys(self._run, doing, self._parts)
+    def _set_kept(self, kept: list[Future[EncodedPart]]) -> None:
+        """Keep these parts, once they are there (their errors raised): with their split sizes."""
+        sizes = [self._client.submit(_split_sizes, part, pure=False) for part in kept]
+        self._sizes = gather_all(self._client, sizes, {}, "kept")
+        self._kept = kept
+
+    def _read(
+        self, job: Callable[[Table, A], R], given: Sequence[A], step: str
+    ) -> tuple[list[Future[R]], dict[str, str]]:
+        """A task per part that reads it and runs ``job`` on it: the futures and their keys."""
+        keys = task_keys(self._run, step, self._parts)
         futures = [
             self._client.submit(
                 _read_then, self._datasets, part, self._options, job, arg, key=key, pure=False
             )
             for (key, part), arg in zip(keys.items(), given, strict=True)
         ]
-        return gather_all(self._client, futures, keys, doing)
+        return futures, keys
 
     def _arrays(self, sizes: Sequence[tuple[int, int, int]], splits: tuple[int, ...], width: int) -> Rows:
         """The kept rows of ``splits`` as Dask arrays, one block per part that has any."""

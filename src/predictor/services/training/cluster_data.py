@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from predictor.domain.ports import TrackedRun
-from predictor.domain.ports.cluster import TRAIN, ClusterTable, EncodedPart
+from predictor.domain.ports.cluster import TEST, TRAIN, VALID, ClusterTable, EncodedPart
 from predictor.domain.preprocessing import MissingValues, Preprocessing, fit_preprocessing
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target
 from predictor.services.training.cluster_parts import (
@@ -64,16 +64,16 @@ def check_parts(run: TrackedRun, table: ClusterTable, name: str, request: Traini
     summaries = table.each_part(ProfilePart(tuple(request.drop)))
     same_columns(summaries, [PurePath(part).name for part in table.parts])
     profile = replace(reduce(lambda a, b: a.merge(b), (s.profile for s in summaries)), name=name)
-    data_hash = profile.fingerprint
-    run.set_tags({"predictor.data_fingerprint": data_hash, "predictor.dataset": name})
+    run.set_tags({"predictor.data_fingerprint": profile.fingerprint, "predictor.dataset": name})
     report = check_profile(profile, request.task)
     run.log_dict(report.as_dict(), "data_checks.json")
     for warning in report.warnings:
         log.warning("data check: %s", warning, extra={"dataset": name})
     report.raise_on_problems()
     data = _prepare(table, name, report, summaries, request)
+    data = replace(data, fingerprint=profile.fingerprint)
     run.log_params(data.run_params(request.seed))
-    return replace(data, fingerprint=data_hash)
+    return data
 
 
 def _prepare(
@@ -83,12 +83,12 @@ def _prepare(
     summaries: Sequence[PartSummary],
     request: TrainingRequest,
 ) -> ClusterData:
-    target = [v for s in summaries for v in s.target]
-    truth = encode_target_values(target_of(report), target)
+    target = target_of(report)
+    truth = encode_target_values(target, [v for s in summaries for v in s.target])
     fractions = (request.test_fraction, request.valid_fraction)
     train, valid, test = split_indices(truth, report.task, fractions, request.seed)
     split = np.zeros(len(truth), dtype=np.int8)
-    split[valid], split[test] = 1, 2
+    split[valid], split[test] = VALID, TEST
     bounds = np.cumsum([0] + [len(s.target) for s in summaries])
     per_part = [split[bounds[k] : bounds[k + 1]] for k in range(len(summaries))]
     features = tuple(
@@ -96,9 +96,9 @@ def _prepare(
         for column, kind in report.column_types.items()
         if column != report.target
     )
-    encode = EncodePart(features, target_of(report), tuple(request.drop), all_test_rows=request.if_better)
+    encode = EncodePart(features, target, tuple(request.drop), all_test_rows=request.if_better)
     sides: list[EncodedSide] = table.keep(encode, per_part)
-    schema = training_vocabularies(features, target_of(report), sides)
+    schema = training_vocabularies(features, target, sides)
     table.update(Recode(schema), [side.categories for side in sides])
     schema = replace(schema, preprocessing=_fit_preprocessing(table, schema, request))
     if not schema.preprocessing.is_identity:

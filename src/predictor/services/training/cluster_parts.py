@@ -33,13 +33,11 @@ from predictor.services.training.tabular import (
 
 @dataclass(frozen=True)
 class PartSummary:
-    """A part's profile, its columns, the present target values and its fingerprint."""
+    """A part's columns, its profile and its present target values."""
 
-    name: str
     columns: tuple[str, ...]
     profile: TableProfile
     target: list[Any]
-    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -51,8 +49,7 @@ class ProfilePart:
     def __call__(self, table: Table, index: int) -> PartSummary:
         table = without_columns(table, self.drop) if self.drop else table
         target = [v for v in table.columns[table.target] if not is_missing(v)]
-        profile = profile_table(table)
-        return PartSummary(table.name, tuple(table.columns), profile, target, profile.fingerprint)
+        return PartSummary(tuple(table.columns), profile_table(table), target)
 
 
 def same_columns(summaries: Sequence[PartSummary], names: Sequence[str]) -> None:
@@ -98,10 +95,10 @@ class EncodePart:
         local, categories = _local_schema(self.features, self.target, table)
         matrix = encode_columns(local, table.columns)
         truth = encode_target(local, table.columns[table.target])
+        training = matrix[split == TRAIN]
         counts = {
             f.name: np.bincount(
-                matrix[split == TRAIN, j][~np.isnan(matrix[split == TRAIN, j])].astype(np.int64),
-                minlength=len(categories[f.name]),
+                training[:, j][~np.isnan(training[:, j])].astype(np.int64), minlength=len(categories[f.name])
             )
             for j, f in enumerate(local.features)
             if f.kind is FeatureKind.CATEGORICAL
