@@ -24,12 +24,15 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from predictor.domain.ports import Counted, MetricsRecorder, MetricsScrape
+from predictor.domain.ports import Counted, Measured, MetricsRecorder, MetricsScrape
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 PREFIX = "predictor_"
 # Request latency bucket bounds in seconds: sub-millisecond answers up to a slow big batch.
 LATENCY_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Absolute differences between a shadow's scores and the champion's (probabilities: 0 to 1).
+DIFFERENCE_BUCKETS = (0.0001, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+PAIR = ("model", "version", "shadow_version")
 
 # Each event's counter: help text and labels (``Counted`` documents who counts what).
 EVENTS: dict[Counted, tuple[str, tuple[str, ...]]] = {
@@ -47,11 +50,40 @@ EVENTS: dict[Counted, tuple[str, tuple[str, ...]]] = {
         "Request bodies read more leniently than the strict reading, by reason",
         ("reason",),
     ),
+    Counted.SHADOW_REQUESTS: ("Requests the shadow scored", PAIR),
+    Counted.SHADOW_ROWS: ("Rows the shadow scored and compared with the champion", PAIR),
+    Counted.SHADOW_AGREED_ROWS: ("Rows the shadow gave the champion's label", PAIR),
+    Counted.SHADOW_DIFFERENCE: (
+        "Sum of each row's absolute difference from the champion (probability or value)",
+        PAIR,
+    ),
+    Counted.SHADOW_ERRORS: ("Sampled requests the shadow failed to score", PAIR),
+    Counted.SHADOW_INCOMPATIBLE: ("Sampled requests whose rows the shadow cannot read", PAIR),
+    Counted.SHADOW_DROPPED: (
+        "Sampled requests dropped before the shadow (queue full, none loaded)",
+        ("model",),
+    ),
+}
+# Each measured value's histogram: name, help text, buckets and the factor from its unit.
+MEASURES: dict[Measured, tuple[str, str, tuple[float, ...], float]] = {
+    Measured.SHADOW_LATENCY: (
+        "shadow_duration_seconds",
+        "Time the shadow took to score one request",
+        LATENCY_BUCKETS_S,
+        0.001,
+    ),
+    Measured.SHADOW_MAX_DIFFERENCE: (
+        "shadow_max_difference",
+        "One request's largest absolute difference between the shadow and the champion",
+        DIFFERENCE_BUCKETS,
+        1.0,
+    ),
 }
 
 
 class PrometheusMetricsRecorder(MetricsRecorder, MetricsScrape):
-    """Counters, a latency histogram and the model version in use, labelled by model and version."""
+    """Counters, a latency histogram, the shadow's histograms and the model version in use,
+    labelled by model and version."""
 
     def __init__(self) -> None:
         own = self._registry = CollectorRegistry(auto_describe=False)
@@ -76,6 +108,10 @@ class PrometheusMetricsRecorder(MetricsRecorder, MetricsScrape):
             what: Counter(PREFIX + what.value, text, labels, registry=own)
             for what, (text, labels) in EVENTS.items()
         }
+        self._measures = {
+            what: Histogram(PREFIX + name, text, PAIR, buckets=buckets, registry=own)
+            for what, (name, text, buckets, _) in MEASURES.items()
+        }
         self._serving: tuple[str, str] | None = None
 
     def observe_request(self, route: str, status: int, latency_ms: float, model: str, version: str) -> None:
@@ -85,6 +121,10 @@ class PrometheusMetricsRecorder(MetricsRecorder, MetricsScrape):
     def count(self, what: Counted, amount: float = 1.0, **labels: str) -> None:
         counter = self._events[what]
         counter.labels(*(labels.get(name, "") for name in EVENTS[what][1])).inc(amount)
+
+    def measure(self, what: Measured, value: float, **labels: str) -> None:
+        factor = MEASURES[what][3]
+        self._measures[what].labels(*(labels.get(name, "") for name in PAIR)).observe(value * factor)
 
     def serving(self, model: str, version: str) -> None:
         if self._serving is not None and self._serving != (model, version):

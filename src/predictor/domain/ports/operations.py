@@ -39,6 +39,22 @@ class Counted(StrEnum):
     REJECTED_CONNECTIONS = "rejected_connections"  # reason (connections.Reason)
     RATE_LIMITED_REQUESTS = "rate_limited_requests"  # route
     LENIENT_READINGS = "lenient_readings"  # reason (encoding.lenient.Leniency): bodies read leniently
+    # A shadow challenger (services/serving/shadow.py), per pair: model, version, shadow_version.
+    SHADOW_REQUESTS = "shadow_requests"  # requests the shadow scored
+    SHADOW_ROWS = "shadow_rows"  # rows compared
+    SHADOW_AGREED_ROWS = "shadow_agreed_rows"  # rows given the same label (classifiers)
+    SHADOW_DIFFERENCE = "shadow_difference"  # sum of each row's absolute difference: mean = / rows
+    SHADOW_ERRORS = "shadow_errors"  # requests the shadow failed to score
+    SHADOW_INCOMPATIBLE = "shadow_incompatible"  # requests whose rows the shadow cannot read
+    SHADOW_DROPPED = "shadow_dropped"  # model: sampled requests dropped (queue full, no shadow loaded)
+
+
+class Measured(StrEnum):
+    """What serving measures as a distribution (``measure``), with the same labels as the
+    ``Counted`` shadow events: model, version, shadow_version."""
+
+    SHADOW_LATENCY = "shadow_latency"  # milliseconds the shadow took to score one request
+    SHADOW_MAX_DIFFERENCE = "shadow_max_difference"  # one request's largest absolute difference
 
 
 class Clock(Protocol):
@@ -79,12 +95,23 @@ class EventCounter(Protocol):
     def count(self, what: Counted, amount: float = 1.0, **labels: str) -> None: ...
 
 
-class MetricsRecorder(EventCounter, Protocol):
+class EventMeter(EventCounter, Protocol):
+    """Counts events and measures values as they happen (``Measured`` names the values).
+
+    Called off the request path (the shadow's worker), but by the same rules: cheap, in
+    process, and must not raise.
+    """
+
+    def measure(self, what: Measured, value: float, **labels: str) -> None: ...
+
+
+class MetricsRecorder(EventMeter, Protocol):
     """Keeps running totals as they happen, for a scraper to read (Prometheus).
 
     ``observe_request``: one answered request, its route template, status and latency, and the
     model version that served it (empty strings when none was loaded). ``serving``: the model
-    version now in use in this process. None of the three may raise; all are on the request path.
+    version now in use in this process. ``measure``: one value of a distribution. None of them
+    may raise; all but ``measure`` are on the request path.
     """
 
     def observe_request(

@@ -5,7 +5,8 @@ the model version in use.
 histogram bucket, and hand the same facts to the running-total recorders (Prometheus), if any.
 ``drain`` turns the counts since the last drain into ``Metric`` values for a ``MetricsSink``:
 requests, latency p50 / p99 / max and the latency distribution per route and status class,
-every counted event, and the version in use. An ``ErrorRateAlarm``, when given, is told of
+every counted event, each measured value's p50 / p99 / max and distribution (``measure``: the
+shadow's latency and differences), and the version in use. An ``ErrorRateAlarm``, when given, is told of
 every answered request (its status, model, version and request id). ``PublishMetrics`` drains
 them into the sink: every few seconds from a background task, and once more at shutdown.
 Nothing here raises for a recorder that fails: a metrics backend never fails a request.
@@ -13,55 +14,33 @@ Nothing here raises for a recorder that fails: a metrics backend never fails a r
 
 from __future__ import annotations
 
-import bisect
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import anyio
 import anyio.to_thread
 
-from predictor.domain.ports import Counted, EventCounter, Metric, MetricsRecorder, MetricsSink
+from predictor.domain.ports import Counted, EventMeter, Measured, Metric, MetricsRecorder, MetricsSink
 from predictor.services.alerting import ErrorRateAlarm
+from predictor.services.serving.histogram import DIFFERENCE_BOUNDS, LATENCY_BOUNDS_MS, Histogram
 from predictor.services.serving.loading import ModelSlot, ServedModel
 
 log = logging.getLogger(__name__)
 
-# Latency bucket upper bounds in ms: 0.05 ms growing by 10 % up to ~60 s (150 buckets).
-_BOUNDS = tuple(0.05 * 1.1**k for k in range(150))
 TOO_MANY_REQUESTS = 429
-
-
-@dataclass(slots=True)
-class _Group:
-    count: int = 0
-    latency_max: float = 0.0
-    buckets: list[int] = field(default_factory=lambda: [0] * (len(_BOUNDS) + 1))
-
-    def percentile(self, q: float) -> float:
-        rank, seen = q * self.count, 0
-        for i, n in enumerate(self.buckets):
-            seen += n
-            if seen >= rank and n:
-                return min(_BOUNDS[i] if i < len(_BOUNDS) else self.latency_max, self.latency_max)
-        return self.latency_max
-
-    def distribution(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """Each non-empty bucket as (its upper bound, capped at the maximum seen; its count)."""
-        seen = [(i, n) for i, n in enumerate(self.buckets) if n]
-        values = tuple(
-            round(min(_BOUNDS[i] if i < len(_BOUNDS) else self.latency_max, self.latency_max), 3)
-            for i, _ in seen
-        )
-        return values, tuple(float(n) for _, n in seen)
+# Each measured value's unit and buckets, and the digits its distribution keeps.
+MEASURES: dict[Measured, tuple[str, tuple[float, ...], int]] = {
+    Measured.SHADOW_LATENCY: ("Milliseconds", LATENCY_BOUNDS_MS, 3),
+    Measured.SHADOW_MAX_DIFFERENCE: ("None", DIFFERENCE_BOUNDS, 4),
+}
 
 
 def _labels(served: ServedModel | None) -> tuple[str, str]:
     return (served.version.name, served.version.version) if served is not None else ("", "")
 
 
-class RequestMetrics(EventCounter):
+class RequestMetrics(EventMeter):
     """Counts and latency histograms per (route, status class), and event counts, since the
     last drain; ``slot`` (when given) names the model version in use, ``recorders`` get every
     observation as it happens."""
@@ -72,7 +51,8 @@ class RequestMetrics(EventCounter):
         recorders: Sequence[MetricsRecorder] = (),
         alarm: ErrorRateAlarm | None = None,
     ) -> None:
-        self._groups: dict[tuple[str, str], _Group] = {}
+        self._groups: dict[tuple[str, str], Histogram] = {}
+        self._measured: dict[tuple[Measured, tuple[tuple[str, str], ...]], Histogram] = {}
         self._counts: dict[tuple[Counted, tuple[tuple[str, str], ...]], float] = {}
         self._lock = threading.Lock()
         self._slot = slot
@@ -86,10 +66,8 @@ class RequestMetrics(EventCounter):
         with self._lock:
             group = self._groups.get(key)
             if group is None:
-                group = self._groups[key] = _Group()
-            group.count += 1
-            group.buckets[bisect.bisect_left(_BOUNDS, latency_ms)] += 1
-            group.latency_max = max(group.latency_max, latency_ms)
+                group = self._groups[key] = Histogram()
+            group.add(latency_ms)
         if status == TOO_MANY_REQUESTS:
             self.count(Counted.RATE_LIMITED_REQUESTS, route=route)
         if not self._recorders and self._alarm is None:
@@ -121,10 +99,24 @@ class RequestMetrics(EventCounter):
         ):
             self._tell_serving(self._slot.peek())
 
+    def measure(self, what: Measured, value: float, **labels: str) -> None:
+        key = (what, tuple(sorted(labels.items())))
+        with self._lock:
+            histogram = self._measured.get(key)
+            if histogram is None:
+                histogram = self._measured[key] = Histogram(MEASURES[what][1])
+            histogram.add(value)
+        for recorder in self._recorders:
+            try:
+                recorder.measure(what, value, **labels)
+            except Exception:  # noqa: BLE001  # a metrics backend never fails the shadow's worker
+                self._recorder_failed()
+
     def drain(self) -> list[Metric]:
         with self._lock:
             groups, self._groups = self._groups, {}
             counts, self._counts = self._counts, {}
+            measured, self._measured = self._measured, {}
         metrics: list[Metric] = []
         for (route, status), group in sorted(groups.items()):
             dims = {"route": route, "status": status}
@@ -133,9 +125,10 @@ class RequestMetrics(EventCounter):
                 Metric("requests", group.count, "Count", dims),
                 Metric("latency_p50", round(group.percentile(0.5), 3), "Milliseconds", dims),
                 Metric("latency_p99", round(group.percentile(0.99), 3), "Milliseconds", dims),
-                Metric("latency_max", round(group.latency_max, 3), "Milliseconds", dims),
-                Metric("latency", round(group.latency_max, 3), "Milliseconds", dims, values, seen),
+                Metric("latency_max", round(group.maximum, 3), "Milliseconds", dims),
+                Metric("latency", round(group.maximum, 3), "Milliseconds", dims, values, seen),
             ]
+        metrics += _measurements(measured)
         for (what, labels), amount in sorted(counts.items()):
             metrics.append(Metric(what.value, amount, "Count", dict(labels)))
         served = self._slot.peek() if self._slot is not None else None
@@ -159,6 +152,22 @@ class RequestMetrics(EventCounter):
         if not self._failed:  # once per process: a broken backend must not flood the log
             self._failed = True
             log.exception("a metrics recorder failed; its figures are incomplete from here on")
+
+
+def _measurements(measured: dict[tuple[Measured, tuple[tuple[str, str], ...]], Histogram]) -> list[Metric]:
+    """Each measured value's p50, p99, maximum and distribution, under its labels."""
+    metrics: list[Metric] = []
+    for (what, labels), histogram in sorted(measured.items()):
+        unit, _, digits = MEASURES[what]
+        dims, top = dict(labels), round(histogram.maximum, digits)
+        values, seen = histogram.distribution(digits)
+        metrics += [
+            Metric(f"{what.value}_p50", round(histogram.percentile(0.5), digits), unit, dims),
+            Metric(f"{what.value}_p99", round(histogram.percentile(0.99), digits), unit, dims),
+            Metric(f"{what.value}_max", top, unit, dims),
+            Metric(what.value, top, unit, dims, values, seen),
+        ]
+    return metrics
 
 
 class PublishMetrics:

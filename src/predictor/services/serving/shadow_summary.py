@@ -1,0 +1,167 @@
+"""What a shadow challenger did, per pair of versions: the figures the summary route shows, the
+metrics it exports, and the promote gate reads.
+
+A pair is (champion version, shadow version): a new version of either starts a new pair, so the
+figures of one pair always compare the same two models. For classifiers a row agrees when both
+models give it the same label (at the request's threshold); its difference is the largest
+absolute difference between the two models' probabilities over the classes. For regressors
+there is no label: a row's difference is the absolute difference between the two values.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from predictor.domain.ports import Clock, Counted, EventMeter, Measured, Scores
+from predictor.domain.schema import Target, TaskType
+from predictor.domain.scores import class_probabilities
+from predictor.services.serving.histogram import Histogram
+from predictor.services.serving.prediction import predicted_labels
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One request's rows compared: how many, how many agreed (None: a regressor), the sum and
+    the largest of their absolute differences."""
+
+    rows: int
+    agreed: int | None
+    difference_sum: float
+    max_difference: float
+
+
+def compare(champion: Scores, shadow: Scores, target: Target, threshold: float) -> Comparison:
+    """The shadow's scores against the champion's, for the same rows; ``ValueError`` when their
+    shapes differ."""
+    if np.shape(champion) != np.shape(shadow):
+        raise ValueError(f"the shadow gave scores of shape {np.shape(shadow)}, not {np.shape(champion)}")
+    if target.task is TaskType.REGRESSION:
+        differences = np.abs(np.asarray(shadow, np.float64) - np.asarray(champion, np.float64))
+        agreed = None
+    else:
+        probabilities = class_probabilities(target.task, shadow) - class_probabilities(target.task, champion)
+        differences = np.abs(probabilities).max(axis=1)
+        labels = zip(
+            predicted_labels(champion, target, threshold),
+            predicted_labels(shadow, target, threshold),
+            strict=True,
+        )
+        agreed = sum(a == b for a, b in labels)
+    if not np.isfinite(differences).all():
+        raise ValueError("the shadow gave scores that are not finite")
+    top = float(differences.max()) if len(differences) else 0.0
+    return Comparison(len(differences), agreed, float(differences.sum()), top)
+
+
+@dataclass(slots=True)
+class PairFigures:
+    """The running figures of one (champion version, shadow version) pair."""
+
+    champion_version: str
+    shadow_version: str
+    since: datetime
+    requests: int = 0
+    rows: int = 0
+    agreed_rows: int | None = None
+    difference_sum: float = 0.0
+    max_difference: float = 0.0
+    errors: int = 0
+    incompatible: int = 0
+    latency_ms: Histogram = field(default_factory=Histogram)
+
+    def add(self, comparison: Comparison, latency_ms: float) -> None:
+        self.requests += 1
+        self.rows += comparison.rows
+        if comparison.agreed is not None:
+            self.agreed_rows = (self.agreed_rows or 0) + comparison.agreed
+        self.difference_sum += comparison.difference_sum
+        self.max_difference = max(self.max_difference, comparison.max_difference)
+        self.latency_ms.add(latency_ms)
+
+    def as_dict(self) -> dict[str, Any]:
+        rows = self.rows
+        return {
+            "champion_version": self.champion_version,
+            "shadow_version": self.shadow_version,
+            "since": self.since.isoformat(),
+            "requests": self.requests,
+            "rows": rows,
+            "agreement": None if self.agreed_rows is None or not rows else self.agreed_rows / rows,
+            "mean_difference": self.difference_sum / rows if rows else None,
+            "max_difference": self.max_difference if rows else None,
+            "latency_ms": {
+                "p50": round(self.latency_ms.percentile(0.5), 3) if self.requests else None,
+                "p99": round(self.latency_ms.percentile(0.99), 3) if self.requests else None,
+            },
+            "errors": self.errors,
+            "incompatible": self.incompatible,
+        }
+
+
+Pair = tuple[str, str]  # (champion version, shadow version)
+
+
+class ShadowSummary:
+    """The figures of every pair seen in this process (oldest first), and the sampled requests
+    dropped; each fact also goes to ``meter`` (``Counted`` / ``Measured`` shadow events, labelled
+    model, version, shadow_version), when one is given. Thread-safe."""
+
+    def __init__(self, name: str, clock: Clock, meter: EventMeter | None = None) -> None:
+        self.name = name
+        self._clock = clock
+        self._meter = meter
+        self._pairs: dict[Pair, PairFigures] = {}
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def record(self, pair: Pair, comparison: Comparison, latency_ms: float) -> None:
+        with self._lock:
+            self._figures(pair).add(comparison, latency_ms)
+        if self._meter is not None:
+            labels = self._labels(pair)
+            self._meter.count(Counted.SHADOW_REQUESTS, **labels)
+            self._meter.count(Counted.SHADOW_ROWS, comparison.rows, **labels)
+            if comparison.agreed is not None:
+                self._meter.count(Counted.SHADOW_AGREED_ROWS, comparison.agreed, **labels)
+            self._meter.count(Counted.SHADOW_DIFFERENCE, comparison.difference_sum, **labels)
+            self._meter.measure(Measured.SHADOW_LATENCY, latency_ms, **labels)
+            self._meter.measure(Measured.SHADOW_MAX_DIFFERENCE, comparison.max_difference, **labels)
+
+    def failed(self, pair: Pair) -> None:
+        with self._lock:
+            self._figures(pair).errors += 1
+        if self._meter is not None:
+            self._meter.count(Counted.SHADOW_ERRORS, **self._labels(pair))
+
+    def incompatible(self, pair: Pair) -> None:
+        with self._lock:
+            self._figures(pair).incompatible += 1
+        if self._meter is not None:
+            self._meter.count(Counted.SHADOW_INCOMPATIBLE, **self._labels(pair))
+
+    def dropped(self) -> None:
+        with self._lock:
+            self._dropped += 1
+        if self._meter is not None:
+            self._meter.count(Counted.SHADOW_DROPPED, model=self.name)
+
+    def report(self) -> dict[str, Any]:
+        """The summary route's body, less what the shadow itself adds (its reference, sampling)."""
+        with self._lock:
+            pairs = [figures.as_dict() for figures in self._pairs.values()]
+            dropped = self._dropped
+        return {"name": self.name, "dropped": dropped, "pairs": pairs}
+
+    def _figures(self, pair: Pair) -> PairFigures:
+        figures = self._pairs.get(pair)
+        if figures is None:
+            figures = self._pairs[pair] = PairFigures(*pair, since=self._clock.now())
+        return figures
+
+    def _labels(self, pair: Pair) -> dict[str, str]:
+        return {"model": self.name, "version": pair[0], "shadow_version": pair[1]}
