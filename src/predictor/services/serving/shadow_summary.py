@@ -124,7 +124,7 @@ class ShadowSummary:
             self._figures(pair).add(comparison, latency_ms)
         if self._meter is not None:
             labels = self._labels(pair)
-            self._meter.count(Counted.SHADOW_REQUESTS, **labels)
+            self._meter.count(Counted.SHADOW_REQUESTS, 1.0, **labels)
             self._meter.count(Counted.SHADOW_ROWS, comparison.rows, **labels)
             if comparison.agreed is not None:
                 self._meter.count(Counted.SHADOW_AGREED_ROWS, comparison.agreed, **labels)
@@ -136,13 +136,13 @@ class ShadowSummary:
         with self._lock:
             self._figures(pair).errors += 1
         if self._meter is not None:
-            self._meter.count(Counted.SHADOW_ERRORS, **self._labels(pair))
+            self._meter.count(Counted.SHADOW_ERRORS, 1.0, **self._labels(pair))
 
     def incompatible(self, pair: Pair) -> None:
         with self._lock:
             self._figures(pair).incompatible += 1
         if self._meter is not None:
-            self._meter.count(Counted.SHADOW_INCOMPATIBLE, **self._labels(pair))
+            self._meter.count(Counted.SHADOW_INCOMPATIBLE, 1.0, **self._labels(pair))
 
     def dropped(self) -> None:
         with self._lock:
