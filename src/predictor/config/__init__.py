@@ -41,6 +41,7 @@ from predictor.config.models import (
     TrackingSettings,
     TuningSettings,
 )
+from predictor.config.shadow import ShadowSettings
 from predictor.domain.errors import ConfigurationError
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "SecuritySettings",
     "ServingSettings",
     "Settings",
+    "ShadowSettings",
     "SourceSettings",
     "TrackingSettings",
     "TuningSettings",
@@ -80,6 +82,7 @@ GROUPS: dict[str, type[Group]] = {
     "metrics": MetricsSettings,
     "logging": LoggingSettings,
     "alerts": AlertSettings,
+    "shadow": ShadowSettings,
 }
 # Each profile's defaults by field name: below every source, above the field's own default.
 PROFILE_DEFAULTS: dict[Profile, dict[str, object]] = {
@@ -105,6 +108,7 @@ class Settings(BaseModel):
     metrics: MetricsSettings
     logging: LoggingSettings
     alerts: AlertSettings
+    shadow: ShadowSettings
 
 
 def load_settings(**overrides: object) -> Settings:

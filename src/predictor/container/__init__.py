@@ -27,6 +27,7 @@ from predictor.container.builders import (
     train_model,
     train_on_cluster,
 )
+from predictor.container.shadow import same_runtime, served_shadows, shadow_spec
 from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
@@ -151,8 +152,15 @@ class Container(containers.DeclarativeContainer):
         processes=settings.provided.serving.decoder_processes,
         max_rows=settings.provided.serving.max_rows,
     )
+    # The served model's shadow challenger (PREDICTOR_SHADOW_MODEL), with a keeper of its own.
+    shadow_spec = providers.Singleton(shadow_spec, settings.provided.shadow)
+    shadow_runtime = providers.Singleton(same_runtime, adapters.runtime)
+    shadows = providers.Singleton(
+        served_shadows, shadow_spec, model_ref, settings, catalog, serving_cache, shadow_runtime,
+        request_metrics, adapters.clock,
+    )  # fmt: skip
     serving_core = providers.Singleton(
-        ServingCore, served_models, make_prediction, body_decoder, request_metrics
+        ServingCore, served_models, make_prediction, body_decoder, request_metrics, shadows
     )
     # /invocations reads bodies as `mlflow models serve` does, unless PREDICTOR_INVOCATIONS_STRICT.
     mlflow_codec = providers.Singleton(

@@ -39,7 +39,7 @@ from predictor.adapters.real.local import (
 from predictor.adapters.system.clock import SystemClock
 from predictor.config import Settings
 
-__all__ = ["RealAdapters", "exported_cache", "exported_catalog", "fallback_catalog"]
+__all__ = ["RealAdapters", "exported_cache", "exported_catalog", "fallback_catalog", "log_alerter"]
 
 
 class RealAdapters(containers.DeclarativeContainer):

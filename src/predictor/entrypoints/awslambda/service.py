@@ -10,11 +10,13 @@ on stdout: no API call).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import structlog
+from dependency_injector import providers
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,6 +27,8 @@ from predictor.entrypoints.awslambda.model_source import is_remote, model_dir_at
 from predictor.entrypoints.http.app import create_app
 from predictor.entrypoints.http.problems import PROBLEM_MEDIA_TYPE
 from predictor.entrypoints.logging import configure_logging
+
+log = logging.getLogger(__name__)
 
 # Where Lambda unpacks a zip (it sets LAMBDA_TASK_ROOT), and the baked model's folder in it.
 DEFAULT_TASK_ROOT = "/var/task"
@@ -87,12 +91,25 @@ class DeclaredLength:
         await self.app(scope, receive, send)
 
 
+def _without_shadow(container: Container) -> None:
+    """A frozen function runs no worker between invocations, and scoring the shadow before an
+    invocation returns would add its time to the client's: a shadow is not run on Lambda."""
+    shadow = container.settings().shadow.shadow_model
+    if shadow is not None:
+        log.warning(
+            "PREDICTOR_SHADOW_MODEL is ignored on AWS Lambda: no shadow runs (docs/shadow.md)",
+            extra={"shadow": shadow},
+        )
+        container.shadows.override(providers.Object({}))
+
+
 class LambdaService:
     """One function instance's service: ``service(event, context)`` answers one API Gateway
     (REST v1, HTTP API v2) or ALB event. Building it loads the model (blocking, once)."""
 
     def __init__(self, container: Container) -> None:
         self.container = container
+        _without_shadow(container)
         self.app = create_app(container)
         self.keeper = container.model_keeper()
         self.keeper.start()  # a failed load is retried by the first request after the backoff

@@ -17,7 +17,16 @@ from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
 from predictor.entrypoints.http.middleware import BodyLimitMiddleware, CatchAllMiddleware
 from predictor.entrypoints.http.openapi import install_openapi
 from predictor.entrypoints.http.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
-from predictor.entrypoints.http.routes import explain, health, invocations, metrics, models, predict, v2
+from predictor.entrypoints.http.routes import (
+    explain,
+    health,
+    invocations,
+    metrics,
+    models,
+    predict,
+    shadow,
+    v2,
+)
 from predictor.entrypoints.http.routes.docs import docs_router
 from predictor.entrypoints.http.routes.documentation import problems
 from predictor.entrypoints.http.security import Brakes, load_keyrings
@@ -34,7 +43,15 @@ DESCRIPTION = (
 # Health checks stay open over plain HTTP when HTTPS is required: load balancers make them so.
 HEALTH_PREFIXES = ("/health", "/ping", "/v2/health/")
 # One router per protocol, in the order of the document.
-ROUTERS = (predict.router, explain.router, invocations.router, v2.router, models.router, health.router)
+ROUTERS = (
+    predict.router,
+    explain.router,
+    invocations.router,
+    v2.router,
+    models.router,
+    shadow.router,
+    health.router,
+)
 
 
 def _package_version() -> str:

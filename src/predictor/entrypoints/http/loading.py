@@ -1,6 +1,7 @@
-"""The ASGI lifespan: start the served model's keeper and the metrics publisher, stop them at
-shutdown. What they do is theirs (``services/serving/keeper.py``, ``telemetry.py``): this
-module only ties them to the process's start and end.
+"""The ASGI lifespan: start the served model's keeper, its shadow's keeper and worker (if it has
+one) and the metrics publisher, stop them at shutdown. What they do is theirs
+(``services/serving/keeper.py``, ``shadow.py``, ``telemetry.py``): this module only ties them
+to the process's start and end.
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ def model_loading_lifespan(container: Container) -> Callable[[FastAPI], Abstract
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher = container.publish_metrics()
+        shadows = container.shadows().values()
         async with anyio.create_task_group() as tasks:
             await tasks.start(container.model_keeper().run)
+            for shadow in shadows:  # not waited for: the champion serves while its shadow loads
+                shadow.start()
+                tasks.start_soon(shadow.keeper.run)
             tasks.start_soon(publisher.run)
             yield
             tasks.cancel_scope.cancel()
+        for shadow in shadows:
+            shadow.stop()
         container.body_decoder().close()
         publisher.flush()  # what the last interval counted
 

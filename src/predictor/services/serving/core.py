@@ -14,6 +14,9 @@ The core never assumes a long-lived process: before it picks the model, it lets 
 A body is decoded by ``ServingCore.decode``: on the event loop when small; on a worker thread
 when big; when bigger than ``PROCESS_BODY_BYTES``, read and its rows encoded in a decoder process
 (``offload.BodyDecoder``), where one is configured. An answer of many rows is built on a worker thread too.
+
+A served name with a shadow challenger (``shadow.Shadow``) is offered each answered request,
+once its answer is built: the offer only puts it in the shadow's queue, without waiting.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction, PredictionResult
+from predictor.services.serving.shadow import Shadow
 
 MODEL_VERSION_HEADER = "X-Model-Version"
 # Bodies up to this size are decoded on the event loop; bigger ones on a worker thread, so that
@@ -124,11 +128,13 @@ class ServingCore:
         make_prediction: MakePrediction,
         decoder: BodyDecoder | None = None,
         counter: EventCounter | None = None,
+        shadows: Mapping[str, Shadow] | None = None,
     ) -> None:
         self.models = models
         self._predict = make_prediction
         self._decoder = decoder
         self._lenient = LenientReadings(counter)
+        self._shadows = shadows or {}
 
     async def decode(
         self, read: Reader, body: bytes, served: ServedModel | None, parsed: int | None = None
@@ -163,5 +169,9 @@ class ServingCore:
             encoded = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)
         else:
             encoded = codec.encode(result, decoded, request_id)
+        if self._shadows:  # offered once the answer is built; the shadow never waits on it
+            shadow = self._shadows.get(request.model or self.models.names[0])
+            if shadow is not None:
+                shadow.offer(result, decoded.batch)
         version = result.model.version.version
         return InferenceResponse(encoded.body, encoded.media_type, version, protocol_headers=encoded.headers)

@@ -34,7 +34,7 @@ from predictor.domain.ports import Matrix, Scores
 from predictor.services.serving.keeper import ModelKeeper
 from predictor.services.serving.loading import ServedModel
 from predictor.services.serving.offload import EncodedBatch
-from predictor.services.serving.prediction import PredictionResult
+from predictor.services.serving.prediction import MODEL_INPUTS, PredictionResult
 from predictor.services.serving.shadow_summary import ShadowSummary, compare
 
 log = logging.getLogger(__name__)
@@ -164,9 +164,14 @@ def _rows_for(shadow: ServedModel, sample: ShadowSample) -> Matrix | None:
     schema = shadow.model.manifest.schema
     if schema == champion:
         return sample.matrix
-    if schema.target != champion.target or sample.rows is None or isinstance(sample.rows, EncodedBatch):
+    rows = sample.rows
+    if (
+        schema.target != champion.target
+        or not isinstance(rows, MODEL_INPUTS)
+        or isinstance(rows, EncodedBatch)
+    ):
         return None
     try:
-        return sample.rows.encode(shadow.encoder).matrix
+        return rows.encode(shadow.encoder).matrix
     except InvalidInput:
         return None

@@ -1,0 +1,104 @@
+"""The container's shadow challenger: ``PREDICTOR_SHADOW_MODEL`` as a ``ShadowSpec`` for the one
+served name, and the ``Shadow`` built from a spec with a keeper, a slot and loads of its own.
+
+Each builder takes small values, not the settings deep inside, so that a list of served models
+can give each of its names a spec of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from predictor.adapters import real
+from predictor.config import Settings, ShadowSettings
+from predictor.domain.errors import ConfigurationError, InvalidInput
+from predictor.domain.model import ModelRef
+from predictor.services.serving.keeper import ModelKeeper
+from predictor.services.serving.loading import LoadModel, ModelSlot
+from predictor.services.serving.refresh import RefreshModel
+from predictor.services.serving.shadow import Shadow, ShadowSpec
+from predictor.services.serving.shadow_summary import ShadowSummary
+
+if TYPE_CHECKING:
+    from predictor.domain.ports import Clock, EventMeter, ModelCache, ModelCatalog, ModelRuntime
+
+
+def shadow_spec(settings: ShadowSettings) -> ShadowSpec | None:
+    """The served model's shadow, from the settings; None when ``PREDICTOR_SHADOW_MODEL`` is unset."""
+    if settings.shadow_model is None:
+        return None
+    return ShadowSpec(settings.shadow_model, settings.shadow_sample_percent)
+
+
+def same_runtime(runtime: ModelRuntime) -> ModelRuntime:
+    """The runtime a shadow is loaded with: the champion's (a test hands in one of its own)."""
+    return runtime
+
+
+def build_shadow(
+    spec: ShadowSpec,
+    name: str,
+    *,
+    catalog: ModelCatalog | None,
+    cache: ModelCache,
+    runtime: ModelRuntime,
+    reload_interval_s: float,
+    queue_size: int,
+    meter: EventMeter,
+    clock: Clock,
+) -> Shadow:
+    """``name``'s shadow: a model reference read from ``catalog`` (the registry; None while an
+    exported directory is served, which refuses one) and followed every ``reload_interval_s``,
+    or an exported directory, read in place. Its loads are logged, not counted or alerted as the
+    champion's are. ``ConfigurationError`` for a reference that names neither."""
+    ref, ttl_s = _parsed(spec.model), reload_interval_s
+    if ref is None:
+        exported = real.exported_catalog(Path(spec.model))  # InvalidModel: not an export
+        ref, catalog, cache, ttl_s = exported.ref, exported, real.exported_cache(exported), 0.0
+    elif catalog is None:
+        raise ConfigurationError(
+            f"PREDICTOR_SHADOW_MODEL={spec.model!r} names a registry version, but the service serves an "
+            "exported directory without a registry; name an exported directory as the shadow"
+        )
+    slot = ModelSlot()
+    load = LoadModel(catalog, runtime, cache, slot, origin="registry")
+    refresh = RefreshModel(catalog, runtime, cache, slot, real.log_alerter(), allow_breaking_changes=True)
+    keeper = ModelKeeper(ref, slot, load, refresh, ttl_s=ttl_s)
+    return Shadow(spec, keeper, ShadowSummary(name, clock, meter), queue_size)
+
+
+def served_shadows(
+    spec: ShadowSpec | None,
+    ref: ModelRef,
+    settings: Settings,
+    catalog: ModelCatalog,
+    cache: ModelCache,
+    runtime: ModelRuntime,
+    meter: EventMeter,
+    clock: Clock,
+) -> dict[str, Shadow]:
+    """The shadows by served name: none, or the served model's (``ref``'s name)."""
+    if spec is None:
+        return {}
+    from_registry = settings.serving.model_source == "registry"
+    shadow = build_shadow(
+        spec,
+        ref.name,
+        catalog=catalog if from_registry else None,
+        cache=cache,
+        runtime=runtime,
+        reload_interval_s=settings.serving.reload_interval_s,
+        queue_size=settings.shadow.shadow_queue_size,
+        meter=meter,
+        clock=clock,
+    )
+    return {ref.name: shadow}
+
+
+def _parsed(model: str) -> ModelRef | None:
+    """``model`` as a model reference, or None when it names a directory."""
+    try:
+        return ModelRef.parse(model)
+    except InvalidInput:
+        return None
