@@ -15,6 +15,7 @@ from predictor.adapters.memory.data import (
     RecordingPredictionSink,
     synthetic_table,
 )
+from predictor.adapters.memory.faults import Fault, InMemoryFaultyModel, InMemoryFaultyRuntime
 from predictor.adapters.memory.models import WEIGHTS_FILE, LinearModel, LinearModelRuntime, LinearModelTrainer
 from predictor.adapters.memory.partitions import InProcessPartitionRunner
 from predictor.adapters.memory.registry import InMemoryModelRegistry
@@ -35,10 +36,13 @@ from predictor.adapters.memory.tracking import (
 
 __all__ = [
     "WEIGHTS_FILE",
+    "Fault",
     "FixedClock",
     "InMemoryArtifactStore",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",
+    "InMemoryFaultyModel",
+    "InMemoryFaultyRuntime",
     "InMemoryModelCache",
     "InMemoryModelRegistry",
     "InMemoryRotatingSecretStore",

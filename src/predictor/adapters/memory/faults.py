@@ -1,0 +1,79 @@
+"""A runtime whose models fail on purpose, for tests of what must survive a failing model (a
+shadow challenger that raises, hangs or is slow)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+
+from predictor.domain.manifest import ModelManifest
+from predictor.domain.ports import Matrix, ModelRuntime, Scores, ServableModel
+
+
+class Fault(StrEnum):
+    RAISE = "raise"  # predict raises RuntimeError
+    HANG = "hang"  # predict waits for ``release`` (never returns until a test sets it)
+    SLOW = "slow"  # predict sleeps ``delay_s`` first
+
+
+class InMemoryFaultyModel(ServableModel):
+    """``model``, whose predictions after the first ``healthy_calls`` (the load's smoke check)
+    fail as ``fault`` says; a hung one answers once ``release`` is set."""
+
+    def __init__(
+        self, model: ServableModel, fault: Fault, release: threading.Event, healthy_calls: int, delay_s: float
+    ) -> None:
+        self._model = model
+        self._fault = fault
+        self._release = release
+        self._healthy = healthy_calls
+        self._delay = delay_s
+        self.calls = 0
+
+    @property
+    def manifest(self) -> ModelManifest:
+        return self._model.manifest
+
+    def predict(self, matrix: Matrix) -> Scores:
+        self.calls += 1
+        if self.calls > self._healthy:
+            if self._fault is Fault.RAISE:
+                raise RuntimeError("this model fails on purpose")
+            if self._fault is Fault.HANG:
+                self._release.wait()
+            else:
+                time.sleep(self._delay)
+        return self._model.predict(matrix)
+
+    def contributions(self, matrix: Matrix) -> tuple[Scores, Scores]:
+        return self._model.contributions(matrix)
+
+
+class InMemoryFaultyRuntime(ModelRuntime):
+    """Loads through ``runtime``; every model it gives is an ``InMemoryFaultyModel``."""
+
+    def __init__(
+        self,
+        runtime: ModelRuntime,
+        fault: Fault,
+        release: threading.Event | None = None,
+        healthy_calls: int = 1,
+        delay_s: float = 0.05,
+    ) -> None:
+        self._runtime = runtime
+        self._fault = fault
+        self.release = release or threading.Event()
+        self._healthy = healthy_calls
+        self._delay = delay_s
+
+    def load(self, directory: Path) -> InMemoryFaultyModel:
+        return self._faulty(self._runtime.load(directory))
+
+    def load_downloaded(self, download: Callable[[Path], Path]) -> InMemoryFaultyModel:
+        return self._faulty(self._runtime.load_downloaded(download))
+
+    def _faulty(self, model: ServableModel) -> InMemoryFaultyModel:
+        return InMemoryFaultyModel(model, self._fault, self.release, self._healthy, self._delay)
