@@ -14,6 +14,7 @@ from predictor.adapters import real
 from predictor.config import Settings, ShadowSettings
 from predictor.domain.errors import ConfigurationError, InvalidInput
 from predictor.domain.model import ModelRef
+from predictor.services.registry.shadow_gate import PromoteIfShadowAgrees
 from predictor.services.serving.keeper import ModelKeeper
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.refresh import RefreshModel
@@ -21,6 +22,7 @@ from predictor.services.serving.shadow import Shadow, ShadowSpec
 from predictor.services.serving.shadow_summary import ShadowSummary
 
 if TYPE_CHECKING:
+    from predictor.container import Container
     from predictor.domain.ports import Clock, EventMeter, ModelCache, ModelCatalog, ModelRuntime
 
 
@@ -102,3 +104,12 @@ def _parsed(model: str) -> ModelRef | None:
         return ModelRef.parse(model)
     except InvalidInput:
         return None
+
+
+def promote_if_shadow_agrees(container: Container, server: str, admin_key: str) -> PromoteIfShadowAgrees:
+    """``predictor promote --if-shadow-agrees``: the summary read from ``server`` with ``admin_key``,
+    the alias moved in ``container``'s registry."""
+    from predictor.adapters.web.shadow import HttpShadowSummaries
+
+    summaries = HttpShadowSummaries(server, admin_key)
+    return PromoteIfShadowAgrees(summaries, container.adapters.registry(), container.promote_model())

@@ -19,6 +19,7 @@ PredictorError
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
 ├── FunctionNotFound        no such Lambda function to deploy or roll back
 ├── SmokeTestFailed         a newly published function version failed its smoke prediction
+├── ShadowDisagrees         a shadow's figures fail the promote gate (--if-shadow-agrees)
 ├── ConfigurationError      a setting or combination of settings that cannot work
 └── DataError               a training data set that cannot be used
     └── DataCheckFailed     the data checks found problems (one line each)
@@ -158,6 +159,11 @@ class FunctionNotFound(PredictorError):
 
 class SmokeTestFailed(PredictorError):
     """A newly published function version failed its smoke prediction; no alias moved."""
+
+
+class ShadowDisagrees(PredictorError):
+    """The shadow's figures for the pair being promoted fail a threshold of the promote gate (or
+    the server has no figures for that pair); no alias moved."""
 
 
 class ConfigurationError(PredictorError):

@@ -72,10 +72,10 @@ def scored(client: TestClient, requests: int) -> bool:
     return dealt >= requests
 
 
-def predict_bodies(client: TestClient, requests: int) -> list[bytes]:
-    """``requests`` predictions of different rows, each with its own request id."""
+def predict_bodies(client: TestClient, requests: int, first: int = 0) -> list[bytes]:
+    """Predictions ``first`` to ``requests - 1``, of different rows, each with its own request id."""
     bodies = []
-    for i in range(requests):
+    for i in range(first, requests):
         payload = {"instances": [row(x1=i / 10), row(x1=-i / 7, colour="blue"), row(x2=i / 20)]}
         response = client.post("/predict", json=payload, headers={**JSON_AUTH, "X-Request-ID": f"r-{i}"})
         assert response.status_code == 200, response.text

@@ -27,6 +27,7 @@ from predictor.adapters.memory.services import (
     RecordingMetricsSink,
     StaticSecretStore,
 )
+from predictor.adapters.memory.shadow import StaticShadowSummaries
 from predictor.adapters.memory.tracking import (
     InMemoryExperimentTracker,
     RecordedRun,
@@ -59,5 +60,6 @@ __all__ = [
     "RecordingReportRenderer",
     "SeededRandomTuner",
     "StaticSecretStore",
+    "StaticShadowSummaries",
     "synthetic_table",
 ]

@@ -21,14 +21,20 @@ class Fault(StrEnum):
 
 class InMemoryFaultyModel(ServableModel):
     """``model``, whose predictions after the first ``healthy_calls`` (the load's smoke check)
-    fail as ``fault`` says; a hung one answers once ``release`` is set."""
+    fail as ``fault`` says (``faulted`` is set on the first); a hung one answers once ``release``
+    is set."""
 
     def __init__(
-        self, model: ServableModel, fault: Fault, release: threading.Event, healthy_calls: int, delay_s: float
+        self,
+        model: ServableModel,
+        fault: Fault,
+        events: tuple[threading.Event, threading.Event],
+        healthy_calls: int,
+        delay_s: float,
     ) -> None:
         self._model = model
         self._fault = fault
-        self._release = release
+        self._faulted, self._release = events
         self._healthy = healthy_calls
         self._delay = delay_s
         self.calls = 0
@@ -40,6 +46,7 @@ class InMemoryFaultyModel(ServableModel):
     def predict(self, matrix: Matrix) -> Scores:
         self.calls += 1
         if self.calls > self._healthy:
+            self._faulted.set()
             if self._fault is Fault.RAISE:
                 raise RuntimeError("this model fails on purpose")
             if self._fault is Fault.HANG:
@@ -53,7 +60,8 @@ class InMemoryFaultyModel(ServableModel):
 
 
 class InMemoryFaultyRuntime(ModelRuntime):
-    """Loads through ``runtime``; every model it gives is an ``InMemoryFaultyModel``."""
+    """Loads through ``runtime``; every model it gives is an ``InMemoryFaultyModel``, whose
+    first fault sets ``faulted`` and whose hangs end when ``release`` is set."""
 
     def __init__(
         self,
@@ -66,6 +74,7 @@ class InMemoryFaultyRuntime(ModelRuntime):
         self._runtime = runtime
         self._fault = fault
         self.release = release or threading.Event()
+        self.faulted = threading.Event()
         self._healthy = healthy_calls
         self._delay = delay_s
 
@@ -76,4 +85,5 @@ class InMemoryFaultyRuntime(ModelRuntime):
         return self._faulty(self._runtime.load_downloaded(download))
 
     def _faulty(self, model: ServableModel) -> InMemoryFaultyModel:
-        return InMemoryFaultyModel(model, self._fault, self.release, self._healthy, self._delay)
+        events = (self.faulted, self.release)
+        return InMemoryFaultyModel(model, self._fault, events, self._healthy, self._delay)

@@ -29,7 +29,14 @@ from predictor.domain.ports.operations import (
     SecretVersions,
 )
 from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
-from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
+from predictor.domain.ports.serving import (
+    Matrix,
+    ModelCache,
+    ModelRuntime,
+    Scores,
+    ServableModel,
+    ShadowSummaries,
+)
 from predictor.domain.ports.training import (
     Boosting,
     DatasetSource,
@@ -76,6 +83,7 @@ __all__ = [
     "SecretStore",
     "SecretVersions",
     "ServableModel",
+    "ShadowSummaries",
     "SmokeCheck",
     "TableFiles",
     "TableReader",

@@ -3,7 +3,7 @@ of model directories."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelRef, ModelVersion
+from predictor.domain.shadow import ShadowFigures
 
 Matrix = npt.NDArray[np.float32]
 
@@ -77,3 +78,15 @@ class ModelCache(Protocol):
         ...
 
     def last_good(self, ref: ModelRef) -> tuple[ModelVersion, Path] | None: ...
+
+
+class ShadowSummaries(Protocol):
+    """A running server's shadow summaries (``GET /v1/models/{name}/shadow``).
+
+    ``figures(name)``: every pair of versions the shadow of served model ``name`` has figures
+    for, oldest first. Raises ``ModelNotFound`` when ``name`` has no shadow there,
+    ``Unauthorized`` / ``Forbidden`` for a key the server refuses, and ``ModelUnavailable`` when
+    the server cannot be reached or gives no summary.
+    """
+
+    def figures(self, name: str) -> Sequence[ShadowFigures]: ...

@@ -28,6 +28,7 @@ from predictor.domain.errors import (
     ModelUnavailable,
     NoEarlierVersion,
     PredictorError,
+    ShadowDisagrees,
     SmokeTestFailed,
     Unauthorized,
 )
@@ -46,6 +47,7 @@ EXIT_CODES: dict[type[PredictorError], int] = {
     Unauthorized: 7,
     Forbidden: 7,
     SmokeTestFailed: 8,
+    ShadowDisagrees: 9,
 }
 INTERNAL_ERROR = 70
 
