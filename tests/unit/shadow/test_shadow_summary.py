@@ -64,10 +64,10 @@ def test_each_pair_of_versions_keeps_its_own_figures() -> None:
     meter = RecordingMetricsRecorder()
     summary = ShadowSummary("demo", FixedClock(NOON), meter)
 
-    summary.record(("1", "2"), Comparison(4, 3, 0.4, 0.2), latency_ms=2.0)
-    summary.record(("1", "2"), Comparison(1, 1, 0.0, 0.0), latency_ms=4.0)
+    summary.record(("1", "2"), [Comparison(4, 3, 0.4, 0.2)], latency_ms=2.0)
+    summary.record(("1", "2"), [Comparison(1, 1, 0.0, 0.0)], latency_ms=4.0)
     summary.failed(("1", "2"))
-    summary.record(("1", "3"), Comparison(2, 2, 0.02, 0.01), latency_ms=1.0)
+    summary.record(("1", "3"), [Comparison(2, 2, 0.02, 0.01)], latency_ms=1.0)
     summary.incompatible(("1", "3"))
     summary.dropped()
 

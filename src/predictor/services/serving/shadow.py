@@ -4,43 +4,42 @@ champion has answered them, and is compared with it (``shadow_summary``).
 The request path only offers: ``Shadow.offer`` draws the sample and puts the champion's result
 (its scores and the rows as encoded for it) in a bounded queue without waiting; a full queue
 drops the request and counts the drop. One worker thread of the shadow's own takes the queue
-in order and scores each request with the shadow, so a shadow that raises, hangs or is slow
-changes nothing the client gets and holds up no request: at worst its queue fills and the
-samples are dropped. The shadow model is loaded and hot-reloaded by its own ``ModelKeeper``
-and ``ModelSlot``, as the champion is.
+in order and scores the requests waiting with the shadow, in one call of up to ``BATCH_ROWS``
+rows (a model call has a fixed cost besides its rows), at a lower CPU priority than the
+requests' threads (Linux). So a shadow that raises, hangs or is slow changes nothing the client
+gets and holds up no request: at worst its queue fills and the samples are dropped. The shadow
+model is loaded and hot-reloaded by its own ``ModelKeeper`` and ``ModelSlot``, as the champion is.
 
-Rows encoded for the champion are scored as they are when the shadow's feature schema is the
-champion's. When it differs (a retrained version learned other categories, say) but the task
-and labels are the same, the rows as sent are encoded again for the shadow, on the worker;
-rows a decoder process encoded (bodies over 1 MiB) are not kept as sent and count as
-incompatible, as do rows for a shadow of another task or other labels.
+How rows are read for a shadow of another schema: ``shadow_scoring``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import random
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from predictor.domain.encoding.inputs import ModelInput
-from predictor.domain.errors import InvalidInput
-from predictor.domain.ports import Matrix, Scores
 from predictor.services.serving.keeper import ModelKeeper
-from predictor.services.serving.loading import ServedModel
-from predictor.services.serving.offload import EncodedBatch
-from predictor.services.serving.prediction import MODEL_INPUTS, PredictionResult
-from predictor.services.serving.shadow_summary import ShadowSummary, compare
+from predictor.services.serving.prediction import PredictionResult
+from predictor.services.serving.shadow_scoring import ScoreWithShadow, ShadowSample
+from predictor.services.serving.shadow_summary import ShadowSummary
 
 log = logging.getLogger(__name__)
 
 # Sampled requests waiting for the shadow; past it they are dropped (and counted).
 QUEUE_SIZE = 1000
+# One shadow call scores the requests waiting, up to about this many rows: below 256 rows
+# XGBoost scores on one thread, so the shadow takes one core at most.
+BATCH_ROWS = 255
+# The worker thread's nice value (Linux), so that the requests' threads come first for the CPU.
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +53,6 @@ class ShadowSpec:
     def __post_init__(self) -> None:
         if not 0 <= self.sample_percent <= 100:
             raise ValueError(f"a shadow samples 0 to 100 % of the requests, not {self.sample_percent}")
-
-
-@dataclass(frozen=True, slots=True)
-class ShadowSample:
-    """One answered request, as the shadow needs it: the champion that answered, its scores,
-    the rows as encoded for it and as sent, and the threshold its labels were given at."""
-
-    champion: ServedModel
-    scores: Scores
-    matrix: Matrix
-    rows: ModelInput | None
-    threshold: float
 
 
 class Shadow:
@@ -84,6 +71,7 @@ class Shadow:
         self.keeper = keeper
         self.summary = summary
         self._queue: queue.Queue[ShadowSample | None] = queue.Queue(maxsize=queue_size)
+        self._score = ScoreWithShadow(keeper.slot, summary, str(keeper.ref))
         self._draw = draw
         self._worker: threading.Thread | None = None
 
@@ -126,52 +114,31 @@ class Shadow:
             "waiting": self.waiting,
         }
 
-    def score(self, sample: ShadowSample) -> None:
-        """Score one sample with the shadow and record the comparison (the worker's step)."""
-        shadow = self.keeper.slot.peek()
-        if shadow is None:  # not loaded yet (its keeper retries)
-            self.summary.dropped()
-            return
-        pair = (sample.champion.version.version, shadow.version.version)
-        matrix = _rows_for(shadow, sample)
-        if matrix is None:
-            self.summary.incompatible(pair)
-            return
-        started = time.perf_counter()
-        try:
-            scores = shadow.model.predict(matrix)
-            latency_ms = (time.perf_counter() - started) * 1000
-            comparison = compare(
-                sample.scores, scores, sample.champion.model.manifest.schema.target, sample.threshold
-            )
-        except Exception as error:  # noqa: BLE001  # a shadow's failure, whatever it is, is counted, never raised
-            log.warning(
-                "the shadow failed to score a request",
-                extra={"model": str(self.keeper.ref), "version": pair[1], "error_type": type(error).__name__},
-            )
-            self.summary.failed(pair)
-            return
-        self.summary.record(pair, comparison, latency_ms)
+    def score(self, samples: Sequence[ShadowSample]) -> None:
+        """Score waiting samples with the shadow and record what it found (the worker's step)."""
+        self._score(samples)
 
     def _work(self) -> None:
-        while (sample := self._queue.get()) is not None:
-            self.score(sample)
+        _lower_priority()
+        while (first := self._queue.get()) is not None:
+            samples, rows = [first], len(first.matrix)
+            while rows < BATCH_ROWS:
+                try:
+                    sample = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if sample is None:
+                    self.score(samples)
+                    return
+                samples.append(sample)
+                rows += len(sample.matrix)
+            self.score(samples)
 
 
-def _rows_for(shadow: ServedModel, sample: ShadowSample) -> Matrix | None:
-    """The sample's rows encoded for the shadow, or None when the shadow cannot read them."""
-    champion = sample.champion.model.manifest.schema
-    schema = shadow.model.manifest.schema
-    if schema == champion:
-        return sample.matrix
-    rows = sample.rows
-    if (
-        schema.target != champion.target
-        or not isinstance(rows, MODEL_INPUTS)
-        or isinstance(rows, EncodedBatch)
-    ):
-        return None
+def _lower_priority() -> None:
+    """The worker gives way to the threads that answer requests: on Linux, a nice value of the
+    worker thread's own (a thread is a task there); elsewhere, nothing."""
     try:
-        return rows.encode(shadow.encoder).matrix
-    except InvalidInput:
-        return None
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the worker runs as it is
+        log.debug("the shadow's worker keeps the process's priority")

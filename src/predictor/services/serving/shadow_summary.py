@@ -11,6 +11,7 @@ there is no label: a row's difference is the absolute difference between the two
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -119,16 +120,22 @@ class ShadowSummary:
         self._dropped = 0
         self._lock = threading.Lock()
 
-    def record(self, pair: Pair, comparison: Comparison, latency_ms: float) -> None:
+    def record(self, pair: Pair, comparisons: Sequence[Comparison], latency_ms: float) -> None:
+        """Requests compared in one shadow call of ``latency_ms``, each counted as taking it."""
         with self._lock:
-            self._figures(pair).add(comparison, latency_ms)
-        if self._meter is not None:
-            labels = self._labels(pair)
-            self._meter.count(Counted.SHADOW_REQUESTS, 1.0, **labels)
-            self._meter.count(Counted.SHADOW_ROWS, comparison.rows, **labels)
-            if comparison.agreed is not None:
-                self._meter.count(Counted.SHADOW_AGREED_ROWS, comparison.agreed, **labels)
-            self._meter.count(Counted.SHADOW_DIFFERENCE, comparison.difference_sum, **labels)
+            figures = self._figures(pair)
+            for comparison in comparisons:
+                figures.add(comparison, latency_ms)
+        if self._meter is None:
+            return
+        labels = self._labels(pair)
+        self._meter.count(Counted.SHADOW_REQUESTS, len(comparisons), **labels)
+        self._meter.count(Counted.SHADOW_ROWS, sum(c.rows for c in comparisons), **labels)
+        agreed = [c.agreed for c in comparisons if c.agreed is not None]
+        if agreed:
+            self._meter.count(Counted.SHADOW_AGREED_ROWS, sum(agreed), **labels)
+        self._meter.count(Counted.SHADOW_DIFFERENCE, sum(c.difference_sum for c in comparisons), **labels)
+        for comparison in comparisons:
             self._meter.measure(Measured.SHADOW_LATENCY, latency_ms, **labels)
             self._meter.measure(Measured.SHADOW_MAX_DIFFERENCE, comparison.max_difference, **labels)
 
