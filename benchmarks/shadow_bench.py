@@ -47,8 +47,35 @@ CASES = ("no shadow", "shadow at 100 %")
 class Run:
     case: str
     load: LoadResult
+    cpu_s: float  # CPU time the server's process tree used during the measured run
     scored: int = 0
     dropped: int = 0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.cpu_s / max(1, self.load.requests)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` and its children (uvicorn's worker is one), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid, *_children(pid)]
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
 
 
 def free_port() -> int:
@@ -135,14 +162,16 @@ def measure(case: str, exports: tuple[Path, Path], body: bytes, args: argparse.N
         wait_ready(url, process, shadowed)
         headers = {"X-API-Key": API_KEY}
         run_wrk(f"{url}/predict", body, args.connections, 2, headers)  # warm-up
+        before = cpu_seconds(process.pid)
         load = run_wrk(f"{url}/predict", body, args.connections, args.seconds, headers)
+        time.sleep(1)  # let the shadow's worker take what waits in its queue
+        cpu_s = cpu_seconds(process.pid) - before
         if not shadowed:
-            return Run(case, load)
-        time.sleep(1)  # let the worker take what waits in its queue
+            return Run(case, load, cpu_s)
         found = summary(url)
         pairs = found["pairs"]
         assert isinstance(pairs, list)  # the route's documented shape
-        return Run(case, load, sum(int(p["requests"]) for p in pairs), int(str(found["dropped"])))
+        return Run(case, load, cpu_s, sum(int(p["requests"]) for p in pairs), int(str(found["dropped"])))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -156,19 +185,22 @@ def section(runs: list[Run], args: argparse.Namespace, command: str) -> list[str
         f"One worker, 1-row `/predict` requests from {args.connections} keep-alive connections (wrk), "
         f"{args.rounds} round(s) of {args.seconds:g} s per case, the cases alternating; medians over the "
         "rounds. The shadow is a second fit of the same model (another seed) at 100 % sampling; "
-        "scored and dropped are the shadow's own counts of the requests it was offered.",
+        "scored and dropped are the shadow's own counts of the requests it was offered. The server's "
+        "CPU time per request (user and system, its whole process tree, over the run) is the figure "
+        "least moved by other load on the host.",
         "",
-        "| case | req/s | p50 ms | p99 ms | shadow scored | dropped |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| case | req/s | p50 ms | p99 ms | server CPU ms per request | shadow scored | dropped |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for case in CASES:
         mine = [r for r in runs if r.case == case]
         rps = statistics.median(r.load.requests_per_s for r in mine)
         p50 = statistics.median(r.load.p50_ms for r in mine)
         p99 = statistics.median(r.load.p99_ms for r in mine)
+        cpu = statistics.median(r.cpu_ms_per_request for r in mine)
         scored = sum(r.scored for r in mine) if case != CASES[0] else "–"
         dropped = sum(r.dropped for r in mine) if case != CASES[0] else "–"
-        lines.append(f"| {case} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {scored} | {dropped} |")
+        lines.append(f"| {case} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cpu:.3f} | {scored} | {dropped} |")
     return lines
 
 
