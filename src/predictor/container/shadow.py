@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from predictor.adapters import real
 from predictor.config import Settings, ShadowSettings
-from predictor.domain.errors import ConfigurationError, InvalidInput
+from predictor.domain.errors import ConfigurationError, InvalidInput, InvalidModel
 from predictor.domain.model import ModelRef
 from predictor.services.registry.shadow_gate import PromoteIfShadowAgrees
 from predictor.services.serving.keeper import ModelKeeper
@@ -53,11 +53,16 @@ def build_shadow(
     """``name``'s shadow: a model reference read from ``catalog`` (the registry; None while an
     exported directory is served, which refuses one) and followed every ``reload_interval_s``,
     or an exported directory, read in place. Its loads are logged, not counted or alerted as the
-    champion's are. ``ConfigurationError`` for a reference that names neither."""
+    champion's are. ``ConfigurationError`` for a registry reference without a registry,
+    ``InvalidModel`` for a directory that was not exported."""
     ref, ttl_s = _parsed(spec.model), reload_interval_s
     if ref is None:
-        exported = real.exported_catalog(Path(spec.model))  # InvalidModel: not an export
-        ref, catalog, cache, ttl_s = exported.ref, exported, real.exported_cache(exported), 0.0
+        try:
+            exported = real.exported_catalog(Path(spec.model))
+            ref = exported.ref
+        except InvalidModel as exc:
+            raise InvalidModel(f"PREDICTOR_SHADOW_MODEL: {exc}") from exc
+        catalog, cache, ttl_s = exported, real.exported_cache(exported), 0.0
     elif catalog is None:
         raise ConfigurationError(
             f"PREDICTOR_SHADOW_MODEL={spec.model!r} names a registry version, but the service serves an "

@@ -66,7 +66,8 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
 
     Reads the API keys (from the env store once, raising ``ConfigurationError`` when there are
     none; from Secrets Manager every TTL, answering 503 until a read succeeds) and the
-    served reference (raising ``InvalidModel`` for a model directory that was not exported);
+    served reference (raising ``InvalidModel`` for a model directory that was not exported) and its
+    shadow's (``ConfigurationError`` for a registry shadow of an exported model);
     the model is loaded at start-up (lifespan), with retries every ``load_backoff`` until it
     loads, then follows its alias every ``PREDICTOR_RELOAD_INTERVAL_S`` seconds (the container's
     ``ModelKeeper``: from a background task, or from requests with ``PREDICTOR_REFRESH=on_request``).
@@ -76,6 +77,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         container.load_backoff.override(load_backoff)
     keyrings = load_keyrings(container)
     container.model_ref()
+    container.shadows()  # a shadow that cannot be built stops the start-up (ConfigurationError)
     app = FastAPI(
         title="predictor",
         version=_package_version(),
