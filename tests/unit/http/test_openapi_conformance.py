@@ -60,7 +60,10 @@ SHOWN_BYTES = 600
 
 
 def xgboost_container(task: TaskType) -> Container:
-    container = memory_container(task, max_rows=MAX_ROWS, auth_failure_burst=0)
+    # With a shadow (the served version itself), so that its summary route has one to report.
+    container = memory_container(
+        task, max_rows=MAX_ROWS, auth_failure_burst=0, shadow_model="demo@production"
+    )
     keys = {API_KEYS_SECRET: [API_KEY], ADMIN_API_KEYS_SECRET: [ADMIN_KEY]}
     container.adapters.secrets.override(providers.Object(StaticSecretStore(keys)))
     container.adapters.runtime.override(providers.Object(XGBoostRuntime()))
