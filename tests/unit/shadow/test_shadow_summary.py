@@ -11,7 +11,8 @@ from predictor.adapters.memory import FixedClock
 from predictor.adapters.memory.metrics import RecordingMetricsRecorder
 from predictor.domain.ports import Counted, Measured
 from predictor.domain.schema import Target, TaskType
-from predictor.services.serving.shadow_summary import Comparison, ShadowSummary, compare
+from predictor.services.serving.shadow_compare import Comparison, compare, compare_each
+from predictor.services.serving.shadow_summary import ShadowSummary
 
 BINARY = Target("y", TaskType.BINARY, ("no", "yes"))
 MULTICLASS = Target("y", TaskType.MULTICLASS, ("a", "b", "c"))
@@ -58,6 +59,19 @@ def test_a_regressor_has_no_agreement_only_differences_of_values() -> None:
 def test_scores_that_cannot_be_compared_raise(shadow: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         compare(np.array([0.1, 0.2]), shadow, BINARY, threshold=0.5)
+
+
+def test_stacked_requests_are_compared_each_on_its_own_rows() -> None:
+    champion = np.array([0.9, 0.2, 0.55, 0.4, 0.7])
+    shadow = np.array([0.8, 0.3, 0.45, 0.4, 0.9])
+    one_by_one = [compare(champion[a:b], shadow[a:b], BINARY, 0.5) for a, b in ((0, 1), (1, 3), (3, 5))]
+
+    assert compare_each(champion, shadow, [1, 2, 2], BINARY, 0.5) == pytest.approx(one_by_one)
+    with_empty = compare_each(champion, shadow, [1, 0, 4], BINARY, 0.5)
+    assert [c.rows for c in with_empty] == [1, 0, 4]
+    assert with_empty[1] == Comparison(0, 0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="shape"):
+        compare_each(champion, shadow, [1, 2], BINARY, 0.5)
 
 
 def test_each_pair_of_versions_keeps_its_own_figures() -> None:

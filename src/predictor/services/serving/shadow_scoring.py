@@ -23,7 +23,8 @@ from predictor.domain.ports import Matrix, Scores
 from predictor.services.serving.loading import ModelSlot, ServedModel
 from predictor.services.serving.offload import EncodedBatch
 from predictor.services.serving.prediction import MODEL_INPUTS
-from predictor.services.serving.shadow_summary import Comparison, Pair, ShadowSummary, compare
+from predictor.services.serving.shadow_compare import compare_each
+from predictor.services.serving.shadow_summary import Pair, ShadowSummary
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class ScoreWithShadow:
         self._slot = slot
         self.summary = summary
         self._shadow = shadow  # the reference, for the log
+        # Whether the last (champion, shadow) seen share their schema: compared once per pair.
+        self._same: tuple[ServedModel, ServedModel, bool] | None = None
 
     def __call__(self, samples: Sequence[ShadowSample]) -> None:
         shadow = self._slot.peek()
@@ -57,7 +60,9 @@ class ScoreWithShadow:
             return
         readable: list[tuple[ShadowSample, Matrix]] = []
         for sample in samples:
-            matrix = _rows_for(shadow, sample)
+            matrix = (
+                sample.matrix if self._same_schema(sample.champion, shadow) else _rows_for(shadow, sample)
+            )
             if matrix is None:
                 self.summary.incompatible(_pair(sample, shadow))
             else:
@@ -77,17 +82,36 @@ class ScoreWithShadow:
         parts = (
             np.split(scores, np.cumsum([len(m) for m in matrices])[:-1]) if len(matrices) > 1 else [scores]
         )
-        compared: dict[Pair, list[Comparison]] = {}
+        # Compared a group at a time: the requests the same champion answered at one threshold.
+        groups: dict[tuple[int, float], list[tuple[ShadowSample, Scores]]] = {}
         for (sample, _), part in zip(readable, parts, strict=True):
-            target = sample.champion.model.manifest.schema.target
-            try:
-                comparison = compare(sample.scores, part, target, sample.threshold)
-            except ValueError as error:  # scores of another shape, or not finite
-                self._failed(shadow, [sample], error)
-            else:
-                compared.setdefault(_pair(sample, shadow), []).append(comparison)
-        for pair, comparisons in compared.items():
-            self.summary.record(pair, comparisons, latency_ms)
+            groups.setdefault((id(sample.champion), sample.threshold), []).append((sample, part))
+        for group in groups.values():
+            self._record(shadow, group, latency_ms)
+
+    def _record(
+        self, shadow: ServedModel, group: list[tuple[ShadowSample, Scores]], latency_ms: float
+    ) -> None:
+        first = group[0][0]
+        target, pair = first.champion.model.manifest.schema.target, _pair(first, shadow)
+        champion = np.concatenate([sample.scores for sample, _ in group])
+        scores = np.concatenate([part for _, part in group])
+        try:
+            comparisons = compare_each(champion, scores, [len(p) for _, p in group], target, first.threshold)
+        except ValueError as error:  # scores of another shape, or not finite
+            self._failed(shadow, [sample for sample, _ in group], error)
+            return
+        self.summary.record(pair, comparisons, latency_ms)
+
+    def _same_schema(self, champion: ServedModel, shadow: ServedModel) -> bool:
+        same = self._same
+        if same is None or same[0] is not champion or same[1] is not shadow:
+            same = self._same = (
+                champion,
+                shadow,
+                champion.model.manifest.schema == shadow.model.manifest.schema,
+            )
+        return same[2]
 
     def _failed(self, shadow: ServedModel, samples: Sequence[ShadowSample], error: Exception) -> None:
         log.warning(
@@ -107,11 +131,10 @@ def _pair(sample: ShadowSample, shadow: ServedModel) -> Pair:
 
 
 def _rows_for(shadow: ServedModel, sample: ShadowSample) -> Matrix | None:
-    """The sample's rows encoded for the shadow, or None when the shadow cannot read them."""
+    """The sample's rows, as sent, encoded for a shadow of another schema; None when it cannot
+    read them."""
     champion = sample.champion.model.manifest.schema
     schema = shadow.model.manifest.schema
-    if schema == champion:
-        return sample.matrix
     rows = sample.rows
     if (
         schema.target != champion.target

@@ -2,10 +2,8 @@
 metrics it exports, and the promote gate reads.
 
 A pair is (champion version, shadow version): a new version of either starts a new pair, so the
-figures of one pair always compare the same two models. For classifiers a row agrees when both
-models give it the same label (at the request's threshold); its difference is the largest
-absolute difference between the two models' probabilities over the classes. For regressors
-there is no label: a row's difference is the absolute difference between the two values.
+figures of one pair always compare the same two models. How a request is compared:
+``shadow_compare``.
 """
 
 from __future__ import annotations
@@ -16,52 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
-from predictor.domain.ports import Clock, Counted, EventMeter, Measured, Scores
-from predictor.domain.schema import Target, TaskType
-from predictor.domain.scores import class_probabilities
+from predictor.domain.ports import Clock, Counted, EventMeter, Measured
 from predictor.services.serving.histogram import Histogram
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """One request's rows compared: how many, how many agreed (None: a regressor), the sum and
-    the largest of their absolute differences."""
-
-    rows: int
-    agreed: int | None
-    difference_sum: float
-    max_difference: float
-
-
-def compare(champion: Scores, shadow: Scores, target: Target, threshold: float) -> Comparison:
-    """The shadow's scores against the champion's, for the same rows; ``ValueError`` when their
-    shapes differ."""
-    if np.shape(champion) != np.shape(shadow):
-        raise ValueError(f"the shadow gave scores of shape {np.shape(shadow)}, not {np.shape(champion)}")
-    if target.task is TaskType.REGRESSION:
-        differences = np.abs(np.asarray(shadow, np.float64) - np.asarray(champion, np.float64))
-        agreed = None
-    else:
-        probabilities = class_probabilities(target.task, shadow) - class_probabilities(target.task, champion)
-        differences = np.abs(probabilities).max(axis=1)
-        agreed = int(
-            np.count_nonzero(_labels(champion, target, threshold) == _labels(shadow, target, threshold))
-        )
-    if not np.isfinite(differences).all():
-        raise ValueError("the shadow gave scores that are not finite")
-    top = float(differences.max()) if len(differences) else 0.0
-    return Comparison(len(differences), agreed, float(differences.sum()), top)
-
-
-def _labels(scores: Scores, target: Target, threshold: float) -> npt.NDArray[np.intp]:
-    """Each row's label as its index: as ``predicted_labels`` labels rows, without the strings."""
-    if target.task is TaskType.BINARY:
-        return (np.asarray(scores, np.float64) >= threshold).astype(np.intp)
-    indexes: npt.NDArray[np.intp] = np.argmax(scores, axis=1)
-    return indexes
+from predictor.services.serving.shadow_compare import Comparison
 
 
 @dataclass(slots=True)
