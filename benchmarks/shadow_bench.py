@@ -185,7 +185,8 @@ def section(runs: list[Run], args: argparse.Namespace, command: str) -> list[str
         f"One worker, 1-row `/predict` requests from {args.connections} keep-alive connections (wrk), "
         f"{args.rounds} round(s) of {args.seconds:g} s per case, the cases alternating; medians over the "
         "rounds. The shadow is a second fit of the same model (another seed) at 100 % sampling; "
-        "scored and dropped are the shadow's own counts of the requests it was offered. The server's "
+        "scored and dropped are the shadow's own counts of the requests it was offered, summed over "
+        "the rounds (the warm-ups' requests included). The server's "
         "CPU time per request (user and system, its whole process tree, over the run) is the figure "
         "least moved by other load on the host.",
         "",
