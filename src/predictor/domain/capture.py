@@ -10,7 +10,10 @@ the raw body: only what is here.
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +25,13 @@ REQUEST_ID = "request_id"
 TIMESTAMP = "timestamp"
 # The columns after the features, in file order.
 ANSWER_COLUMNS = (PREDICTION, MODEL_NAME, MODEL_VERSION, REQUEST_ID, TIMESTAMP)
+# A batch's file name: the UTC time it was written, and 8 random hex digits.
+BATCH_FILE = re.compile(r"(?P<written>\d{8}T\d{6})-[0-9a-f]{8}\.parquet")
+
+
+def batch_file_name(written: datetime) -> str:
+    """``<UTC yyyymmddTHHMMSS>-<8 hex>.parquet`` for a batch written at ``written``."""
+    return f"{written.astimezone(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.parquet"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -25,6 +24,7 @@ from predictor.domain.capture import (
     REQUEST_ID,
     TIMESTAMP,
     CapturedRows,
+    batch_file_name,
 )
 from predictor.domain.errors import CaptureUnavailable
 from predictor.domain.ports import CaptureStore
@@ -45,11 +45,6 @@ def captured_table(rows: CapturedRows) -> pa.Table:
     return pa.table(columns)
 
 
-def file_name(now: datetime | None = None) -> str:
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%S")
-    return f"{stamp}-{secrets.token_hex(4)}.parquet"
-
-
 class ParquetCaptureStore(CaptureStore):
     """One Parquet file per batch under ``root``: a local directory (made as needed) or
     ``s3://BUCKET[/PREFIX]``."""
@@ -61,7 +56,7 @@ class ParquetCaptureStore(CaptureStore):
     def put_batch(self, served: str, rows: CapturedRows) -> str:
         table = captured_table(rows)
         folder = f"{self._root.path}/{served}"
-        name = file_name()
+        name = batch_file_name(datetime.now(UTC))
         uri = f"{self._root.uri.rstrip('/')}/{served}/{name}"
         try:
             if self._s3:

@@ -1,10 +1,12 @@
 """A capture store in memory: the batches by served name, and a switch that makes it fail."""
+# Each batch is answered with the name a file of it would have (domain.capture.batch_file_name).
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
-from predictor.domain.capture import CapturedRows
+from predictor.domain.capture import CapturedRows, batch_file_name
 from predictor.domain.errors import CaptureUnavailable
 from predictor.domain.ports import CaptureStore
 
@@ -24,7 +26,7 @@ class InMemoryCaptureStore(CaptureStore):
         with self._lock:
             kept = self.batches.setdefault(served, [])
             kept.append(rows)
-            return f"memory://{served}/{len(kept)}"
+            return f"memory://{served}/{batch_file_name(datetime.now(UTC))}"
 
     def rows(self, served: str) -> int:
         """How many rows are kept for ``served``."""

@@ -1,6 +1,7 @@
 """The ASGI lifespan: start the served model's keeper, the metrics publisher and the capture
-writer (when capture is on), stop them at shutdown. What they do is theirs (``services/serving/keeper.py``, ``telemetry.py``): this
-module only ties them to the process's start and end.
+writer (when capture is on), stop them at shutdown. What they do is theirs
+(``services/serving/keeper.py``, ``telemetry.py``, ``capture_writer.py``): this module only ties
+them to the process's start and end.
 """
 
 from __future__ import annotations
