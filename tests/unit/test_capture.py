@@ -4,6 +4,7 @@ queue, rows grouped per served model, and a failing store that never reaches a r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from datetime import UTC, datetime
 
@@ -18,7 +19,7 @@ from predictor.domain.capture import CapturedRows
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.ports import Counted
 from predictor.domain.schema import TaskType
-from predictor.services.serving.capture import CaptureQueue, CaptureRequests
+from predictor.services.serving.capture import CapturedRequest, CaptureQueue, CaptureRequests
 from predictor.services.serving.capture_writer import WriteCaptured
 from predictor.services.serving.prediction import PredictionResult
 from predictor.services.serving.telemetry import RequestMetrics
@@ -60,6 +61,16 @@ def parts(
 
 CONTAINER = serving()
 RESULT = predicted(CONTAINER, rows_of(CONTAINER)[:2])
+
+
+def _one_captured() -> CapturedRequest:
+    queue, capture, *_ = parts()
+    capture("demo", RESULT, "r1")
+    ((captured,),) = queue.take(everything=True)
+    return captured
+
+
+CAPTURED = _one_captured()
 
 
 @pytest.mark.parametrize("percent", [0.0, 30.0, 100.0])
@@ -167,6 +178,17 @@ def test_a_failing_store_drops_each_batch_counted_and_alerts_once_until_it_write
     writer.flush()
     assert [a.subject for a in alerter.resolved] == [CAPTURE_FAILING]
     assert store.batches["demo"][0].request_ids == ("r9", "r9")
+
+
+def test_rows_that_cannot_be_batched_are_dropped_and_the_writer_goes_on() -> None:
+    queue, capture, writer, store, metrics, _ = parts()
+    clashing = dataclasses.replace(CAPTURED, features=("prediction", "x2", "colour"))
+    queue.offer(clashing)
+    writer.flush()
+    capture("demo", RESULT, "r2")
+    writer.flush()
+    assert counted(metrics, Counted.CAPTURE_DROPPED_ROWS) == {("demo", "store_failed"): 2.0}
+    assert store.batches["demo"][0].request_ids == ("r2", "r2")
 
 
 def test_the_writer_thread_writes_what_it_holds_at_stop() -> None:

@@ -119,7 +119,12 @@ class WriteCaptured:
 
     def _write(self, group: Sequence[CapturedRequest]) -> None:
         served = group[0].served
-        for rows in captured_rows(group):
+        try:
+            batches = list(captured_rows(group))
+        except Exception as exc:  # noqa: BLE001  # rows that cannot be batched are dropped, not the writer
+            self._dropped(served, sum(len(r) for r in group), exc)
+            return
+        for rows in batches:
             try:
                 where = self._store.put_batch(served, rows)
             except Exception as exc:  # noqa: BLE001  # a capture store never stops serving
