@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_settings import BaseSettings, SettingsError
 
 from predictor.config.alerts import AlerterKind, AlertSettings
+from predictor.config.capture import CaptureSettings
 from predictor.config.groups import (
     ENV_PREFIX,
     Group,
@@ -50,6 +51,7 @@ __all__ = [
     "ENV_PREFIX",
     "AlertSettings",
     "AlerterKind",
+    "CaptureSettings",
     "ClusterSettings",
     "HttpSettings",
     "LogLevel",
@@ -83,6 +85,7 @@ GROUPS: dict[str, type[Group]] = {
     "logging": LoggingSettings,
     "alerts": AlertSettings,
     "shadow": ShadowSettings,
+    "capture": CaptureSettings,
 }
 # Each profile's defaults by field name: below every source, above the field's own default.
 PROFILE_DEFAULTS: dict[Profile, dict[str, object]] = {
@@ -109,6 +112,7 @@ class Settings(BaseModel):
     logging: LoggingSettings
     alerts: AlertSettings
     shadow: ShadowSettings
+    capture: CaptureSettings
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -15,6 +15,7 @@ from dependency_injector import containers, providers
 from predictor.adapters import real
 from predictor.adapters.real import RealAdapters
 from predictor.config import Settings
+from predictor.container import capture
 from predictor.container.builders import (
     copy_model,
     export_model,
@@ -27,7 +28,7 @@ from predictor.container.builders import (
     train_model,
     train_on_cluster,
 )
-from predictor.container.shadow import same_runtime, served_shadows, shadow_spec
+from predictor.container.shadow import served_shadows
 from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
@@ -152,15 +153,18 @@ class Container(containers.DeclarativeContainer):
         processes=settings.provided.serving.decoder_processes,
         max_rows=settings.provided.serving.max_rows,
     )
-    # The served model's shadow challenger (PREDICTOR_SHADOW_MODEL), with a keeper of its own.
-    shadow_spec = providers.Singleton(shadow_spec, settings.provided.shadow)
-    shadow_runtime = providers.Singleton(same_runtime, adapters.runtime)
-    shadows = providers.Singleton(
-        served_shadows, shadow_spec, model_ref, settings, catalog, serving_cache, shadow_runtime,
-        request_metrics, adapters.clock,
-    )  # fmt: skip
+    # Request capture (docs/capture.md): each None unless PREDICTOR_CAPTURE_URI is set.
+    capture_queue = providers.Singleton(capture.queue, settings)
+    capture_requests = providers.Singleton(
+        capture.capture_requests, settings, capture_queue, adapters.clock, request_metrics
+    )
+    write_captured = providers.Singleton(
+        capture.write_captured, settings, capture_queue, adapters.capture_store, request_metrics, alerts
+    )
+    shadows = providers.Singleton(served_shadows, settings, model_ref, catalog, serving_cache,
+                                  adapters.runtime, request_metrics, adapters.clock)  # fmt: skip
     serving_core = providers.Singleton(
-        ServingCore, served_models, make_prediction, body_decoder, request_metrics, shadows
+        ServingCore, served_models, make_prediction, body_decoder, request_metrics, shadows, capture_requests
     )
     # /invocations reads bodies as `mlflow models serve` does, unless PREDICTOR_INVOCATIONS_STRICT.
     mlflow_codec = providers.Singleton(

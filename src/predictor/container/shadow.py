@@ -33,11 +33,6 @@ def shadow_spec(settings: ShadowSettings) -> ShadowSpec | None:
     return ShadowSpec(settings.shadow_model, settings.shadow_sample_percent)
 
 
-def same_runtime(runtime: ModelRuntime) -> ModelRuntime:
-    """The runtime a shadow is loaded with: the champion's (a test hands in one of its own)."""
-    return runtime
-
-
 def build_shadow(
     spec: ShadowSpec,
     name: str,
@@ -76,16 +71,17 @@ def build_shadow(
 
 
 def served_shadows(
-    spec: ShadowSpec | None,
-    ref: ModelRef,
     settings: Settings,
+    ref: ModelRef,
     catalog: ModelCatalog,
     cache: ModelCache,
     runtime: ModelRuntime,
     meter: EventMeter,
     clock: Clock,
 ) -> dict[str, Shadow]:
-    """The shadows by served name: none, or the served model's (``ref``'s name)."""
+    """The shadows by served name: none, or the served model's (``ref``'s name), loaded through
+    ``runtime`` (the champion's; a test hands in one of its own)."""
+    spec = shadow_spec(settings.shadow)
     if spec is None:
         return {}
     from_registry = settings.serving.model_source == "registry"

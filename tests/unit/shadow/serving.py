@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from predictor.adapters.memory import StaticSecretStore
 from predictor.config import ADMIN_API_KEYS_SECRET, API_KEYS_SECRET
 from predictor.container import Container
+from predictor.container.shadow import served_shadows
 from predictor.domain.ports import ModelRuntime
 from predictor.domain.schema import TaskType
 from tests.unit.builders import memory_container, train_demo
@@ -40,7 +41,18 @@ def shadowed(
 
 
 def with_shadow_runtime(container: Container, runtime: ModelRuntime) -> Container:
-    container.shadow_runtime.override(providers.Object(runtime))
+    """The container's shadow, loaded through ``runtime`` instead of the champion's."""
+    shadows = providers.Singleton(
+        served_shadows,
+        container.settings,
+        container.model_ref,
+        container.catalog,
+        container.serving_cache,
+        providers.Object(runtime),
+        container.request_metrics,
+        container.adapters.clock,
+    )
+    container.shadows.override(shadows)
     return container
 
 

@@ -50,6 +50,8 @@ EVENTS: dict[Counted, tuple[str, tuple[str, ...]]] = {
         "Request bodies read more leniently than the strict reading, by reason",
         ("reason",),
     ),
+    Counted.CAPTURED_ROWS: ("Captured rows written to the capture store", ("model",)),
+    Counted.CAPTURE_DROPPED_ROWS: ("Captured rows dropped, by reason", ("model", "reason")),
     Counted.SHADOW_REQUESTS: ("Requests the shadow scored", PAIR),
     Counted.SHADOW_ROWS: ("Rows the shadow scored and compared with the champion", PAIR),
     Counted.SHADOW_AGREED_ROWS: ("Rows the shadow gave the champion's label", PAIR),

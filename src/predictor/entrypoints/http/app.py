@@ -78,6 +78,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     keyrings = load_keyrings(container)
     container.model_ref()
     container.shadows()  # a shadow that cannot be built stops the start-up (ConfigurationError)
+    container.write_captured()  # a capture store that cannot be made fails the start
     app = FastAPI(
         title="predictor",
         version=_package_version(),

@@ -1,7 +1,7 @@
 """The ASGI lifespan: start the served model's keeper, its shadow's keeper and worker (if it has
-one) and the metrics publisher, stop them at shutdown. What they do is theirs
-(``services/serving/keeper.py``, ``shadow.py``, ``telemetry.py``): this module only ties them
-to the process's start and end.
+one), the metrics publisher and the capture writer (when capture is on), stop them at shutdown.
+What they do is theirs (``services/serving/keeper.py``, ``shadow.py``, ``telemetry.py``,
+``capture_writer.py``): this module only ties them to the process's start and end.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 
 from predictor.container import Container
@@ -22,12 +23,16 @@ def model_loading_lifespan(container: Container) -> Callable[[FastAPI], Abstract
     """A lifespan that makes the keeper's first look (load) before serving, then runs its
     background task (retries, then refresh on the time-to-live; in on-request mode, requests
     drive those instead). The app starts (and answers liveness) either way; readiness says
-    whether a model is loaded. The tasks are cancelled at shutdown."""
+    whether a model is loaded. The tasks are cancelled at shutdown; the capture writer writes
+    what it holds first."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher = container.publish_metrics()
         shadows = container.shadows().values()
+        writer = container.write_captured()
+        if writer is not None:
+            writer.start()
         async with anyio.create_task_group() as tasks:
             await tasks.start(container.model_keeper().run)
             for shadow in shadows:  # not waited for: the champion serves while its shadow loads
@@ -39,7 +44,9 @@ def model_loading_lifespan(container: Container) -> Callable[[FastAPI], Abstract
         for shadow in shadows:
             shadow.stop()
         container.body_decoder().close()
-        publisher.flush()  # what the last interval counted
+        if writer is not None:  # what it holds, within PREDICTOR_CAPTURE_SHUTDOWN_S
+            await anyio.to_thread.run_sync(writer.stop)
+        publisher.flush()  # what the last interval counted, the capture's last writes among it
 
     return lifespan
 

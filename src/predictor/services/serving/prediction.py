@@ -70,7 +70,8 @@ class PredictionResult:
     unseen_categories: int = 0
     # How the rows' values were read more leniently than JSON's reading (``EncodedRows``).
     leniencies: frozenset[Leniency] = frozenset()
-    matrix: Matrix | None = None  # the rows as encoded for ``model`` (a shadow scores the same)
+    # The rows as encoded for the model (what it scored), for request capture and a shadow.
+    matrix: Matrix | None = None
 
     @property
     def target(self) -> Target:
