@@ -25,7 +25,7 @@ def answers_without_a_shadow() -> list[bytes]:
         return predict_bodies(client, REQUESTS)
 
 
-@pytest.mark.parametrize("fault", [Fault.RAISE, Fault.SLOW])
+@pytest.mark.parametrize("fault", [Fault.RAISE, Fault.SLOW, Fault.MISSHAPED])
 def test_a_failing_or_slow_shadow_changes_no_answer(fault: Fault) -> None:
     expected = answers_without_a_shadow()
     container = shadowed()
@@ -40,7 +40,7 @@ def test_a_failing_or_slow_shadow_changes_no_answer(fault: Fault) -> None:
     dealt = sum(p["requests"] + p["errors"] for p in body["pairs"]) + body["dropped"]
     assert dealt == REQUESTS
     (pair,) = body["pairs"]
-    if fault is Fault.RAISE:
+    if fault in (Fault.RAISE, Fault.MISSHAPED):
         assert (pair["errors"], pair["requests"]) == (REQUESTS - body["dropped"], 0)
     else:
         assert (pair["errors"], pair["requests"]) == (0, REQUESTS - body["dropped"])

@@ -17,6 +17,7 @@ class Fault(StrEnum):
     RAISE = "raise"  # predict raises RuntimeError
     HANG = "hang"  # predict waits for ``release`` (never returns until a test sets it)
     SLOW = "slow"  # predict sleeps ``delay_s`` first
+    MISSHAPED = "misshaped"  # predict answers its scores as a column (rows x 1)
 
 
 class InMemoryFaultyModel(ServableModel):
@@ -51,6 +52,8 @@ class InMemoryFaultyModel(ServableModel):
                 raise RuntimeError("this model fails on purpose")
             if self._fault is Fault.HANG:
                 self._release.wait()
+            elif self._fault is Fault.MISSHAPED:
+                return self._model.predict(matrix).reshape(-1, 1)
             else:
                 time.sleep(self._delay)
         return self._model.predict(matrix)

@@ -121,8 +121,16 @@ class Shadow:
         }
 
     def score(self, samples: Sequence[ShadowSample]) -> None:
-        """Score waiting samples with the shadow and record what it found (the worker's step)."""
-        self._score(samples)
+        """Score waiting samples with the shadow and record what it found (the worker's step).
+        Never raises: a bug here counts the samples as errors, and the worker goes on."""
+        try:
+            self._score(samples)
+        except Exception:  # the worker must outlive any one call; logged and counted
+            log.exception("the shadow's worker failed on a call; its requests count as errors")
+            served = self.keeper.slot.peek()
+            version = served.version.version if served is not None else "none"
+            for sample in samples:
+                self.summary.failed((sample.champion.version.version, version))
 
     def _work(self) -> None:
         _lower_priority()

@@ -94,11 +94,12 @@ class ScoreWithShadow:
     ) -> None:
         first = group[0][0]
         target, pair = first.champion.model.manifest.schema.target, _pair(first, shadow)
-        champion = np.concatenate([sample.scores for sample, _ in group])
-        scores = np.concatenate([part for _, part in group])
+        sizes = [len(part) for _, part in group]
         try:
-            comparisons = compare_each(champion, scores, [len(p) for _, p in group], target, first.threshold)
-        except ValueError as error:  # scores of another shape, or not finite
+            champion = np.concatenate([sample.scores for sample, _ in group])
+            scores = np.concatenate([part for _, part in group])
+            comparisons = compare_each(champion, scores, sizes, target, first.threshold)
+        except ValueError as error:  # scores of other shapes, or not finite
             self._failed(shadow, [sample for sample, _ in group], error)
             return
         self.summary.record(pair, comparisons, latency_ms)
