@@ -27,13 +27,13 @@ A = TypeVar("A")
 
 def table_frame(parts: Sequence[str], datasets: DatasetSource, options: ReadOptions, token: str) -> Any:
     """The parts as a lazy Dask DataFrame (nothing is read until a partition is computed); its
-    tasks are keyed ``("predictor-read-TOKEN-<hash>", index)``."""
+    tasks are keyed ``("predictor-parts-TOKEN-<hash>", index)``."""
     # Dask turns object columns into pyarrow strings by default (when the frame is built): the
     # reader's numbers would become text and its None a pandas NA.
     with dask.config.set({"dataframe.convert-string": False}):
         return dd.from_map(
             read_part, list(parts), args=(datasets, options), meta=pd.DataFrame(),
-            label=f"predictor-read-{token}", enforce_metadata=False,
+            label=f"predictor-parts-{token}", enforce_metadata=False,
         )  # fmt: skip
 
 
