@@ -27,15 +27,16 @@ from predictor.container.builders import (
     train_model,
     train_on_cluster,
 )
+from predictor.container.served import default_name, model_keeper_for, served_models
 from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.codecs.mlflow import MlflowCodec
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
+from predictor.services.serving.footprint import ModelFootprints
 from predictor.services.serving.keeper import Backoff
 from predictor.services.serving.loading import LoadModel, ModelSlot
-from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
@@ -63,8 +64,14 @@ class Container(containers.DeclarativeContainer):
         request_metrics, settings.provided.alerts, slot, adapters.prometheus, alerts, adapters.clock
     )
     keyrings = providers.Singleton(keyrings, settings, adapters.secrets, alerts, adapters.clock)
-    exported_catalog = providers.Singleton(real.exported_catalog, settings.provided.serving.model_dir)
+    exported_catalog = providers.Singleton(real.exported_catalog, settings.provided.serving.default_model_dir)
     model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
+    default_name = providers.Singleton(default_name, settings, model_ref)
+    # The resident memory each model's load added, measured around the runtime's loads.
+    footprints = providers.Singleton(ModelFootprints, adapters.process_memory)
+    serving_runtime = providers.Singleton(
+        footprints.provided.runtime_for.call(default_name, adapters.runtime)
+    )
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
     catalog = providers.Selector(
@@ -75,13 +82,16 @@ class Container(containers.DeclarativeContainer):
         exported=providers.Singleton(real.exported_cache, exported_catalog),
         registry=adapters.cache,
     )
+    fallback_catalog = providers.Singleton(
+        real.fallback_catalog, settings.provided.serving.fallback_model_dir
+    )
     load_model = providers.Factory(
         LoadModel,
         registry=catalog,
-        runtime=adapters.runtime,
+        runtime=serving_runtime,
         cache=serving_cache,
         slot=slot,
-        fallback=providers.Singleton(real.fallback_catalog, settings.provided.serving.fallback_model_dir),
+        fallback=fallback_catalog,
         origin=providers.Selector(
             settings.provided.serving.model_source,
             exported=providers.Object("export"),
@@ -94,7 +104,7 @@ class Container(containers.DeclarativeContainer):
     refresh_model = providers.Singleton(
         RefreshModel,
         registry=catalog,
-        runtime=adapters.runtime,
+        runtime=serving_runtime,
         cache=serving_cache,
         slot=slot,
         alerter=alerts,
@@ -114,6 +124,21 @@ class Container(containers.DeclarativeContainer):
         slot=slot,
         load=load_model,
         refresh=refresh_model,
+        name=default_name,
+    )
+    # Every other model served (PREDICTOR_MODELS, or added at run time): a keeper of its own.
+    keeper_for = providers.Factory(
+        model_keeper_for,
+        settings=settings,
+        registry=adapters.registry,
+        runtime=adapters.runtime,
+        cache=adapters.cache,
+        fallback=fallback_catalog,
+        footprints=footprints,
+        counter=request_metrics,
+        alerter=alerts,
+        backoff=load_backoff,
+        monotonic=monotonic,
     )
     publish_metrics = providers.Singleton(
         PublishMetrics,
@@ -144,7 +169,7 @@ class Container(containers.DeclarativeContainer):
         threshold=settings.provided.serving.decision_threshold,
         counter=request_metrics,
     )
-    served_models = providers.Singleton(ServedModels, providers.List(model_keeper))
+    served_models = providers.Singleton(served_models, settings, model_keeper, keeper_for.provider)
     # One per process: its decoder processes start on the first big body; close() stops them.
     body_decoder = providers.Singleton(
         BodyDecoder,

@@ -2,7 +2,8 @@
 
 PredictorError
 ├── InvalidInput            rows or fields a client sent do not fit the model (HTTP 400)
-│   └── InputDoesNotFitSchema  rows that parse but miss a feature, or hold none (HTTP 400)
+│   ├── InputDoesNotFitSchema  rows that parse but miss a feature, or hold none (HTTP 400)
+│   └── InvalidModelEntry   a model to serve, sent to the admin route, that cannot be (HTTP 422)
 ├── MediaTypeUnavailable    a body format whose reader needs an extra not installed (HTTP 415)
 ├── PayloadTooLarge         more rows or bytes than the limits allow (HTTP 413)
 ├── Unauthorized            missing or unknown API key (HTTP 401)
@@ -17,6 +18,7 @@ PredictorError
 ├── InvalidModel            a model directory or manifest that cannot be served
 ├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
+├── ModelConflict           a served name taken, or the default model asked to go (HTTP 409)
 ├── FunctionNotFound        no such Lambda function to deploy or roll back
 ├── SmokeTestFailed         a newly published function version failed its smoke prediction
 ├── ConfigurationError      a setting or combination of settings that cannot work
@@ -64,6 +66,11 @@ class InputDoesNotFitSchema(InvalidInput):
     """The rows parse, but not into the model's features: a feature is missing from them, a row
     is not an object of features, or there is no row at all. MLflow's scoring server tells these
     (``INVALID_PARAMETER_VALUE``) from a body it cannot read (``BAD_REQUEST``)."""
+
+
+class InvalidModelEntry(InvalidInput):
+    """A model to serve (``POST /v1/models``) that cannot be: a field missing or wrong, or a
+    directory that is not an export."""
 
 
 def _summarise(errors: list[FieldError]) -> str:
@@ -150,6 +157,11 @@ class ModelRefused(PredictorError):
 
 class NoEarlierVersion(PredictorError):
     """A rollback asked for, but the alias has no earlier version in its history."""
+
+
+class ModelConflict(PredictorError):
+    """A change to the served models that cannot be made: the name is served already, or the
+    model asked to go is the default one."""
 
 
 class FunctionNotFound(PredictorError):

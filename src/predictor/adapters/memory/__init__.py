@@ -24,6 +24,7 @@ from predictor.adapters.memory.services import (
     InMemoryModelCache,
     RecordingAlerter,
     RecordingMetricsSink,
+    StaticProcessMemory,
     StaticSecretStore,
 )
 from predictor.adapters.memory.tracking import (
@@ -54,6 +55,7 @@ __all__ = [
     "RecordingPredictionSink",
     "RecordingReportRenderer",
     "SeededRandomTuner",
+    "StaticProcessMemory",
     "StaticSecretStore",
     "synthetic_table",
 ]

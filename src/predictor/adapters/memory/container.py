@@ -20,7 +20,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     registry = providers.Selector(
-        settings.provided.serving.model_source,
+        settings.provided.serving.registry_source,
         exported=providers.Singleton(refuse_writes),
         registry=providers.Singleton(memory.InMemoryModelRegistry),
     )
@@ -53,3 +53,4 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     )
     alerter = providers.Singleton(memory.RecordingAlerter)
     clock = providers.Singleton(SystemClock)
+    process_memory = providers.Singleton(memory.StaticProcessMemory)

@@ -18,6 +18,7 @@ from predictor.domain.ports import (
     Metric,
     MetricsSink,
     ModelCache,
+    ProcessMemory,
     SecretStore,
 )
 
@@ -94,3 +95,15 @@ class FixedClock(Clock):
 
     def now(self) -> datetime:
         return self.at
+
+
+class StaticProcessMemory(ProcessMemory):
+    """Resident sizes told in turn (the last one again once they run out); none: unknown."""
+
+    def __init__(self, *readings: int) -> None:
+        self._readings = list(readings)
+
+    def resident_bytes(self) -> int | None:
+        if not self._readings:
+            return None
+        return self._readings.pop(0) if len(self._readings) > 1 else self._readings[0]

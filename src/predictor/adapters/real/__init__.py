@@ -37,6 +37,7 @@ from predictor.adapters.real.local import (
     xgboost_trainer,
 )
 from predictor.adapters.system.clock import SystemClock
+from predictor.adapters.system.memory import ProcfsProcessMemory
 from predictor.config import Settings
 
 __all__ = ["RealAdapters", "exported_cache", "exported_catalog", "fallback_catalog"]
@@ -47,7 +48,7 @@ class RealAdapters(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     registry = providers.Selector(
-        settings.provided.serving.model_source,
+        settings.provided.serving.registry_source,
         exported=providers.Singleton(refuse_writes),
         registry=providers.Singleton(mlflow_registry, settings.provided.tracking.mlflow_tracking_uri),
     )
@@ -94,3 +95,4 @@ class RealAdapters(containers.DeclarativeContainer):
         sns=providers.Singleton(sns_alerter, settings.provided.alerts),
     )
     clock = providers.Singleton(SystemClock)
+    process_memory = providers.Singleton(ProcfsProcessMemory)

@@ -27,7 +27,14 @@ from predictor.domain.ports.operations import (
     SecretVersions,
 )
 from predictor.domain.ports.registry import ModelCatalog, ModelPublisher, ModelRegistry
-from predictor.domain.ports.serving import Matrix, ModelCache, ModelRuntime, Scores, ServableModel
+from predictor.domain.ports.serving import (
+    Matrix,
+    ModelCache,
+    ModelRuntime,
+    ProcessMemory,
+    Scores,
+    ServableModel,
+)
 from predictor.domain.ports.training import (
     Boosting,
     DatasetSource,
@@ -66,6 +73,7 @@ __all__ = [
     "PartitionRunner",
     "PredictionColumns",
     "PredictionSink",
+    "ProcessMemory",
     "ReportRenderer",
     "RotatingSecretStore",
     "Scores",

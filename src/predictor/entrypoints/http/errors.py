@@ -21,8 +21,10 @@ from predictor.domain.errors import (
     Forbidden,
     InputDoesNotFitSchema,
     InvalidInput,
+    InvalidModelEntry,
     KeysUnavailable,
     MediaTypeUnavailable,
+    ModelConflict,
     ModelNotFound,
     ModelRefused,
     ModelUnavailable,
@@ -37,8 +39,10 @@ from predictor.entrypoints.http.problems import (
     FORBIDDEN,
     INPUT_DOES_NOT_FIT_SCHEMA,
     INVALID_INPUT,
+    INVALID_MODEL_ENTRY,
     KEYS_UNAVAILABLE,
     METHOD_NOT_ALLOWED,
+    MODEL_CONFLICT,
     MODEL_NOT_FOUND,
     MODEL_REFUSED,
     MODEL_UNAVAILABLE,
@@ -59,6 +63,7 @@ from predictor.services.serving.codecs.base import UnsupportedMediaType
 DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     InvalidInput: INVALID_INPUT,
     InputDoesNotFitSchema: INPUT_DOES_NOT_FIT_SCHEMA,
+    InvalidModelEntry: INVALID_MODEL_ENTRY,
     MediaTypeUnavailable: UNSUPPORTED_MEDIA_TYPE,
     PayloadTooLarge: PAYLOAD_TOO_LARGE,
     Unauthorized: UNAUTHORIZED,
@@ -70,6 +75,7 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     KeysUnavailable: KEYS_UNAVAILABLE,
     ModelRefused: MODEL_REFUSED,
     NoEarlierVersion: NO_EARLIER_VERSION,
+    ModelConflict: MODEL_CONFLICT,
     UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
 }
 

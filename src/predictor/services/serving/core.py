@@ -155,7 +155,7 @@ class ServingCore:
         else:
             served = self.models.get(request.model, request.version)
         decoded = await self.decode(read, request.body, served, codec.parsed_bytes(request))
-        result = await self._predict(decoded.batch, decoded.options, decoded.where)
+        result = await self._predict(decoded.batch, decoded.options, decoded.where, served)
         if decoded.leniencies or result.leniencies:
             self._lenient.record(decoded.leniencies | result.leniencies)
         request_id = decoded.id or request.request_id

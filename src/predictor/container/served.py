@@ -1,0 +1,81 @@
+"""The served models' keepers: the default one from the container's own providers (its slot,
+load and refresh, shared with the reload route), each other one built here with its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from predictor.adapters import real
+from predictor.config import RefreshMode, Settings
+from predictor.domain.model import ModelRef
+from predictor.domain.ports import Alerter, EventCounter, ModelCache, ModelCatalog, ModelRuntime
+from predictor.domain.served import ServedModelSpec
+from predictor.services.serving.footprint import ModelFootprints
+from predictor.services.serving.keeper import Backoff, ModelKeeper, Monotonic
+from predictor.services.serving.loading import LoadModel, ModelSlot
+from predictor.services.serving.models import KeeperBuilder, ServedModels
+from predictor.services.serving.refresh import RefreshModel
+
+
+def default_name(settings: Settings, ref: ModelRef) -> str:
+    """The name the default model is served as: the first listed, or the registered name."""
+    specs = settings.serving.specs()
+    return specs[0].name if specs else ref.name
+
+
+def model_keeper_for(
+    spec: ServedModelSpec,
+    *,
+    settings: Settings,
+    registry: ModelCatalog,
+    runtime: ModelRuntime,
+    cache: ModelCache,
+    fallback: ModelCatalog | None,
+    footprints: ModelFootprints,
+    counter: EventCounter,
+    alerter: Alerter,
+    backoff: Backoff,
+    monotonic: Monotonic,
+) -> ModelKeeper:
+    """The keeper of a model that is not the default one: its own slot, catalog, load and
+    refresh. ``InvalidModel`` for an exported directory that was not exported."""
+    slot = ModelSlot()
+    measured = footprints.runtime_for(spec.name, runtime)
+    origin = "registry"
+    if isinstance(spec.source, Path):
+        exported = real.exported_catalog(spec.source)
+        registry, cache, ref, origin, fallback = (
+            exported,
+            real.exported_cache(exported),
+            exported.ref,
+            "export",
+            None,
+        )
+    else:
+        ref = spec.source
+    load = LoadModel(registry, measured, cache, slot, fallback, origin, counter, alerter)
+    allow_breaking = settings.serving.allow_breaking_changes
+    refresh = RefreshModel(registry, measured, cache, slot, alerter, allow_breaking, counter)
+    on_request = settings.serving.refresh is RefreshMode.ON_REQUEST
+    return ModelKeeper(
+        ref,
+        slot,
+        load,
+        refresh,
+        ttl_s=spec.ttl_s,
+        on_request=on_request,
+        backoff=backoff,
+        monotonic=monotonic,
+        name=spec.name,
+    )
+
+
+def served_models(
+    settings: Settings, default: ModelKeeper, build: Callable[..., ModelKeeper]
+) -> ServedModels:
+    """Every model configured, the default one first, each with its keeper."""
+    specs = settings.serving.specs()
+    builder: KeeperBuilder = build
+    keepers = [default, *(builder(spec) for spec in specs[1:])]
+    return ServedModels(keepers, builder, specs)
