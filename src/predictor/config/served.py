@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from predictor.domain.served import ServedModelSpec, check_served_name, model_source
+from predictor.domain.served import SERVED_NAME, ServedModelSpec, check_served_name, model_source
 
 COMPACT_FORM = "NAME=SOURCE[;reload_interval_s=SECONDS],…"
 
@@ -28,8 +28,8 @@ class ModelEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str
-    model: str
+    name: str = Field(json_schema_extra={"pattern": SERVED_NAME}, examples=["wine"])
+    model: str = Field(min_length=1, examples=["demo@production"])
     reload_interval_s: float | None = Field(default=None, ge=0)
 
     _served_name = field_validator("name")(check_served_name)

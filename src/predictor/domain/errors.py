@@ -2,8 +2,7 @@
 
 PredictorError
 ├── InvalidInput            rows or fields a client sent do not fit the model (HTTP 400)
-│   ├── InputDoesNotFitSchema  rows that parse but miss a feature, or hold none (HTTP 400)
-│   └── InvalidModelEntry   a model to serve, sent to the admin route, that cannot be (HTTP 422)
+│   └── InputDoesNotFitSchema  rows that parse but miss a feature, or hold none (HTTP 400)
 ├── MediaTypeUnavailable    a body format whose reader needs an extra not installed (HTTP 415)
 ├── PayloadTooLarge         more rows or bytes than the limits allow (HTTP 413)
 ├── Unauthorized            missing or unknown API key (HTTP 401)
@@ -66,11 +65,6 @@ class InputDoesNotFitSchema(InvalidInput):
     """The rows parse, but not into the model's features: a feature is missing from them, a row
     is not an object of features, or there is no row at all. MLflow's scoring server tells these
     (``INVALID_PARAMETER_VALUE``) from a body it cannot read (``BAD_REQUEST``)."""
-
-
-class InvalidModelEntry(InvalidInput):
-    """A model to serve (``POST /v1/models``) that cannot be: a field missing or wrong, or a
-    directory that is not an export."""
 
 
 def _summarise(errors: list[FieldError]) -> str:

@@ -21,6 +21,10 @@ def model_source(text: str) -> ModelRef | Path:
     text = text.strip()
     if not text:
         raise ValueError("empty: give NAME@ALIAS, NAME/VERSION or an exported directory")
+    if "://" in text:
+        raise ValueError(
+            f"{text!r}: an exported directory is a local path here (copy it onto the disk first)"
+        )
     if not text.startswith((".", "/", "~")):
         try:
             return ModelRef.parse(text)

@@ -17,15 +17,26 @@ from predictor.entrypoints.http.loading import Backoff, model_loading_lifespan
 from predictor.entrypoints.http.middleware import BodyLimitMiddleware, CatchAllMiddleware
 from predictor.entrypoints.http.openapi import install_openapi
 from predictor.entrypoints.http.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
-from predictor.entrypoints.http.routes import explain, health, invocations, metrics, models, predict, v2
+from predictor.entrypoints.http.routes import (
+    explain,
+    health,
+    invocations,
+    metrics,
+    models,
+    predict,
+    served,
+    v2,
+)
 from predictor.entrypoints.http.routes.docs import docs_router
 from predictor.entrypoints.http.routes.documentation import problems
 from predictor.entrypoints.http.security import Brakes, load_keyrings
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
+from predictor.services.serving.auth import ModelScopes
 from predictor.services.serving.core import MODEL_VERSION_HEADER
 
 DESCRIPTION = (
-    "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "
+    "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`, "
+    "or from each model `PREDICTOR_MODELS` lists, by name. "
     f"Send one of the service's API keys in the `{API_KEY_HEADER}` header "
     "(or as `Authorization: Bearer <key>`, or as HTTP Basic credentials' password). "
     "Errors are RFC 9457 problem details (`application/problem+json`)."
@@ -34,7 +45,15 @@ DESCRIPTION = (
 # Health checks stay open over plain HTTP when HTTPS is required: load balancers make them so.
 HEALTH_PREFIXES = ("/health", "/ping", "/v2/health/")
 # One router per protocol, in the order of the document.
-ROUTERS = (predict.router, explain.router, invocations.router, v2.router, models.router, health.router)
+ROUTERS = (
+    predict.router,
+    explain.router,
+    invocations.router,
+    v2.router,
+    models.router,
+    served.router,
+    health.router,
+)
 
 
 def _package_version() -> str:
@@ -59,6 +78,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         container.load_backoff.override(load_backoff)
     keyrings = load_keyrings(container)
     container.model_ref()
+    container.served_models()  # every model's keeper: InvalidModel for a directory not exported
     app = FastAPI(
         title="predictor",
         version=_package_version(),
@@ -74,6 +94,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.container = container
     app.state.keyrings = keyrings
     app.state.brakes = Brakes.from_settings(settings)
+    app.state.model_scopes = ModelScopes(settings.security.key_scopes)
     install_error_handlers(app)
     install_openapi(app, container)
     _include_routers(app, settings)

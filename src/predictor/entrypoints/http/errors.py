@@ -21,7 +21,6 @@ from predictor.domain.errors import (
     Forbidden,
     InputDoesNotFitSchema,
     InvalidInput,
-    InvalidModelEntry,
     KeysUnavailable,
     MediaTypeUnavailable,
     ModelConflict,
@@ -39,7 +38,6 @@ from predictor.entrypoints.http.problems import (
     FORBIDDEN,
     INPUT_DOES_NOT_FIT_SCHEMA,
     INVALID_INPUT,
-    INVALID_MODEL_ENTRY,
     KEYS_UNAVAILABLE,
     METHOD_NOT_ALLOWED,
     MODEL_CONFLICT,
@@ -63,7 +61,6 @@ from predictor.services.serving.codecs.base import UnsupportedMediaType
 DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     InvalidInput: INVALID_INPUT,
     InputDoesNotFitSchema: INPUT_DOES_NOT_FIT_SCHEMA,
-    InvalidModelEntry: INVALID_MODEL_ENTRY,
     MediaTypeUnavailable: UNSUPPORTED_MEDIA_TYPE,
     PayloadTooLarge: PAYLOAD_TOO_LARGE,
     Unauthorized: UNAUTHORIZED,
