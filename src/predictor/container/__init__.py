@@ -48,6 +48,7 @@ __all__ = ["Container", "RealAdapters", "build_container", "reopen_aws_connectio
 class Container(containers.DeclarativeContainer):
     """Use cases, wired to one adapter set."""
 
+    __self__ = providers.Self()
     settings = providers.Dependency(instance_of=Settings)
     adapters = providers.DependenciesContainer()
 
@@ -67,11 +68,8 @@ class Container(containers.DeclarativeContainer):
     exported_catalog = providers.Singleton(real.exported_catalog, settings.provided.serving.default_model_dir)
     model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
     default_name = providers.Singleton(default_name, settings, model_ref)
-    # The resident memory each model's load added, measured around the runtime's loads.
-    footprints = providers.Singleton(ModelFootprints, adapters.process_memory)
-    serving_runtime = providers.Singleton(
-        footprints.provided.runtime_for.call(default_name, adapters.runtime)
-    )
+    footprints = providers.Singleton(ModelFootprints, adapters.process_memory)  # each load's RSS growth
+    serving_runtime = footprints.provided.runtime_for.call(default_name, adapters.runtime)
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
     catalog = providers.Selector(
@@ -127,19 +125,7 @@ class Container(containers.DeclarativeContainer):
         name=default_name,
     )
     # Every other model served (PREDICTOR_MODELS, or added at run time): a keeper of its own.
-    keeper_for = providers.Factory(
-        model_keeper_for,
-        settings=settings,
-        registry=adapters.registry,
-        runtime=adapters.runtime,
-        cache=adapters.cache,
-        fallback=fallback_catalog,
-        footprints=footprints,
-        counter=request_metrics,
-        alerter=alerts,
-        backoff=load_backoff,
-        monotonic=monotonic,
-    )
+    keeper_for = providers.Factory(model_keeper_for, container=__self__)
     publish_metrics = providers.Singleton(
         PublishMetrics,
         metrics=request_metrics,

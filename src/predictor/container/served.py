@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from predictor.adapters import real
 from predictor.config import RefreshMode, Settings
 from predictor.domain.model import ModelRef
-from predictor.domain.ports import Alerter, EventCounter, ModelCache, ModelCatalog, ModelRuntime
+from predictor.domain.ports import ModelCache, ModelCatalog
 from predictor.domain.served import ServedModelSpec
-from predictor.services.serving.footprint import ModelFootprints
-from predictor.services.serving.keeper import Backoff, ModelKeeper, Monotonic
+from predictor.services.serving.keeper import ModelKeeper
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.models import KeeperBuilder, ServedModels
 from predictor.services.serving.refresh import RefreshModel
+
+if TYPE_CHECKING:
+    from predictor.container import Container
 
 
 def default_name(settings: Settings, ref: ModelRef) -> str:
@@ -24,24 +27,15 @@ def default_name(settings: Settings, ref: ModelRef) -> str:
     return specs[0].name if specs else ref.name
 
 
-def model_keeper_for(
-    spec: ServedModelSpec,
-    *,
-    settings: Settings,
-    registry: ModelCatalog,
-    runtime: ModelRuntime,
-    cache: ModelCache,
-    fallback: ModelCatalog | None,
-    footprints: ModelFootprints,
-    counter: EventCounter,
-    alerter: Alerter,
-    backoff: Backoff,
-    monotonic: Monotonic,
-) -> ModelKeeper:
+def model_keeper_for(spec: ServedModelSpec, *, container: Container) -> ModelKeeper:
     """The keeper of a model that is not the default one: its own slot, catalog, load and
-    refresh. ``InvalidModel`` for an exported directory that was not exported."""
+    refresh, on the container's adapters. ``InvalidModel`` for a directory that was not exported."""
+    adapters, settings = container.adapters, container.settings()
     slot = ModelSlot()
-    measured = footprints.runtime_for(spec.name, runtime)
+    runtime = container.footprints().runtime_for(spec.name, adapters.runtime())
+    registry: ModelCatalog = adapters.registry()
+    cache: ModelCache = adapters.cache()
+    fallback: ModelCatalog | None = container.fallback_catalog()
     origin = "registry"
     if isinstance(spec.source, Path):
         exported = real.exported_catalog(spec.source)
@@ -54,19 +48,19 @@ def model_keeper_for(
         )
     else:
         ref = spec.source
-    load = LoadModel(registry, measured, cache, slot, fallback, origin, counter, alerter)
+    counter, alerter = container.request_metrics(), container.alerts()
+    load = LoadModel(registry, runtime, cache, slot, fallback, origin, counter, alerter)
     allow_breaking = settings.serving.allow_breaking_changes
-    refresh = RefreshModel(registry, measured, cache, slot, alerter, allow_breaking, counter)
-    on_request = settings.serving.refresh is RefreshMode.ON_REQUEST
+    refresh = RefreshModel(registry, runtime, cache, slot, alerter, allow_breaking, counter)
     return ModelKeeper(
         ref,
         slot,
         load,
         refresh,
         ttl_s=spec.ttl_s,
-        on_request=on_request,
-        backoff=backoff,
-        monotonic=monotonic,
+        on_request=settings.serving.refresh is RefreshMode.ON_REQUEST,
+        backoff=container.load_backoff(),
+        monotonic=container.monotonic(),
         name=spec.name,
     )
 

@@ -98,12 +98,14 @@ class FixedClock(Clock):
 
 
 class StaticProcessMemory(ProcessMemory):
-    """Resident sizes told in turn (the last one again once they run out); none: unknown."""
+    """A resident size of ``start`` bytes, growing by ``step`` at each reading (None: unknown)."""
 
-    def __init__(self, *readings: int) -> None:
-        self._readings = list(readings)
+    def __init__(self, start: int | None = None, step: int = 0) -> None:
+        self._next = start
+        self._step = step
 
     def resident_bytes(self) -> int | None:
-        if not self._readings:
-            return None
-        return self._readings.pop(0) if len(self._readings) > 1 else self._readings[0]
+        reading = self._next
+        if reading is not None:
+            self._next = reading + self._step
+        return reading
