@@ -33,21 +33,14 @@ def model_keeper_for(spec: ServedModelSpec, *, container: Container) -> ModelKee
     adapters, settings = container.adapters, container.settings()
     slot = ModelSlot()
     runtime = container.footprints().runtime_for(spec.name, adapters.runtime())
-    registry: ModelCatalog = adapters.registry()
-    cache: ModelCache = adapters.cache()
-    fallback: ModelCatalog | None = container.fallback_catalog()
-    origin = "registry"
-    if isinstance(spec.source, Path):
-        exported = real.exported_catalog(spec.source)
-        registry, cache, ref, origin, fallback = (
-            exported,
-            real.exported_cache(exported),
-            exported.ref,
-            "export",
-            None,
-        )
+    registry: ModelCatalog
+    cache: ModelCache
+    if isinstance(spec.source, Path):  # no registry: with only exports, there is none to ask
+        registry = exported = real.exported_catalog(spec.source)
+        cache, ref, origin, fallback = real.exported_cache(exported), exported.ref, "export", None
     else:
-        ref = spec.source
+        registry, cache, ref, origin = adapters.registry(), adapters.cache(), spec.source, "registry"
+        fallback = container.fallback_catalog()
     counter, alerter = container.request_metrics(), container.alerts()
     load = LoadModel(registry, runtime, cache, slot, fallback, origin, counter, alerter)
     allow_breaking = settings.serving.allow_breaking_changes
