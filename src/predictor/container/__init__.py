@@ -15,6 +15,7 @@ from dependency_injector import containers, providers
 from predictor.adapters import real
 from predictor.adapters.real import RealAdapters
 from predictor.config import Settings
+from predictor.container import capture
 from predictor.container.builders import (
     copy_model,
     export_model,
@@ -27,14 +28,13 @@ from predictor.container.builders import (
     train_model,
     train_on_cluster,
 )
-from predictor.container.served import default_name, model_keeper_for, served_models
+from predictor.container.served import ModelFootprints, measured_runtime, served_models
 from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.codecs.mlflow import MlflowCodec
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
-from predictor.services.serving.footprint import ModelFootprints
 from predictor.services.serving.keeper import Backoff
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.offload import BodyDecoder
@@ -67,9 +67,7 @@ class Container(containers.DeclarativeContainer):
     keyrings = providers.Singleton(keyrings, settings, adapters.secrets, alerts, adapters.clock)
     exported_catalog = providers.Singleton(real.exported_catalog, settings.provided.serving.default_model_dir)
     model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
-    default_name = providers.Singleton(default_name, settings, model_ref)
     footprints = providers.Singleton(ModelFootprints, adapters.process_memory)  # each load's RSS growth
-    serving_runtime = footprints.provided.runtime_for.call(default_name, adapters.runtime)
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
     catalog = providers.Selector(
@@ -80,16 +78,14 @@ class Container(containers.DeclarativeContainer):
         exported=providers.Singleton(real.exported_cache, exported_catalog),
         registry=adapters.cache,
     )
-    fallback_catalog = providers.Singleton(
-        real.fallback_catalog, settings.provided.serving.fallback_model_dir
-    )
+    fallback = providers.Singleton(real.fallback_catalog, settings.provided.serving.fallback_model_dir)
     load_model = providers.Factory(
         LoadModel,
         registry=catalog,
-        runtime=serving_runtime,
+        runtime=providers.Singleton(measured_runtime, __self__),  # each load's RSS growth
         cache=serving_cache,
         slot=slot,
-        fallback=fallback_catalog,
+        fallback=fallback,
         origin=providers.Selector(
             settings.provided.serving.model_source,
             exported=providers.Object("export"),
@@ -102,7 +98,7 @@ class Container(containers.DeclarativeContainer):
     refresh_model = providers.Singleton(
         RefreshModel,
         registry=catalog,
-        runtime=serving_runtime,
+        runtime=providers.Singleton(measured_runtime, __self__),  # each load's RSS growth
         cache=serving_cache,
         slot=slot,
         alerter=alerts,
@@ -122,10 +118,7 @@ class Container(containers.DeclarativeContainer):
         slot=slot,
         load=load_model,
         refresh=refresh_model,
-        name=default_name,
     )
-    # Every other model served (PREDICTOR_MODELS, or added at run time): a keeper of its own.
-    keeper_for = providers.Factory(model_keeper_for, container=__self__)
     publish_metrics = providers.Singleton(
         PublishMetrics,
         metrics=request_metrics,
@@ -155,15 +148,23 @@ class Container(containers.DeclarativeContainer):
         threshold=settings.provided.serving.decision_threshold,
         counter=request_metrics,
     )
-    served_models = providers.Singleton(served_models, settings, model_keeper, keeper_for.provider)
+    served_models = providers.Singleton(served_models, __self__)
     # One per process: its decoder processes start on the first big body; close() stops them.
     body_decoder = providers.Singleton(
         BodyDecoder,
         processes=settings.provided.serving.decoder_processes,
         max_rows=settings.provided.serving.max_rows,
     )
+    # Request capture (docs/capture.md): each None unless PREDICTOR_CAPTURE_URI is set.
+    capture_queue = providers.Singleton(capture.queue, settings)
+    capture_requests = providers.Singleton(
+        capture.capture_requests, settings, capture_queue, adapters.clock, request_metrics
+    )
+    write_captured = providers.Singleton(
+        capture.write_captured, settings, capture_queue, adapters.capture_store, request_metrics, alerts
+    )
     serving_core = providers.Singleton(
-        ServingCore, served_models, make_prediction, body_decoder, request_metrics
+        ServingCore, served_models, make_prediction, body_decoder, request_metrics, capture_requests
     )
     # /invocations reads bodies as `mlflow models serve` does, unless PREDICTOR_INVOCATIONS_STRICT.
     mlflow_codec = providers.Singleton(

@@ -89,7 +89,8 @@ def model_keeper(settings: Settings, backoff: Backoff, **uses: Any) -> ModelKeep
     single_ttl_s = 0.0 if serving.model_dir is not None else serving.reload_interval_s
     ttl_s = specs[0].ttl_s if specs else single_ttl_s
     on_request = serving.refresh is RefreshMode.ON_REQUEST
-    return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff)
+    name = specs[0].name if specs else None  # the registered model's name, as before
+    return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff, name=name)
 
 
 def request_metrics(

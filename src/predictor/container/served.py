@@ -3,28 +3,36 @@ load and refresh, shared with the reload route), each other one built here with 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from predictor.adapters import real
 from predictor.config import RefreshMode, Settings
 from predictor.domain.model import ModelRef
-from predictor.domain.ports import ModelCache, ModelCatalog
+from predictor.domain.ports import ModelCache, ModelCatalog, ModelRuntime
 from predictor.domain.served import ServedModelSpec
+from predictor.services.serving.footprint import ModelFootprints
 from predictor.services.serving.keeper import ModelKeeper
 from predictor.services.serving.loading import LoadModel, ModelSlot
-from predictor.services.serving.models import KeeperBuilder, ServedModels
+from predictor.services.serving.models import ServedModels
 from predictor.services.serving.refresh import RefreshModel
 
 if TYPE_CHECKING:
     from predictor.container import Container
+
+__all__ = ["ModelFootprints", "default_name", "measured_runtime", "model_keeper_for", "served_models"]
 
 
 def default_name(settings: Settings, ref: ModelRef) -> str:
     """The name the default model is served as: the first listed, or the registered name."""
     specs = settings.serving.specs()
     return specs[0].name if specs else ref.name
+
+
+def measured_runtime(container: Container) -> ModelRuntime:
+    """The runtime the default model loads with, its loads measured as its own."""
+    name = default_name(container.settings(), container.model_ref())
+    return container.footprints().runtime_for(name, container.adapters.runtime())
 
 
 def model_keeper_for(spec: ServedModelSpec, *, container: Container) -> ModelKeeper:
@@ -40,7 +48,7 @@ def model_keeper_for(spec: ServedModelSpec, *, container: Container) -> ModelKee
         cache, ref, origin, fallback = real.exported_cache(exported), exported.ref, "export", None
     else:
         registry, cache, ref, origin = adapters.registry(), adapters.cache(), spec.source, "registry"
-        fallback = container.fallback_catalog()
+        fallback = container.fallback()
     counter, alerter = container.request_metrics(), container.alerts()
     load = LoadModel(registry, runtime, cache, slot, fallback, origin, counter, alerter)
     allow_breaking = settings.serving.allow_breaking_changes
@@ -58,11 +66,13 @@ def model_keeper_for(spec: ServedModelSpec, *, container: Container) -> ModelKee
     )
 
 
-def served_models(
-    settings: Settings, default: ModelKeeper, build: Callable[..., ModelKeeper]
-) -> ServedModels:
-    """Every model configured, the default one first, each with its keeper."""
-    specs = settings.serving.specs()
-    builder: KeeperBuilder = build
-    keepers = [default, *(builder(spec) for spec in specs[1:])]
-    return ServedModels(keepers, builder, specs)
+def served_models(container: Container) -> ServedModels:
+    """Every model configured, the default one first (the container's own keeper), each other
+    one with a keeper of its own (``model_keeper_for``); models added at run time get theirs."""
+    specs = container.settings().serving.specs()
+
+    def build(spec: ServedModelSpec) -> ModelKeeper:
+        return model_keeper_for(spec, container=container)
+
+    keepers = [container.model_keeper(), *(build(spec) for spec in specs[1:])]
+    return ServedModels(keepers, build, specs)

@@ -8,6 +8,7 @@ the in-memory trainer, registry and runtime together train, register and serve e
 from __future__ import annotations
 
 from predictor.adapters.memory.artifacts import InMemoryArtifactStore
+from predictor.adapters.memory.capture import InMemoryCaptureStore
 from predictor.adapters.memory.cluster import InProcessTrainingCluster
 from predictor.adapters.memory.data import (
     InMemoryDatasetSource,
@@ -38,6 +39,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "FixedClock",
     "InMemoryArtifactStore",
+    "InMemoryCaptureStore",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",
     "InMemoryModelCache",

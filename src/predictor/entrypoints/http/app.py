@@ -79,6 +79,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     keyrings = load_keyrings(container)
     container.model_ref()
     container.served_models()  # every model's keeper: InvalidModel for a directory not exported
+    container.write_captured()  # a capture store that cannot be made fails the start
     app = FastAPI(
         title="predictor",
         version=_package_version(),

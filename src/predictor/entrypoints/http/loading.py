@@ -1,7 +1,8 @@
-"""The ASGI lifespan: start the served models' keepers and the metrics publisher, stop them at
-shutdown. What they do is theirs (``services/serving/keeper.py``, ``telemetry.py``): this
-module only ties them to the process's start and end, and gives a model added at run time
-(``POST /v1/models``) a task of its own, cancelled when it is removed (``KeeperTasks``).
+"""The ASGI lifespan: start the served models' keepers, the metrics publisher and the capture
+writer (when capture is on), stop them at shutdown. What they do is theirs
+(``services/serving/keeper.py``, ``telemetry.py``, ``capture_writer.py``): this module only ties
+them to the process's start and end, and gives a model added at run time
+(``POST /v1/models/served``) a task of its own, cancelled when it is removed (``KeeperTasks``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
+import anyio.to_thread
 from anyio.abc import TaskGroup
 from fastapi import FastAPI
 
@@ -45,11 +47,15 @@ def model_loading_lifespan(container: Container) -> Callable[[FastAPI], Abstract
     """A lifespan that makes every keeper's first look (load) before serving, all at once, then
     runs their background tasks (retries, then refresh on each one's time-to-live; in on-request
     mode, requests drive those instead). The app starts (and answers liveness) either way;
-    readiness says which models are loaded. The tasks are cancelled at shutdown."""
+    readiness says which models are loaded. The tasks are cancelled at shutdown; the capture
+    writer writes what it holds first."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher = container.publish_metrics()
+        writer = container.write_captured()
+        if writer is not None:
+            writer.start()
         async with anyio.create_task_group() as tasks:
             keepers = KeeperTasks(tasks)
             app.state.keeper_tasks = keepers
@@ -61,7 +67,9 @@ def model_loading_lifespan(container: Container) -> Callable[[FastAPI], Abstract
             yield
             tasks.cancel_scope.cancel()
         container.body_decoder().close()
-        publisher.flush()  # what the last interval counted
+        if writer is not None:  # what it holds, within PREDICTOR_CAPTURE_SHUTDOWN_S
+            await anyio.to_thread.run_sync(writer.stop)
+        publisher.flush()  # what the last interval counted, the capture's last writes among it
 
     return lifespan
 
