@@ -64,6 +64,7 @@ def test_unset_one_model_is_served_as_before() -> None:
         ("demo=demo@p;every=3", "entry 1 ('demo'): 'every=3' is not reload_interval_s=SECONDS"),
         ("a b=demo@p", "entry 1 ('a b'): name: 'a b' cannot be a served model's name"),
         ("demo=s3://bucket/model", "an exported directory is a local path here"),
+        ("demo=./a\x00b", "a source holds no control characters"),
         (",", "no model listed"),
     ],
 )

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from predictor.domain.served import SERVED_NAME, ServedModelSpec, check_served_name, model_source
+from predictor.domain.served import SERVED_NAME, SOURCE, ServedModelSpec, check_served_name, model_source
 
 COMPACT_FORM = "NAME=SOURCE[;reload_interval_s=SECONDS],…"
 
@@ -29,7 +29,7 @@ class ModelEntry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(json_schema_extra={"pattern": SERVED_NAME}, examples=["wine"])
-    model: str = Field(min_length=1, examples=["demo@production"])
+    model: str = Field(min_length=1, json_schema_extra={"pattern": SOURCE}, examples=["demo@production"])
     reload_interval_s: float | None = Field(default=None, ge=0)
 
     _served_name = field_validator("name")(check_served_name)
@@ -126,7 +126,13 @@ def read_models_file(path: Path) -> ModelList:
     """The models file: YAML (``.yaml``, ``.yml``) or JSON; ``ValueError`` saying what is wrong."""
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml  # only when a YAML file is named: off the serving path otherwise
+        try:
+            import yaml  # only when a YAML file is named: off the serving path otherwise
+        except ImportError:
+            raise ValueError(
+                "reading YAML needs PyYAML, which this install lacks (the mlflow extra brings it); "
+                "install pyyaml, or give the same list as a .json file"
+            ) from None
 
         try:
             document = yaml.safe_load(text)

@@ -12,6 +12,9 @@ from predictor.domain.model import ModelRef
 # A served name goes in URL paths (/v2/models/{name}/infer): letters, digits and ._- only.
 SERVED_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
 _SERVED_NAME = re.compile(SERVED_NAME)
+# A source is printable: no control characters (a path cannot hold a NUL byte).
+SOURCE = r"^[^\x00-\x1f\x7f]+$"
+_SOURCE = re.compile(SOURCE)
 
 
 def model_source(text: str) -> ModelRef | Path:
@@ -21,6 +24,8 @@ def model_source(text: str) -> ModelRef | Path:
     text = text.strip()
     if not text:
         raise ValueError("empty: give NAME@ALIAS, NAME/VERSION or an exported directory")
+    if not _SOURCE.match(text):
+        raise ValueError("a source holds no control characters")
     if "://" in text:
         raise ValueError(
             f"{text!r}: an exported directory is a local path here (copy it onto the disk first)"
