@@ -8,6 +8,7 @@ the in-memory trainer, registry and runtime together train, register and serve e
 from __future__ import annotations
 
 from predictor.adapters.memory.artifacts import InMemoryArtifactStore
+from predictor.adapters.memory.captures import CapturedFile, InMemoryCaptureSource
 from predictor.adapters.memory.cluster import InProcessTrainingCluster
 from predictor.adapters.memory.data import (
     InMemoryDatasetSource,
@@ -35,8 +36,10 @@ from predictor.adapters.memory.tracking import (
 
 __all__ = [
     "WEIGHTS_FILE",
+    "CapturedFile",
     "FixedClock",
     "InMemoryArtifactStore",
+    "InMemoryCaptureSource",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",
     "InMemoryModelCache",

@@ -16,8 +16,10 @@ from predictor.adapters.real.local import (
     arrow_parquet_reader,
     arrow_tables,
     artifacts_by_scheme,
+    captured_parquet,
     dask_runner,
     dask_training,
+    downloaded_manifests,
     emf_metrics,
     environment_secrets,
     exported_cache,
@@ -39,7 +41,13 @@ from predictor.adapters.real.local import (
 from predictor.adapters.system.clock import SystemClock
 from predictor.config import Settings
 
-__all__ = ["RealAdapters", "exported_cache", "exported_catalog", "fallback_catalog"]
+__all__ = [
+    "RealAdapters",
+    "downloaded_manifests",
+    "exported_cache",
+    "exported_catalog",
+    "fallback_catalog",
+]
 
 
 class RealAdapters(containers.DeclarativeContainer):
@@ -63,6 +71,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(sklearn_datasets)
     cache = providers.Singleton(local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(arrow_tables)
+    captures = providers.Singleton(captured_parquet)
     # Built per run: the CLI names the scheduler (None: a LocalCluster for the run).
     partitions = providers.Factory(dask_runner)
     training_cluster = providers.Factory(dask_training, datasets, settings.provided.cluster)

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from predictor.domain.ports import (
         Alerter,
         ArtifactStore,
+        CaptureSource,
         DatasetSource,
         ExperimentTracker,
+        ManifestSource,
         MetricsSink,
         ModelCache,
         ModelCatalog,
@@ -121,6 +123,19 @@ def arrow_tables() -> TableFiles:
     from predictor.adapters.files.arrow import ArrowTableFiles
 
     return ArrowTableFiles()
+
+
+def captured_parquet() -> CaptureSource:
+    from predictor.adapters.files.captures import ParquetCaptureSource
+
+    return ParquetCaptureSource()
+
+
+def downloaded_manifests(catalog: ModelCatalog) -> ManifestSource:
+    """A catalog's manifests, read without loading a booster (``predictor drift``)."""
+    from predictor.adapters.files.manifests import DownloadedManifests
+
+    return DownloadedManifests(catalog)
 
 
 def dask_runner(scheduler: str | None = None, workers: int | None = None) -> PartitionRunner:

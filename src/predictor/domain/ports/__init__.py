@@ -6,6 +6,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
+from predictor.domain.ports.drift import CapturedBatch, CaptureSource, ManifestSource
 from predictor.domain.ports.files import (
     PartitionRunner,
     PredictionColumns,
@@ -44,6 +45,8 @@ __all__ = [
     "Alerter",
     "ArtifactStore",
     "Boosting",
+    "CaptureSource",
+    "CapturedBatch",
     "Clock",
     "Counted",
     "DatasetSource",
@@ -52,6 +55,7 @@ __all__ = [
     "FunctionCode",
     "FunctionDeployer",
     "IterationCallback",
+    "ManifestSource",
     "Matrix",
     "Metric",
     "MetricsRecorder",
