@@ -18,8 +18,8 @@ import numpy.typing as npt
 
 from predictor.domain.errors import InvalidModel
 
-BIN_LEVELS = np.linspace(0.1, 0.9, 9)  # decile edges: ten bins with the open ends
-GRID_LEVELS = np.linspace(0.0, 1.0, 101)  # the percentiles the KS statistic is evaluated at
+BIN_LEVELS = np.arange(1, 10) / 10  # decile edges: ten bins with the open ends
+GRID_LEVELS = np.arange(101) / 100  # the percentiles the KS statistic is evaluated at
 
 
 @dataclass(frozen=True)
@@ -131,14 +131,24 @@ def numeric_reference(values: npt.ArrayLike) -> NumericReference:
     missing = 1.0 - len(present) / len(column) if len(column) else 0.0
     if not len(present):
         return NumericReference((), (), (), (), (), missing)
-    edges = np.unique(np.quantile(present, BIN_LEVELS, method="inverted_cdf"))
+    edges = np.unique(inverted_cdf(present, BIN_LEVELS))
     counts = np.bincount(np.searchsorted(edges, present, side="right"), minlength=len(edges) + 1)
-    points = np.unique(np.quantile(present, GRID_LEVELS, method="inverted_cdf"))
+    points = np.unique(inverted_cdf(present, GRID_LEVELS))
     below = np.searchsorted(present, points, side="left") / len(present)
     at = np.searchsorted(present, points, side="right") / len(present)
     return NumericReference(
         _floats(edges), _floats(counts / len(present)), _floats(points), _floats(below), _floats(at), missing
     )
+
+
+def inverted_cdf(
+    ordered: npt.NDArray[np.float64], levels: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The smallest value of ``ordered`` (sorted) whose share at or below it reaches each level
+    (numpy's ``inverted_cdf``, with a tolerance, so that 0.3 of 100 values is the 30th)."""
+    count = np.clip(np.ceil(levels * len(ordered) - 1e-9).astype(np.intp), 1, len(ordered))
+    chosen: npt.NDArray[np.float64] = ordered[count - 1]
+    return chosen
 
 
 def categorical_reference(codes: npt.ArrayLike) -> CategoricalReference:
