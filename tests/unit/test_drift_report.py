@@ -35,7 +35,8 @@ NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 def model_files(container: Container, directory: Path) -> Path:
     version = container.catalog().resolve(REF)
-    return container.catalog().download(version, directory)
+    files: Path = container.catalog().download(version, directory)
+    return files
 
 
 def captured(container: Container, table: Table, directory: Path, stamp: datetime = NOW) -> CapturedFile:
