@@ -74,11 +74,13 @@ class ModelManifest:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidModel(f"malformed preprocessing in the manifest: {exc}") from exc
         reference = raw.get("reference")
+        if reference is not None and not isinstance(reference, dict):
+            raise InvalidModel("the manifest's reference profile must be an object")
         return cls(
             schema=replace(schema, preprocessing=preprocessing),
             booster_file=booster_file,
             input_example=tuple(example),
             metrics={str(k): float(v) for k, v in metrics.items()},
             format_version=version,
-            reference=ReferenceProfile.from_dict(reference) if isinstance(reference, dict) else None,
+            reference=ReferenceProfile.from_dict(reference) if reference is not None else None,
         )

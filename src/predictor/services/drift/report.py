@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from predictor.domain.drift import Tally, Thresholds, compare
@@ -102,7 +102,7 @@ class ReportDrift:
     def _publish(self, report: DriftReport, request: DriftRequest) -> DriftReport:
         """Log the report to a tracked run, then write it (with the run's id) to ``request.out``."""
         with self._tracker.start_run(request.experiment, run_name=f"drift-{report.model}") as run:
-            report = DriftReport(**{**report.__dict__, "run_id": run.run_id})
+            report = replace(report, run_id=run.run_id)
             document, page = json.dumps(report.as_dict(), indent=2).encode(), render_page(report).encode()
             run.set_tags({"predictor.kind": "drift", "predictor.model": report.model})
             run.set_tags({"predictor.version": report.version})
