@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_settings import BaseSettings, SettingsError
 
 from predictor.config.alerts import AlerterKind, AlertSettings
+from predictor.config.capture import CaptureSettings
 from predictor.config.groups import (
     ENV_PREFIX,
     Group,
@@ -49,6 +50,7 @@ __all__ = [
     "ENV_PREFIX",
     "AlertSettings",
     "AlerterKind",
+    "CaptureSettings",
     "ClusterSettings",
     "HttpSettings",
     "LogLevel",
@@ -80,6 +82,7 @@ GROUPS: dict[str, type[Group]] = {
     "metrics": MetricsSettings,
     "logging": LoggingSettings,
     "alerts": AlertSettings,
+    "capture": CaptureSettings,
 }
 # Each profile's defaults by field name: below every source, above the field's own default.
 PROFILE_DEFAULTS: dict[Profile, dict[str, object]] = {
@@ -105,6 +108,7 @@ class Settings(BaseModel):
     metrics: MetricsSettings
     logging: LoggingSettings
     alerts: AlertSettings
+    capture: CaptureSettings
 
 
 def load_settings(**overrides: object) -> Settings:

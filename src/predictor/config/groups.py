@@ -1,7 +1,8 @@
 """The groups of settings: ``Group``, the base each group derives from, and the process-wide
 groups (the profile, logging, where settings are read from). The other groups live by family:
 ``predictor.config.models`` (serving, MLflow tracking, tuning), ``predictor.config.http`` (the
-listener and its security), ``predictor.config.metrics`` and ``predictor.config.alerts``.
+listener and its security), ``predictor.config.metrics``, ``predictor.config.alerts`` and
+``predictor.config.capture``.
 
 Each group is a pydantic-settings ``BaseSettings`` reading ``PREDICTOR_<FIELD>`` for each of its
 fields (the prefix is shared, so variables keep the names they had before there were groups).

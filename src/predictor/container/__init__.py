@@ -15,6 +15,7 @@ from dependency_injector import containers, providers
 from predictor.adapters import real
 from predictor.adapters.real import RealAdapters
 from predictor.config import Settings
+from predictor.container import capture
 from predictor.container.builders import (
     copy_model,
     export_model,
@@ -152,8 +153,16 @@ class Container(containers.DeclarativeContainer):
         processes=settings.provided.serving.decoder_processes,
         max_rows=settings.provided.serving.max_rows,
     )
+    # Request capture (docs/capture.md): each None unless PREDICTOR_CAPTURE_URI is set.
+    capture_queue = providers.Singleton(capture.queue, settings)
+    capture_requests = providers.Singleton(
+        capture.capture_requests, settings, capture_queue, adapters.clock, request_metrics
+    )
+    write_captured = providers.Singleton(
+        capture.write_captured, settings, capture_queue, adapters.capture_store, request_metrics, alerts
+    )
     serving_core = providers.Singleton(
-        ServingCore, served_models, make_prediction, body_decoder, request_metrics
+        ServingCore, served_models, make_prediction, body_decoder, request_metrics, capture_requests
     )
     # /invocations reads bodies as `mlflow models serve` does, unless PREDICTOR_INVOCATIONS_STRICT.
     mlflow_codec = providers.Singleton(

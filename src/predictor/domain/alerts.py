@@ -21,6 +21,7 @@ MODEL_NOT_FOUND = "model not found"
 MODEL_REFUSED = "model version refused"
 SECRET_STORE_UNREACHABLE = "secret store unreachable"  # noqa: S105  # a subject, not a secret
 ERROR_RATE_HIGH = "error rate high"
+CAPTURE_FAILING = "request capture failing"
 
 REDACTED = "[redacted]"
 MAX_DETAIL = 1000  # characters of detail kept: an alert is read on a phone

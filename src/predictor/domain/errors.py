@@ -14,6 +14,7 @@ PredictorError
 ├── KeysUnavailable         no API keys loaded yet: the secret store was never read (HTTP 503)
 ├── SecretStoreUnavailable  the secret store cannot be reached, or refuses to answer
 ├── AlertUndelivered        an alert could not be sent (logged by the alerter, never raised to a caller)
+├── CaptureUnavailable      captured rows could not be stored (counted and alerted, never raised to a caller)
 ├── InvalidModel            a model directory or manifest that cannot be served
 ├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
@@ -138,6 +139,10 @@ class SecretStoreUnavailable(PredictorError):
 
 class AlertUndelivered(PredictorError):
     """An alert could not be sent: refused, throttled, timed out, or the endpoint is unreachable."""
+
+
+class CaptureUnavailable(PredictorError):
+    """A batch of captured rows could not be stored: the batch is dropped, serving goes on."""
 
 
 class InvalidModel(PredictorError):

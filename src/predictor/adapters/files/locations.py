@@ -68,6 +68,18 @@ def locate(location: str | os.PathLike[str]) -> Location:
     return Location(uri, pafs.LocalFileSystem(), str(local_path(uri).absolute()))
 
 
+def locate_folder(location: str | os.PathLike[str]) -> Location:
+    """The file system and path of a folder: a local path, a ``file://`` URI or
+    ``s3://BUCKET[/PREFIX]`` (its path is ``bucket[/prefix]``, without a trailing slash)."""
+    uri = os.fspath(location)
+    if is_s3(uri):
+        path = uri.removeprefix(_S3).strip("/")
+        if not path.partition("/")[0]:
+            raise ConfigurationError(f"{uri} names no bucket; use s3://BUCKET/PREFIX")
+        return Location(uri, _s3_filesystem(), path)
+    return Location(uri, pafs.LocalFileSystem(), str(local_path(uri).absolute()))
+
+
 def _s3_filesystem() -> pafs.S3FileSystem:
     env = os.environ
     return pafs.S3FileSystem(

@@ -8,6 +8,7 @@ the in-memory trainer, registry and runtime together train, register and serve e
 from __future__ import annotations
 
 from predictor.adapters.memory.artifacts import InMemoryArtifactStore
+from predictor.adapters.memory.capture import InMemoryCaptureStore
 from predictor.adapters.memory.captures import CapturedFile, InMemoryCaptureSource
 from predictor.adapters.memory.cluster import InProcessTrainingCluster
 from predictor.adapters.memory.data import (
@@ -40,6 +41,7 @@ __all__ = [
     "FixedClock",
     "InMemoryArtifactStore",
     "InMemoryCaptureSource",
+    "InMemoryCaptureStore",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",
     "InMemoryModelCache",

@@ -40,6 +40,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     # Local files, not memory.InMemoryArtifactStore: an export is a directory that is then
     # served from its path.
     artifacts = providers.Singleton(LocalArtifactStore)
+    capture_store = providers.Singleton(memory.InMemoryCaptureStore)
     secrets = providers.Selector(
         settings.provided.security.secret_store,
         env=providers.Singleton(memory.StaticSecretStore),

@@ -47,6 +47,8 @@ EVENTS: dict[Counted, tuple[str, tuple[str, ...]]] = {
         "Request bodies read more leniently than the strict reading, by reason",
         ("reason",),
     ),
+    Counted.CAPTURED_ROWS: ("Captured rows written to the capture store", ("model",)),
+    Counted.CAPTURE_DROPPED_ROWS: ("Captured rows dropped, by reason", ("model", "reason")),
 }
 
 

@@ -32,6 +32,7 @@ from predictor.adapters.real.local import (
     mlflow_tracker,
     no_metrics,
     optuna_tuner,
+    parquet_capture_store,
     prometheus_recorder,
     refuse_writes,
     sklearn_datasets,
@@ -77,6 +78,8 @@ class RealAdapters(containers.DeclarativeContainer):
     training_cluster = providers.Factory(dask_training, datasets, settings.provided.cluster)
     table_reader = providers.Singleton(arrow_parquet_reader)
     artifacts = providers.Singleton(artifacts_by_scheme)
+    # Captured requests as Parquet, locally or in S3 (None: capture is off).
+    capture_store = providers.Singleton(parquet_capture_store, settings.provided.capture.capture_uri)
     # One provider per SecretStoreKind and MetricsSinkKind (tests/unit/test_container.py checks).
     secrets = providers.Selector(
         settings.provided.security.secret_store,

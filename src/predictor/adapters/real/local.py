@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from predictor.adapters.real.aws import s3_artifacts
+from predictor.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         Alerter,
         ArtifactStore,
         CaptureSource,
+        CaptureStore,
         DatasetSource,
         ExperimentTracker,
         ManifestSource,
@@ -117,6 +119,19 @@ def artifacts_by_scheme() -> ArtifactStore:
     from predictor.adapters.files.schemes import ArtifactStoresByScheme
 
     return ArtifactStoresByScheme({"file": LocalArtifactStore, "s3": s3_artifacts})
+
+
+def parquet_capture_store(root: str | None) -> CaptureStore | None:
+    """None when capture is off; pyarrow (the ``capture`` extra) is needed when it is on."""
+    if root is None:
+        return None
+    try:
+        from predictor.adapters.files.capture import ParquetCaptureStore
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"PREDICTOR_CAPTURE_URI needs pyarrow: {exc}; install predictor[capture]"
+        ) from None
+    return ParquetCaptureStore(root)
 
 
 def arrow_tables() -> TableFiles:

@@ -5,6 +5,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 """
 
 from predictor.domain.ports.artifacts import ArtifactStore
+from predictor.domain.ports.capture import CaptureStore
 from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
 from predictor.domain.ports.drift import CapturedBatch, CaptureSource, ManifestSource
 from predictor.domain.ports.files import (
@@ -46,6 +47,7 @@ __all__ = [
     "ArtifactStore",
     "Boosting",
     "CaptureSource",
+    "CaptureStore",
     "CapturedBatch",
     "Clock",
     "Counted",

@@ -39,6 +39,8 @@ class Counted(StrEnum):
     REJECTED_CONNECTIONS = "rejected_connections"  # reason (connections.Reason)
     RATE_LIMITED_REQUESTS = "rate_limited_requests"  # route
     LENIENT_READINGS = "lenient_readings"  # reason (encoding.lenient.Leniency): bodies read leniently
+    CAPTURED_ROWS = "captured_rows"  # model (the served name): rows written to the capture store
+    CAPTURE_DROPPED_ROWS = "capture_dropped_rows"  # model, reason (queue_full | store_failed)
 
 
 class Clock(Protocol):

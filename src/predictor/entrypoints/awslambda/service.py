@@ -5,7 +5,8 @@ Mangum runs with lifespan off (it would run the lifespan on every event, Kludex/
 the model is loaded here, at init, by the keeper's first look, and refreshed by the serving
 core's time-to-live check on a request (``PREDICTOR_REFRESH=on_request``), since a frozen
 function runs no background task. Metrics are flushed at the end of every invocation (EMF lines
-on stdout: no API call).
+on stdout: no API call), and captured requests that are due (a full batch, or one older than
+``PREDICTOR_CAPTURE_INTERVAL_S``) are written then too (docs/capture.md#aws-lambda).
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class LambdaService:
         self.keeper = container.model_keeper()
         self.keeper.start()  # a failed load is retried by the first request after the backoff
         self._publisher = container.publish_metrics()
+        self._capture = container.write_captured()
         self._adapter = Mangum(DeclaredLength(self.app), lifespan="off", text_mime_types=TEXT_MEDIA_TYPES)
 
     @classmethod
@@ -123,5 +125,7 @@ class LambdaService:
             try:
                 answer: dict[str, Any] = self._adapter(event, context)
             finally:
+                if self._capture is not None:
+                    self._capture.write_due()
                 self._publisher.flush()
         return answer

@@ -59,6 +59,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         container.load_backoff.override(load_backoff)
     keyrings = load_keyrings(container)
     container.model_ref()
+    container.write_captured()  # a capture store that cannot be made fails the start
     app = FastAPI(
         title="predictor",
         version=_package_version(),

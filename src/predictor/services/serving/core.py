@@ -28,6 +28,7 @@ import anyio.to_thread
 from predictor.domain.ports import EventCounter
 from predictor.domain.schema import FeatureSchema
 from predictor.services.serving.batching import INLINE_ROWS
+from predictor.services.serving.capture import CaptureRequests
 from predictor.services.serving.codecs.base import (
     Decoded,
     Encoded,
@@ -124,11 +125,13 @@ class ServingCore:
         make_prediction: MakePrediction,
         decoder: BodyDecoder | None = None,
         counter: EventCounter | None = None,
+        capture: CaptureRequests | None = None,
     ) -> None:
         self.models = models
         self._predict = make_prediction
         self._decoder = decoder
         self._lenient = LenientReadings(counter)
+        self._capture = capture
 
     async def decode(
         self, read: Reader, body: bytes, served: ServedModel | None, parsed: int | None = None
@@ -163,5 +166,7 @@ class ServingCore:
             encoded = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)
         else:
             encoded = codec.encode(result, decoded, request_id)
+        if self._capture is not None:  # a copy of the rows on a queue: the writer is elsewhere
+            self._capture(request.model or self.models.names[0], result, request_id)
         version = result.model.version.version
         return InferenceResponse(encoded.body, encoded.media_type, version, protocol_headers=encoded.headers)

@@ -16,7 +16,7 @@ from predictor.domain.encoding.rows import EncodedRows
 from predictor.domain.errors import PayloadTooLarge
 from predictor.domain.model import Prediction
 from predictor.domain.options import DEFAULT_THRESHOLD, Output, PredictionOptions
-from predictor.domain.ports import Counted, EventCounter, Scores
+from predictor.domain.ports import Counted, EventCounter, Matrix, Scores
 from predictor.domain.schema import Target, TaskType
 from predictor.domain.scores import class_probabilities
 from predictor.services.serving.loading import ModelSlot, ServedModel
@@ -70,6 +70,8 @@ class PredictionResult:
     unseen_categories: int = 0
     # How the rows' values were read more leniently than JSON's reading (``EncodedRows``).
     leniencies: frozenset[Leniency] = frozenset()
+    # The rows as encoded for the model (what it scored), for request capture.
+    matrix: Matrix | None = None
 
     @property
     def target(self) -> Target:
@@ -159,7 +161,9 @@ class MakePrediction:
             self._counter.count(
                 Counted.ROWS_PREDICTED, rows_predicted, model=version.name, version=version.version
             )
-        return PredictionResult(scores, served, options, encoded.unseen_categories, encoded.leniencies)
+        return PredictionResult(
+            scores, served, options, encoded.unseen_categories, encoded.leniencies, encoded.matrix
+        )
 
     def _encode_and_score(self, served: ServedModel, batch: ModelInput) -> tuple[EncodedRows, Scores]:
         encoded = encode_for(served, batch, self._max_rows)
