@@ -1,6 +1,7 @@
-"""Captured requests written as the capture contract says (docs/drift.md), for the drift tests
-until the capture code writes them: one float64 column per feature (as encoded), `prediction`,
-`model_name`, `model_version`, `request_id` and `timestamp` (timestamp[us, tz=UTC])."""
+"""Captured requests for the drift tests, in the capture's own file format: rows encoded by the
+model's encoder, with its predictions, made into a table by the Parquet capture store's
+``captured_table`` (so the columns and types are the store's), with the time and the path the
+test chooses."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from predictor.adapters.files.capture import captured_table
+from predictor.domain.capture import CapturedRows
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.ports import ServableModel
@@ -28,26 +31,21 @@ def capture_table(
     stamp: datetime | None = None,
 ) -> pa.Table:
     """``rows`` (as a client sends them) encoded by the model's own encoder, with its predictions."""
-    matrix = RowEncoder(manifest.schema).encode([dict(r) for r in rows]).matrix
-    scores = model.predict(matrix)
+    matrix = RowEncoder(manifest.schema).encode([dict(r) for r in rows]).matrix.astype(np.float64)
+    scores = model.predict(matrix.astype(np.float32))
     target = manifest.schema.target
-    if target.task.is_classification:
-        prediction = pa.array(predicted_labels(target, scores).tolist(), type=pa.string())
-    else:
-        prediction = pa.array(np.asarray(scores, dtype=np.float64), type=pa.float64())
+    predictions: tuple[str, ...] | np.ndarray[Any, np.dtype[np.float64]] = (
+        tuple(predicted_labels(target, scores).tolist())
+        if target.task.is_classification
+        else np.asarray(scores, dtype=np.float64)
+    )
     count = len(rows)
-    columns: dict[str, pa.Array] = {
-        feature: pa.array(matrix[:, j].astype(np.float64), type=pa.float64())
-        for j, feature in enumerate(manifest.schema.names)
-    }
-    columns |= {
-        "prediction": prediction,
-        "model_name": pa.array([name] * count, type=pa.string()),
-        "model_version": pa.array([version] * count, type=pa.string()),
-        "request_id": pa.array([f"req-{k}" for k in range(count)], type=pa.string()),
-        "timestamp": pa.array([stamp or datetime.now(UTC)] * count, type=pa.timestamp("us", tz="UTC")),
-    }
-    return pa.table(columns)
+    moment = np.datetime64((stamp or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None), "us")
+    captured = CapturedRows(
+        manifest.schema.names, matrix, predictions, (name,) * count, (version,) * count,
+        tuple(f"req-{k}" for k in range(count)), np.full(count, moment),
+    )  # fmt: skip
+    return captured_table(captured)
 
 
 def write_capture(table: pa.Table, path: Path) -> Path:

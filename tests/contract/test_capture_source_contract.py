@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from predictor.adapters.files.captures import ParquetCaptureSource
-from predictor.adapters.memory import CapturedFile, InMemoryCaptureSource
+from predictor.adapters.files.capture_source import ParquetCaptureSource
+from predictor.adapters.memory import InMemoryCaptureSource
+from predictor.domain.capture import CapturedRows
 from predictor.domain.errors import DataError
 from predictor.domain.ports import CaptureSource
 
@@ -36,8 +37,14 @@ def memory_captures(tmp_path: Path) -> Captures:
     source = InMemoryCaptureSource()
 
     def put(where: str, k: int, features: dict[str, np.ndarray], labels: list[str], stamp: datetime) -> None:
-        prediction = np.asarray(labels, dtype=object)
-        source.files.setdefault(where, []).append(CapturedFile(features, prediction, (stamp,) * len(labels)))
+        names = tuple(features)
+        matrix = np.column_stack([features[n] for n in names])
+        count, moment = len(labels), np.datetime64(stamp.replace(tzinfo=None), "us")
+        ids = tuple(f"r{i}" for i in range(count))
+        rows = CapturedRows(
+            names, matrix, tuple(labels), ("demo",) * count, ("1",) * count, ids, np.full(count, moment)
+        )
+        source.files.setdefault(where, []).append(rows)
 
     return Captures(source, put, lambda name: name)
 

@@ -1,7 +1,8 @@
 """`predictor drift` end to end: a model trained and registered in MLflow (SQLite), captured
 rows encoded with the model's own encoder (tests/capture_files.py writes the capture format),
 the report flagging exactly the shifted features, logged to an MLflow run, and captured files
-read from `s3://` on moto's server on 127.0.0.1."""
+read from `s3://` on moto's server on 127.0.0.1; and the issue's journey: `predictor serve`
+capturing the requests sent, then `predictor drift` on what it captured."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,7 +24,7 @@ from predictor.adapters.files.manifests import read_manifest
 from predictor.adapters.xgboost.runtime import XGBoostRuntime
 from tests.aws import fake_aws_env, moto_server, s3_client, server_env
 from tests.capture_files import capture_table, write_capture
-from tests.servers import local_env, run_cli
+from tests.servers import free_port, local_env, run_cli, running
 
 pytestmark = pytest.mark.integration
 
@@ -199,3 +201,33 @@ def test_captured_files_in_s3(trained: Trained, tmp_path: Path, monkeypatch: pyt
             "reports/demo/drift.json",
             "reports/demo/drift.html",
         }
+
+
+API_KEY = "client-key-0123456789abcdef"
+
+
+def serve_and_send(trained: Trained, captures: Path, generated: list[dict[str, Any]]) -> None:
+    """`predictor serve` on the exported model, capturing to ``captures``; ``generated`` sent in
+    requests of 100 rows; stopped (the writer writes what it holds)."""
+    port = free_port()
+    env = {**trained.env, "PREDICTOR_API_KEYS": API_KEY, "PREDICTOR_CAPTURE_URI": str(captures)}
+    args = ["serve", "--port", str(port), "--model-dir", str(trained.exported)]
+    with running(args, env, trained.work, port) as (url, _), httpx.Client(timeout=30) as client:
+        for start in range(0, len(generated), 100):
+            body = {"instances": [{k: r[k] for k in FEATURES} for r in generated[start : start + 100]]}
+            answer = client.post(f"{url}/predict", json=body, headers={"X-API-Key": API_KEY})
+            assert answer.status_code == 200, answer.text
+
+
+def test_served_requests_captured_then_reported(trained: Trained, tmp_path: Path) -> None:
+    """The issue's journey: serve, send rows like the training rows, then shifted rows."""
+    exported = ("--model-dir", str(trained.exported))
+    serve_and_send(trained, tmp_path / "like", rows(1500, seed=9))
+    code, output, report = drift(trained, "--captured", str(tmp_path / "like" / "demo"), model=exported)
+    assert code == 0, output
+    assert report["rows_compared"] == 1500
+    serve_and_send(trained, tmp_path / "shifted", rows(1500, seed=10, income=3.0, colours=(0.1, 0.2, 0.7)))
+    code, output, report = drift(trained, "--captured", str(tmp_path / "shifted"), model=exported)
+    assert code == 1, output
+    assert set(report["flagged_features"]) == {"income", "colour"}
+    assert report["captured_versions"] == ["1"]

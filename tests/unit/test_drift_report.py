@@ -13,12 +13,12 @@ import pytest
 
 from predictor.adapters.files.manifests import read_manifest
 from predictor.adapters.memory import (
-    CapturedFile,
     InMemoryCaptureSource,
     InMemoryExperimentTracker,
     synthetic_table,
 )
 from predictor.container import Container
+from predictor.domain.capture import CapturedRows
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import DataError
 from predictor.domain.manifest import ModelManifest
@@ -39,7 +39,7 @@ def model_files(container: Container, directory: Path) -> Path:
     return files
 
 
-def captured(container: Container, table: Table, directory: Path, stamp: datetime = NOW) -> CapturedFile:
+def captured(container: Container, table: Table, directory: Path, stamp: datetime = NOW) -> CapturedRows:
     """``table``'s rows as capture writes them: encoded by the model's encoder, with its labels."""
     files = model_files(container, directory)
     manifest = read_manifest(files)
@@ -49,8 +49,11 @@ def captured(container: Container, table: Table, directory: Path, stamp: datetim
     labels = predicted_labels(
         manifest.schema.target, container.adapters.runtime().load(files).predict(matrix)
     )
-    features = {n: matrix[:, j].astype(np.float64) for j, n in enumerate(names)}
-    return CapturedFile(features, labels, (stamp,) * table.rows)
+    count = table.rows
+    return CapturedRows(
+        names, matrix.astype(np.float64), tuple(labels.tolist()), ("demo",) * count, ("1",) * count,
+        tuple(f"r{i}" for i in range(count)), np.full(count, np.datetime64(stamp.replace(tzinfo=None), "us")),
+    )  # fmt: skip
 
 
 def shifted(table: Table, column: str, by: float) -> Table:
@@ -66,7 +69,7 @@ def trained(tmp_path: Path) -> Container:
     return container
 
 
-def capture(container: Container, *files: CapturedFile) -> None:
+def capture(container: Container, *files: CapturedRows) -> None:
     source = container.adapters.captures()
     assert isinstance(source, InMemoryCaptureSource)
     source.files[CAPTURED] = list(files)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from predictor.adapters.memory.artifacts import InMemoryArtifactStore
 from predictor.adapters.memory.capture import InMemoryCaptureStore
-from predictor.adapters.memory.captures import CapturedFile, InMemoryCaptureSource
+from predictor.adapters.memory.capture_source import InMemoryCaptureSource
 from predictor.adapters.memory.cluster import InProcessTrainingCluster
 from predictor.adapters.memory.data import (
     InMemoryDatasetSource,
@@ -37,7 +37,6 @@ from predictor.adapters.memory.tracking import (
 
 __all__ = [
     "WEIGHTS_FILE",
-    "CapturedFile",
     "FixedClock",
     "InMemoryArtifactStore",
     "InMemoryCaptureSource",

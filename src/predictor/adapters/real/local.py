@@ -141,7 +141,7 @@ def arrow_tables() -> TableFiles:
 
 
 def captured_parquet() -> CaptureSource:
-    from predictor.adapters.files.captures import ParquetCaptureSource
+    from predictor.adapters.files.capture_source import ParquetCaptureSource
 
     return ParquetCaptureSource()
 

@@ -13,8 +13,6 @@ import numpy.typing as npt
 from predictor.domain.manifest import ModelManifest
 from predictor.domain.model import ModelVersion
 
-CAPTURE_COLUMNS = ("prediction", "model_name", "model_version", "request_id", "timestamp")
-
 
 @dataclass(frozen=True, eq=False)
 class CapturedBatch:
@@ -31,10 +29,11 @@ class CapturedBatch:
 
 
 class CaptureSource(Protocol):
-    """Captured requests: Parquet files anywhere under a local directory or an ``s3://`` prefix,
-    one ``float64`` column per feature (the value as encoded for the booster), ``prediction``
-    (``string`` for classifiers, ``float64`` for regressors), ``model_name``, ``model_version``,
-    ``request_id`` and ``timestamp`` (``timestamp[us, tz=UTC]``)."""
+    """Captured requests as a ``CaptureStore`` writes them (domain/capture.py): Parquet files
+    anywhere under a local directory or an ``s3://`` prefix, one ``float64`` column per feature
+    (the value as encoded for the booster), ``prediction`` (``string`` for classifiers,
+    ``float64`` for regressors), ``model_name``, ``model_version``, ``request_id`` and
+    ``timestamp`` (``timestamp[us, tz=UTC]``)."""
 
     def batches(
         self, location: str, features: Sequence[str], labelled: bool, since: datetime | None = None

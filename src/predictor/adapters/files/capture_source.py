@@ -15,9 +15,9 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from predictor.adapters.files.locations import Location, locate, reaching
+from predictor.domain.capture import ANSWER_COLUMNS, MODEL_VERSION, PREDICTION, TIMESTAMP
 from predictor.domain.errors import DataError
 from predictor.domain.ports import CapturedBatch, CaptureSource
-from predictor.domain.ports.drift import CAPTURE_COLUMNS
 
 BATCH_ROWS = 65_536
 
@@ -56,7 +56,7 @@ def _file_batches(
         except pa.ArrowInvalid as exc:
             raise DataError(f"{name} under {root.uri} is not a Parquet file") from exc
         _check_schema(name, parquet.schema_arrow, features, labelled)
-        columns = [*features, "prediction", "model_version", "timestamp"]
+        columns = [*features, PREDICTION, MODEL_VERSION, TIMESTAMP]
         for read in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
             batch = read if since is None else _since(read, since)
             if batch.num_rows:
@@ -64,33 +64,33 @@ def _file_batches(
 
 
 def _since(batch: pa.RecordBatch, since: datetime) -> pa.RecordBatch:
-    stamps = batch.column("timestamp")
+    stamps = batch.column(TIMESTAMP)
     return batch.filter(pc.greater_equal(stamps, pa.scalar(since, type=stamps.type)))
 
 
 def _check_schema(name: str, schema: pa.Schema, features: Sequence[str], labelled: bool) -> None:
-    absent = [c for c in [*features, *CAPTURE_COLUMNS] if c not in schema.names]
+    absent = [c for c in [*features, *ANSWER_COLUMNS] if c not in schema.names]
     if absent:
         raise DataError(f"the captured file {name} has no column {', '.join(repr(c) for c in absent)}")
     wrong = [c for c in features if not pa.types.is_floating(schema.field(c).type)]
     if wrong:
         kinds = ", ".join(f"{c!r} is {schema.field(c).type}" for c in wrong)
         raise DataError(f"the captured file {name}: features must be float64 (as encoded), but {kinds}")
-    prediction = schema.field("prediction").type
+    prediction = schema.field(PREDICTION).type
     fits = pa.types.is_string(prediction) or pa.types.is_large_string(prediction)
     if fits != labelled or not (fits or pa.types.is_floating(prediction)):
         wanted = "string (the predicted label)" if labelled else "float64 (the predicted value)"
         raise DataError(f"the captured file {name}: 'prediction' is {prediction}, not {wanted}")
-    stamp = schema.field("timestamp").type
+    stamp = schema.field(TIMESTAMP).type
     if not pa.types.is_timestamp(stamp):
         raise DataError(f"the captured file {name}: 'timestamp' is {stamp}, not a timestamp")
 
 
 def _captured(batch: pa.RecordBatch, features: Sequence[str], labelled: bool) -> CapturedBatch:
     values = {c: np.asarray(_numbers(batch.column(c)), dtype=np.float64) for c in features}
-    raw = batch.column("prediction")
+    raw = batch.column(PREDICTION)
     prediction = np.asarray(raw.to_pylist(), dtype=object) if labelled else _numbers(raw)
-    versions = pc.unique(batch.column("model_version")).to_pylist()
+    versions = pc.unique(batch.column(MODEL_VERSION)).to_pylist()
     return CapturedBatch(values, np.asarray(prediction), frozenset(str(v) for v in versions if v is not None))
 
 
