@@ -93,9 +93,9 @@ def drift(
 
     \b
     Examples:
-      predictor drift --model models:/demo@production --captured captures/ --since 24h
+      predictor drift --model models:/demo@production --captured captures/demo --since 24h
       predictor drift --model demo/3 --captured s3://my-bucket/captures/demo --out s3://my-bucket/drift
-      predictor drift --model-dir build/model --captured captures/ --psi 0.25 --ks 0.15
+      predictor drift --model-dir build/model --captured captures/demo --psi 0.25 --ks 0.15
     """
     if (model is None) == (model_dir is None):
         message = "name the model with --model models:/NAME@ALIAS or --model-dir DIR"
