@@ -18,6 +18,7 @@ from predictor.adapters.memory import (
     synthetic_table,
 )
 from predictor.container import Container
+from predictor.container.drift import report_drift
 from predictor.domain.capture import CapturedRows
 from predictor.domain.encoding.rows import RowEncoder
 from predictor.domain.errors import DataError
@@ -77,7 +78,7 @@ def capture(container: Container, *files: CapturedRows) -> None:
 
 def test_rows_from_the_training_distribution_do_not_drift(trained: Container, tmp_path: Path) -> None:
     capture(trained, captured(trained, synthetic_table(rows=1500, seed=7), tmp_path / "m"))
-    report = trained.report_drift()(DriftRequest(REF, CAPTURED, str(tmp_path / "out")))
+    report = report_drift(trained)(DriftRequest(REF, CAPTURED, str(tmp_path / "out")))
     assert report.rows == 1500
     assert report.flagged == ()
     assert not report.drifted
@@ -88,7 +89,7 @@ def test_a_shifted_feature_is_flagged_alone_and_the_report_is_written_and_tracke
 ) -> None:
     table = shifted(synthetic_table(rows=1500, seed=7), "x2", 1.5)
     capture(trained, captured(trained, table, tmp_path / "m"))
-    report = trained.report_drift()(DriftRequest(REF, CAPTURED, str(tmp_path / "out")))
+    report = report_drift(trained)(DriftRequest(REF, CAPTURED, str(tmp_path / "out")))
     assert report.flagged == ("x2",)
     assert report.drifted
     written = json.loads((tmp_path / "out" / "drift.json").read_text())
@@ -112,9 +113,9 @@ def test_since_keeps_the_newer_rows(trained: Container, tmp_path: Path) -> None:
     )
     new = captured(trained, synthetic_table(rows=800, seed=4), tmp_path / "b", NOW)
     capture(trained, old, new)
-    everything = trained.report_drift()(DriftRequest(REF, CAPTURED, str(tmp_path / "all")))
+    everything = report_drift(trained)(DriftRequest(REF, CAPTURED, str(tmp_path / "all")))
     assert everything.flagged == ("x1",)
-    recent = trained.report_drift()(
+    recent = report_drift(trained)(
         DriftRequest(REF, CAPTURED, str(tmp_path / "day"), since=NOW - timedelta(hours=24))
     )
     assert recent.rows == 800
@@ -125,7 +126,7 @@ def test_no_row_since_is_bad_input(trained: Container, tmp_path: Path) -> None:
     capture(trained, captured(trained, synthetic_table(rows=50), tmp_path / "m", NOW - timedelta(days=9)))
     request = DriftRequest(REF, CAPTURED, str(tmp_path / "out"), since=NOW - timedelta(days=1))
     with pytest.raises(DataError, match="no captured rows under memory://captures since"):
-        trained.report_drift()(request)
+        report_drift(trained)(request)
     assert not (tmp_path / "out").exists()
 
 

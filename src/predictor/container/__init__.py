@@ -23,7 +23,6 @@ from predictor.container.builders import (
     model_keeper,
     predict_table,
     reopen_aws_connections,
-    report_drift,
     request_metrics,
     served_ref,
     train_model,
@@ -173,16 +172,6 @@ class Container(containers.DeclarativeContainer):
     )
     predict_table = providers.Factory(
         predict_table, files=adapters.tables, threshold=settings.provided.serving.decision_threshold
-    )
-    # `predictor drift`: the manifest of the version named, never its booster.
-    report_drift = providers.Factory(
-        report_drift,
-        catalog=catalog,
-        manifests=providers.Factory(real.downloaded_manifests, catalog),
-        captures=adapters.captures,
-        tracker=adapters.tracker,
-        artifacts=adapters.artifacts,
-        clock=adapters.clock,
     )
     # What both training engines track, register and promote with.
     publishing = providers.Dict(

@@ -24,7 +24,6 @@ from predictor.services.serving.telemetry import RequestMetrics
 if TYPE_CHECKING:
     from predictor.adapters.files.exported import ExportedModelCatalog
     from predictor.domain.ports import Alerter, Clock, MetricsRecorder, RotatingSecretStore, SecretStore
-    from predictor.services.drift.report import ReportDrift
     from predictor.services.registry.copy import CopyModel
     from predictor.services.registry.export import ExportModel
     from predictor.services.serving.batch_scoring import PredictTable
@@ -44,12 +43,6 @@ def train_on_cluster(publishing: dict[str, Any], **dependencies: Any) -> TrainOn
     from predictor.services.training.cluster import TrainOnCluster
 
     return TrainOnCluster(**dependencies, **publishing)
-
-
-def report_drift(**dependencies: Any) -> ReportDrift:
-    from predictor.services.drift.report import ReportDrift
-
-    return ReportDrift(**dependencies)
 
 
 def predict_table(**dependencies: Any) -> PredictTable:

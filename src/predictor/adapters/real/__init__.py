@@ -12,14 +12,13 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from predictor.adapters.real.aws import cloudwatch_metrics, secrets_manager, sns_alerter
+from predictor.adapters.real.drift import captured_parquet, downloaded_manifests
 from predictor.adapters.real.local import (
     arrow_parquet_reader,
     arrow_tables,
     artifacts_by_scheme,
-    captured_parquet,
     dask_runner,
     dask_training,
-    downloaded_manifests,
     emf_metrics,
     environment_secrets,
     exported_cache,

@@ -20,11 +20,9 @@ if TYPE_CHECKING:
     from predictor.domain.ports import (
         Alerter,
         ArtifactStore,
-        CaptureSource,
         CaptureStore,
         DatasetSource,
         ExperimentTracker,
-        ManifestSource,
         MetricsSink,
         ModelCache,
         ModelCatalog,
@@ -138,19 +136,6 @@ def arrow_tables() -> TableFiles:
     from predictor.adapters.files.arrow import ArrowTableFiles
 
     return ArrowTableFiles()
-
-
-def captured_parquet() -> CaptureSource:
-    from predictor.adapters.files.capture_source import ParquetCaptureSource
-
-    return ParquetCaptureSource()
-
-
-def downloaded_manifests(catalog: ModelCatalog) -> ManifestSource:
-    """A catalog's manifests, read without loading a booster (``predictor drift``)."""
-    from predictor.adapters.files.manifests import DownloadedManifests
-
-    return DownloadedManifests(catalog)
 
 
 def dask_runner(scheduler: str | None = None, workers: int | None = None) -> PartitionRunner:

@@ -118,6 +118,7 @@ def _report(
     thresholds: Thresholds,
 ) -> DriftReport:
     from predictor.container import build_container
+    from predictor.container.drift import report_drift
     from predictor.domain.model import ModelRef
     from predictor.services.drift.report import DriftRequest
 
@@ -125,7 +126,7 @@ def _report(
     container = build_container(settings)
     ref = ModelRef.parse(model) if model is not None else container.model_ref()
     request = DriftRequest(ref, captured, out, since, thresholds, settings.tracking.experiment)
-    return container.report_drift()(request)
+    return report_drift(container)(request)
 
 
 def _echo(report: DriftReport, out: Path | str) -> None:
