@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from predictor.domain.statistics import ColumnStatistics, WantedStatistics, column_statistics
+
 Matrix = npt.NDArray[np.float32]
 
 
@@ -108,20 +110,43 @@ class Preprocessing:
         return cls(missing, scaling, fill if any(v is not None for v in fill) else (), center, scale)
 
 
+def wanted_statistics(categorical: Sequence[bool], settings: PreprocessingSettings) -> list[WantedStatistics]:
+    """What fitting with ``settings`` needs of each column (``categorical``: per column)."""
+    fills = settings.missing is not MissingValues.XGBOOST
+    return [
+        WantedStatistics(
+            median=fills and settings.missing is MissingValues.MEDIAN and not is_categorical,
+            most_frequent=fills and (settings.missing is MissingValues.MOST_FREQUENT or is_categorical),
+            spread=settings.scaling and not is_categorical,
+        )
+        for is_categorical in categorical
+    ]
+
+
 def fit_preprocessing(
     matrix: Matrix, categorical: Sequence[bool], settings: PreprocessingSettings
 ) -> Preprocessing:
     """Fit on the encoded training rows (rows x features, NaN for missing)."""
+    wanted = wanted_statistics(categorical, settings)
+    columns = [column_statistics(matrix[:, j].astype(np.float64), w) for j, w in enumerate(wanted)]
+    return fitted_preprocessing(columns, categorical, settings)
+
+
+def fitted_preprocessing(
+    columns: Sequence[ColumnStatistics], categorical: Sequence[bool], settings: PreprocessingSettings
+) -> Preprocessing:
+    """The preprocessing from each column's ``wanted_statistics`` of its training values: the
+    median or most frequent value as the fill, the mean and standard deviation (1 when 0) as
+    the scaling of the numeric columns; a column with no present value is left as it is."""
     fill: list[float | None] = []
     center: list[float] = []
     scale: list[float] = []
-    for j, is_categorical in enumerate(categorical):
-        column = matrix[:, j].astype(np.float64)
-        present = column[~np.isnan(column)]
-        fill.append(_fill_value(present, is_categorical, settings.missing))
-        if settings.scaling and not is_categorical and len(present):
-            spread = float(np.std(present))
-            center.append(float(np.mean(present)))
+    for stats, is_categorical in zip(columns, categorical, strict=True):
+        median = settings.missing is MissingValues.MEDIAN and not is_categorical
+        fill.append(stats.median if median else stats.most_frequent)
+        if settings.scaling and not is_categorical and stats.present:
+            spread = float(stats.std or 0.0)
+            center.append(float(stats.mean or 0.0))
             scale.append(spread if spread > 0 else 1.0)
         else:
             center.append(0.0)
@@ -133,14 +158,3 @@ def fit_preprocessing(
         center=tuple(center) if settings.scaling else (),
         scale=tuple(scale) if settings.scaling else (),
     )
-
-
-def _fill_value(
-    present: npt.NDArray[np.float64], is_categorical: bool, missing: MissingValues
-) -> float | None:
-    if missing is MissingValues.XGBOOST or len(present) == 0:
-        return None
-    if missing is MissingValues.MEDIAN and not is_categorical:
-        return float(np.median(present))
-    values, counts = np.unique(present, return_counts=True)
-    return float(values[int(np.argmax(counts))])  # the smallest of the most frequent, for ties

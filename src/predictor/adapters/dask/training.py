@@ -1,10 +1,12 @@
 """A partitioned table kept on a Dask cluster for training (``predictor train --engine dask``).
 
-Each part is read on a worker by the single-process dataset reader (so it parses, and fails, as
-``predictor train --data FILE`` would on that file), encoded there, and kept in the worker's
-memory as a future: the data checks, the preprocessing and every fit read the kept parts, and
-the table files are read twice (profile, then encode) whatever the number of fits. A fit turns
-the kept parts into Dask arrays (one block per part) for ``xgboost.dask``.
+The parts are a Dask DataFrame read lazily (``reading.table_frame``: ``from_map`` over the
+single-process dataset reader, one partition per part), and the profile and encode jobs run on
+its partitions (``to_delayed``: one task per partition, on a worker). The encoded parts are kept
+in the workers' memory as futures: the data checks, the preprocessing's statistics and every fit
+read the kept parts, and the table files are read twice (profile, then encode) whatever the
+number of fits. The kept training rows are a Dask array (one block per part) for the statistics
+(``statistics.py``) and for ``xgboost.dask``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from distributed import Client, Future
 from predictor.adapters.dask.clusters import connect, gather_all, task_keys
 from predictor.adapters.dask.collective import Collective
 from predictor.adapters.dask.fitting import fit_on_cluster
+from predictor.adapters.dask.reading import on_table, table_frame
 from predictor.adapters.dask.runner import table_parts
+from predictor.adapters.dask.statistics import training_statistics
 from predictor.adapters.xgboost.search import search_plan
 from predictor.domain.ports import DatasetSource, TrainedModel
 from predictor.domain.ports.cluster import (
@@ -36,18 +40,13 @@ from predictor.domain.ports.cluster import (
 )
 from predictor.domain.schema import FeatureSchema
 from predictor.domain.search import SearchPlan
+from predictor.domain.statistics import ColumnStatistics, WantedStatistics
 from predictor.domain.table import ReadOptions, Table
 
 R = TypeVar("R")
 A = TypeVar("A")
 
 Rows = tuple[Any, Any]  # Dask arrays: the features and the encoded target
-
-
-def _read_then(
-    datasets: DatasetSource, part: str, options: ReadOptions, job: Callable[[Table, A], R], given: A
-) -> R:
-    return job(datasets.load(part, options), given)
 
 
 def _split_sizes(part: EncodedPart) -> tuple[int, int, int]:
@@ -68,10 +67,9 @@ class DaskClusterTable(ClusterTable):
     ) -> None:  # fmt: skip
         self._client = client
         self._parts = list(parts)
-        self._datasets = datasets
-        self._options = options
         self._collective = collective
         self._run = uuid.uuid4().hex[:12]
+        self._frame = table_frame(self._parts, datasets, options, self._run)  # lazy: nothing read yet
         self._kept: list[Future[EncodedPart]] = []
         self._sizes: list[tuple[int, int, int]] = []  # each kept part's rows in each split
 
@@ -100,6 +98,10 @@ class DaskClusterTable(ClusterTable):
         ]
         self._set_kept(updated)
 
+    def training_statistics(self, wanted: Sequence[WantedStatistics]) -> list[ColumnStatistics]:
+        rows, _ = self._arrays(self._sizes, (TRAIN,), len(wanted))
+        return training_statistics(self._client, rows, wanted)
+
     def fit(self, spec: ClusterFit) -> TrainedModel:
         sizes = self._sizes
         width = len(spec.manifest.schema.features)
@@ -120,15 +122,17 @@ class DaskClusterTable(ClusterTable):
     def _read(
         self, job: Callable[[Table, A], R], given: Sequence[A], step: str
     ) -> tuple[list[Future[R]], dict[str, str]]:
-        """A task per part that reads it and runs ``job`` on it: the futures and their keys."""
+        """A task per partition of the table's frame that runs ``job`` on it: the futures, and
+        the part file of each task key (its read's and its job's)."""
         keys = task_keys(self._run, step, self._parts)
-        futures = [
-            self._client.submit(
-                _read_then, self._datasets, part, self._options, job, arg, key=key, pure=False
-            )
-            for (key, part), arg in zip(keys.items(), given, strict=True)
+        partitions = self._frame.to_delayed()
+        tasks = [
+            delayed(on_table, pure=False)(frame, job, arg, dask_key_name=key)
+            for frame, key, arg in zip(partitions, keys, given, strict=True)
         ]
-        return futures, keys
+        futures: list[Future[R]] = self._client.compute(tasks)
+        reads = {str(frame.key): part for frame, part in zip(partitions, self._parts, strict=True)}
+        return futures, keys | reads
 
     def _arrays(self, sizes: Sequence[tuple[int, int, int]], splits: tuple[int, ...], width: int) -> Rows:
         """The kept rows of ``splits`` as Dask arrays, one block per part that has any."""

@@ -1,6 +1,7 @@
 """A training cluster in this process: the parts are data sets of an ``InMemoryDatasetSource``
 (its names matching a glob, in name order), each job runs here in turn on a pickled copy of its
-arguments (as on a worker), and a fit is the given trainer's on the kept rows put together."""
+arguments (as on a worker), and a fit is the given trainer's on the kept rows put together; the
+training statistics are numpy's on the kept training rows put together."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from predictor.domain.ports.cluster import (
 from predictor.domain.ports.training import FitSpec, Rows
 from predictor.domain.schema import FeatureSchema
 from predictor.domain.search import SearchPlan
+from predictor.domain.statistics import ColumnStatistics, WantedStatistics, column_statistics
 from predictor.domain.table import ReadOptions, Table
 
 R = TypeVar("R")
@@ -69,6 +71,10 @@ class InProcessClusterTable(ClusterTable):
 
     def update(self, job: Callable[[EncodedPart, A], EncodedPart], given: Sequence[A]) -> None:
         self.kept = [_sent(job)(part, arg) for part, arg in zip(self.kept, given, strict=True)]
+
+    def training_statistics(self, wanted: Sequence[WantedStatistics]) -> list[ColumnStatistics]:
+        matrix = self._rows((TRAIN,))[0]
+        return [column_statistics(matrix[:, j].astype(np.float64), w) for j, w in enumerate(wanted)]
 
     def fit(self, spec: ClusterFit) -> TrainedModel:
         self.fits.append(spec)

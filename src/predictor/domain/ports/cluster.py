@@ -17,6 +17,7 @@ from predictor.domain.ports.serving import Matrix, Scores
 from predictor.domain.ports.training import TrainedModel
 from predictor.domain.schema import FeatureSchema
 from predictor.domain.search import SearchPlan
+from predictor.domain.statistics import ColumnStatistics, WantedStatistics
 from predictor.domain.table import ReadOptions, Table
 
 R = TypeVar("R")
@@ -78,6 +79,12 @@ class ClusterTable(Protocol):
 
     def update(self, job: Callable[[EncodedPart, A], EncodedPart], given: Sequence[A]) -> None:
         """Replace each kept part with ``job(kept, given[index])``."""
+        ...
+
+    def training_statistics(self, wanted: Sequence[WantedStatistics]) -> list[ColumnStatistics]:
+        """Of each feature ``j``'s present values in the kept training rows, the statistics
+        ``wanted[j]``, computed on the cluster: the numbers ``column_statistics`` gives for the
+        whole column in row order (the preprocessing is fitted from them)."""
         ...
 
     def fit(self, spec: ClusterFit) -> TrainedModel:

@@ -3,8 +3,9 @@ its workers: the single-process engine's load, check and prepare steps, part by 
 
 The splits are the single-process engine's: the parts' target values are gathered (one column),
 split with ``split_indices`` and the same seed, and each part told the split of its rows. The
-categories are those of the training rows, and the preprocessing is fitted on the training rows
-one feature at a time with the single-process code, so the schema in the manifest is the one the
+categories are those of the training rows, and the preprocessing is fitted from the statistics
+of the training rows the cluster computes where they are kept (``training_statistics``: the
+numbers the single-process fit computes), so the schema in the manifest is the one the
 single-process engine would write for the same rows.
 """
 
@@ -18,11 +19,15 @@ from pathlib import PurePath
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from predictor.domain.ports import TrackedRun
-from predictor.domain.ports.cluster import TEST, TRAIN, VALID, ClusterTable, EncodedPart
-from predictor.domain.preprocessing import MissingValues, Preprocessing, fit_preprocessing
+from predictor.domain.ports.cluster import TEST, VALID, ClusterTable
+from predictor.domain.preprocessing import (
+    MissingValues,
+    Preprocessing,
+    fitted_preprocessing,
+    wanted_statistics,
+)
 from predictor.domain.schema import Feature, FeatureKind, FeatureSchema, Target
 from predictor.services.training.cluster_parts import (
     EncodedSide,
@@ -114,37 +119,11 @@ def target_of(report: DataReport) -> Target:
 
 
 def _fit_preprocessing(table: ClusterTable, schema: FeatureSchema, request: TrainingRequest) -> Preprocessing:
-    """The preprocessing fitted on the training rows with the single-process code, one
-    feature's training rows gathered from the workers at a time."""
+    """The preprocessing fitted from the statistics of the training rows, computed where they
+    are kept."""
     settings = request.preprocessing
     if settings.missing is MissingValues.XGBOOST and not settings.scaling:
         return Preprocessing()  # nothing to fit: missing values left to XGBoost, no scaling
-    fitted = []
-    for j, feature in enumerate(schema.features):
-        rows = np.concatenate(table.each_kept(TrainingColumn(j)))
-        categorical = [feature.kind is FeatureKind.CATEGORICAL]
-        fitted.append(fit_preprocessing(rows.reshape(-1, 1), categorical, settings))
-    return fitted_preprocessing(fitted)
-
-
-@dataclass(frozen=True)
-class TrainingColumn:
-    """One feature's training rows of a kept part (what fitting the preprocessing reads)."""
-
-    column: int
-
-    def __call__(self, part: EncodedPart, index: int) -> npt.NDArray[np.float32]:
-        return np.asarray(part.matrix[part.split == TRAIN, self.column], dtype=np.float32)
-
-
-def fitted_preprocessing(columns: Sequence[Preprocessing]) -> Preprocessing:
-    """The preprocessing of every feature from those fitted one feature at a time."""
-    first = columns[0]
-    fill = tuple(c.fill[0] if c.fill else None for c in columns)
-    return Preprocessing(
-        missing=first.missing,
-        scaling=first.scaling,
-        fill=fill if any(v is not None for v in fill) else (),
-        center=tuple(c.center[0] for c in columns) if first.scaling else (),
-        scale=tuple(c.scale[0] for c in columns) if first.scaling else (),
-    )
+    categorical = [feature.kind is FeatureKind.CATEGORICAL for feature in schema.features]
+    statistics = table.training_statistics(wanted_statistics(categorical, settings))
+    return fitted_preprocessing(statistics, categorical, settings)
