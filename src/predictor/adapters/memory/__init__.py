@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from predictor.adapters.memory.artifacts import InMemoryArtifactStore
 from predictor.adapters.memory.capture import InMemoryCaptureStore
+from predictor.adapters.memory.capture_source import InMemoryCaptureSource
 from predictor.adapters.memory.cluster import InProcessTrainingCluster
 from predictor.adapters.memory.data import (
     InMemoryDatasetSource,
@@ -39,6 +40,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "FixedClock",
     "InMemoryArtifactStore",
+    "InMemoryCaptureSource",
     "InMemoryCaptureStore",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",

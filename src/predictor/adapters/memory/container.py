@@ -32,6 +32,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(memory.InMemoryDatasetSource)
     cache = providers.Singleton(memory.InMemoryModelCache)
     tables = providers.Singleton(memory.InMemoryTableFiles)
+    captures = providers.Singleton(memory.InMemoryCaptureSource)
     partitions = providers.Factory(memory.InProcessPartitionRunner)
     training_cluster = providers.Factory(memory.InProcessTrainingCluster, datasets, trainer)
     # The real reader: it reads bytes already in memory (pyarrow imported with the first body).

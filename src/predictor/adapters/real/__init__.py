@@ -12,6 +12,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from predictor.adapters.real.aws import cloudwatch_metrics, secrets_manager, sns_alerter
+from predictor.adapters.real.drift import captured_parquet, downloaded_manifests
 from predictor.adapters.real.local import (
     arrow_parquet_reader,
     arrow_tables,
@@ -41,7 +42,13 @@ from predictor.adapters.system.clock import SystemClock
 from predictor.adapters.system.memory import ProcfsProcessMemory
 from predictor.config import Settings
 
-__all__ = ["RealAdapters", "exported_cache", "exported_catalog", "fallback_catalog"]
+__all__ = [
+    "RealAdapters",
+    "downloaded_manifests",
+    "exported_cache",
+    "exported_catalog",
+    "fallback_catalog",
+]
 
 
 class RealAdapters(containers.DeclarativeContainer):
@@ -65,6 +72,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(sklearn_datasets)
     cache = providers.Singleton(local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(arrow_tables)
+    captures = providers.Singleton(captured_parquet)
     # Built per run: the CLI names the scheduler (None: a LocalCluster for the run).
     partitions = providers.Factory(dask_runner)
     training_cluster = providers.Factory(dask_training, datasets, settings.provided.cluster)

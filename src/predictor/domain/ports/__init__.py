@@ -7,6 +7,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.capture import CaptureStore
 from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
+from predictor.domain.ports.drift import CapturedBatch, CaptureSource, ManifestSource
 from predictor.domain.ports.files import (
     PartitionRunner,
     PredictionColumns,
@@ -52,7 +53,9 @@ __all__ = [
     "Alerter",
     "ArtifactStore",
     "Boosting",
+    "CaptureSource",
     "CaptureStore",
+    "CapturedBatch",
     "Clock",
     "Counted",
     "DatasetSource",
@@ -61,6 +64,7 @@ __all__ = [
     "FunctionCode",
     "FunctionDeployer",
     "IterationCallback",
+    "ManifestSource",
     "Matrix",
     "Metric",
     "MetricsRecorder",
