@@ -18,8 +18,11 @@ from click.testing import CliRunner, Result
 from distributed import Client
 from sklearn.datasets import load_breast_cancer
 
+from predictor.adapters.files.artifacts import local_path
+from predictor.adapters.files.manifests import read_manifest
 from predictor.config import load_settings
 from predictor.container import build_container
+from predictor.domain.manifest import ModelManifest
 from predictor.domain.table import ReadOptions
 from predictor.entrypoints.cli import cli
 from predictor.services.training.pipeline import TrainingRequest
@@ -123,6 +126,17 @@ def test_metrics_are_the_single_process_engines_within_tolerance(cluster: Client
     assert abs(parted.metrics["roc_auc"] - single.metrics["roc_auc"]) <= ROC_AUC_TOLERANCE
     assert parted.evaluation is not None
     assert len(parted.evaluation.truth) == len(single.evaluation.truth)  # type: ignore[union-attr]
+    # The workers' training rows give the reference profile the whole table gives.
+    single_reference, parted_reference = (logged_manifest(o.source).reference for o in (single, parted))
+    assert single_reference is not None
+    assert parted_reference is not None
+    assert parted_reference.features == single_reference.features
+    assert parted_reference.rows == single_reference.rows
+
+
+def logged_manifest(source: str) -> ModelManifest:
+    """The manifest of a model logged under a local artifact root."""
+    return read_manifest(local_path(source))
 
 
 def test_tuning_runs_its_trials_on_the_cluster(cluster: Client, work: Path) -> None:

@@ -5,10 +5,12 @@ trial at a time on the validation rows, and registers and promotes as TrainModel
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from predictor.adapters.files.manifests import read_manifest
 from predictor.adapters.memory import InMemoryExperimentTracker, InProcessTrainingCluster, synthetic_table
 from predictor.container import Container
 from predictor.domain.errors import ConfigurationError, DataCheckFailed, DataError
@@ -75,6 +77,21 @@ def test_parts_train_as_the_whole_table(task: TaskType, preprocessing: Preproces
     assert parted.evaluation is not None
     assert single.evaluation is not None
     assert parted.evaluation.confusion == single.evaluation.confusion
+
+
+@pytest.mark.parametrize("task", [TaskType.BINARY, TaskType.MULTICLASS, TaskType.REGRESSION])
+def test_parts_store_the_reference_profile_of_the_whole_table(task: TaskType) -> None:
+    container = memory_container(task)
+    put_parts(container, with_gaps(synthetic_table(rows=400, task=task)), parts=4)
+    preprocessing = PreprocessingSettings(MissingValues.MEDIAN, scaling=True)
+    single, parted, _ = both(container, preprocessing=preprocessing)
+    single_manifest = read_manifest(Path(single.source))
+    parted_manifest = read_manifest(Path(parted.source))
+    assert single_manifest.reference is not None
+    assert parted_manifest.reference == single_manifest.reference
+    assert set(single_manifest.reference.features) == {"x1", "x2", "colour"}
+    # Profiled as encoded: the median filled the missing x2 values before the profile saw them.
+    assert single_manifest.reference.features["x2"].missing == 0.0
 
 
 def test_the_run_logs_what_a_single_process_run_logs(container: Container) -> None:

@@ -151,7 +151,13 @@ def _read(group: type[S], given: dict[str, Any], where: dict[str, Any], problems
     try:
         return group(**where, **given)
     except ValidationError as exc:
-        problems.extend(f"{_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
+        # An error of the whole group (loc ()) names its variables itself.
+        problems.extend(
+            f"{_variable(error['loc'])}: {error['msg']}"
+            if error["loc"]
+            else str(error["msg"]).removeprefix("Value error, ")
+            for error in exc.errors()
+        )
     except SettingsError as exc:
         problems.append(str(exc))
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -19,6 +20,9 @@ class SecretStoreKind(StrEnum):
     ENV = "env"  # environment variables, then the .env file, then the secrets directory
     AWS = "aws"  # one JSON secret in AWS Secrets Manager, read again every keys_ttl_s
 
+
+# A key's id, as the logs give it (services/serving/auth.py's key_id).
+_KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 
 # A comma-separated variable: split here, not decoded as JSON as pydantic-settings would.
 CommaList = Annotated[tuple[str, ...], NoDecode]
@@ -85,8 +89,32 @@ class SecuritySettings(Group):
     keys_ttl_s: float = Field(default=60.0, gt=0)
     keys_retry_s: float = Field(default=5.0, gt=0)
     secrets_timeout_s: float = Field(default=2.0, gt=0)
+    # Client keys scoped to models: KEY_ID=MODEL[+MODEL…], comma-separated (docs/models.md).
+    api_key_models: CommaList = ()
 
-    _split_proxies = field_validator("trusted_proxies", mode="before")(_split)
+    _split_proxies = field_validator("trusted_proxies", "api_key_models", mode="before")(_split)
+
+    @field_validator("api_key_models")
+    @classmethod
+    def _scopes(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for number, entry in enumerate(entries, start=1):
+            key_id, equals, models = entry.partition("=")
+            if not _KEY_ID.match(key_id.strip()) or not equals or not models.strip("+ "):
+                raise ValueError(
+                    f"entry {number} ({entry!r}) is not KEY_ID=MODEL[+MODEL…], KEY_ID the 12 hex digits "
+                    "the logs give for the key"
+                )
+        return entries
+
+    @property
+    def key_scopes(self) -> dict[str, frozenset[str]]:
+        """The models each scoped client key may use, by key id (a key not named: every model)."""
+        scopes: dict[str, frozenset[str]] = {}
+        for entry in self.api_key_models:
+            key_id, _, models = entry.partition("=")
+            names = {name.strip() for name in models.split("+") if name.strip()}
+            scopes[key_id.strip()] = scopes.get(key_id.strip(), frozenset()) | names
+        return scopes
 
     @model_validator(mode="after")
     def _secret_named(self) -> SecuritySettings:

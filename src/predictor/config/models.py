@@ -5,9 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, FilePath, PrivateAttr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from predictor.config.groups import Group
+from predictor.config.served import ModelList, compact_entries, model_list, read_models_file
+from predictor.domain.served import ServedModelSpec
 
 
 class RefreshMode(StrEnum):
@@ -42,18 +45,65 @@ class ServingSettings(Group):
     # /invocations reads bodies as `mlflow models serve` does (NaN, extra columns, Parquet …);
     # true: only what the model's schema names exactly, as /predict does.
     invocations_strict: bool = False
+    # Several models behind one server (docs/models.md): a compact list, or a YAML or JSON
+    # file; either replaces model_name, model_alias and model_dir.
+    models: str | None = None
+    models_file: FilePath | None = None
+    _models: ModelList | None = PrivateAttr(default=None)
 
-    @field_validator("model_dir", "fallback_model_dir", mode="before")
+    @field_validator("model_dir", "fallback_model_dir", "models", "models_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # An empty variable unsets an image's default (docker-compose.yml's api clears the
         # serving image's PREDICTOR_MODEL_DIR=/model to follow the registry); Path("") is ".".
         return None if value == "" else value
 
+    @model_validator(mode="after")
+    def _read_models(self) -> ServingSettings:
+        if self.models is not None and self.models_file is not None:
+            raise PydanticCustomError("models", "set PREDICTOR_MODELS or PREDICTOR_MODELS_FILE, not both")
+        where = "PREDICTOR_MODELS" if self.models is not None else f"PREDICTOR_MODELS_FILE {self.models_file}"
+        try:
+            if self.models is not None:
+                self._models = model_list(compact_entries(self.models))
+            elif self.models_file is not None:
+                self._models = read_models_file(self.models_file)
+        except (ValueError, OSError) as exc:
+            raise PydanticCustomError(
+                "models", "{where}: {reason}", {"where": where, "reason": str(exc)}
+            ) from None
+        return self
+
+    @property
+    def served_models(self) -> ModelList | None:
+        """The models listed by ``models`` or ``models_file``; None: the one model of
+        ``model_name@model_alias`` or ``model_dir``."""
+        return self._models
+
+    def specs(self) -> tuple[ServedModelSpec, ...]:
+        """The models listed, the default first (none when one model is served the usual way)."""
+        return () if self._models is None else self._models.specs(self.reload_interval_s)
+
+    @property
+    def default_model_dir(self) -> Path | None:
+        """The exported directory the default model serves, if it serves one."""
+        if self._models is None:
+            return self.model_dir
+        source = self.specs()[0].source
+        return source if isinstance(source, Path) else None
+
     @property
     def model_source(self) -> str:
-        """``exported`` when an exported directory is served (no registry, no mlflow), else ``registry``."""
-        return "exported" if self.model_dir is not None else "registry"
+        """``exported`` when the default model is an exported directory (no registry, no
+        mlflow), else ``registry``."""
+        return "exported" if self.default_model_dir is not None else "registry"
+
+    @property
+    def registry_source(self) -> str:
+        """``registry`` when any model served follows the registry, else ``exported``."""
+        if self._models is None:
+            return self.model_source
+        return "exported" if all(spec.exported for spec in self.specs()) else "registry"
 
     @property
     def model_uri(self) -> str:

@@ -28,16 +28,15 @@ from predictor.container.builders import (
     train_model,
     train_on_cluster,
 )
-from predictor.container.shadow import served_shadows
+from predictor.container.served import ModelFootprints, measured_runtime, served_models
+from predictor.container.shadow import served_shadows, serving_core
 from predictor.services.alerting import AlertGate
 from predictor.services.registry.catalog import DescribeModel, ListModels
 from predictor.services.registry.promotion import PromoteModel, RollbackModel
 from predictor.services.serving.codecs.mlflow import MlflowCodec
-from predictor.services.serving.core import ServingCore
 from predictor.services.serving.explanation import ExplainPrediction
 from predictor.services.serving.keeper import Backoff
 from predictor.services.serving.loading import LoadModel, ModelSlot
-from predictor.services.serving.models import ServedModels
 from predictor.services.serving.offload import BodyDecoder
 from predictor.services.serving.prediction import MakePrediction
 from predictor.services.serving.refresh import RefreshModel
@@ -49,6 +48,7 @@ __all__ = ["Container", "RealAdapters", "build_container", "reopen_aws_connectio
 class Container(containers.DeclarativeContainer):
     """Use cases, wired to one adapter set."""
 
+    __self__ = providers.Self()
     settings = providers.Dependency(instance_of=Settings)
     adapters = providers.DependenciesContainer()
 
@@ -65,8 +65,9 @@ class Container(containers.DeclarativeContainer):
         request_metrics, settings.provided.alerts, slot, adapters.prometheus, alerts, adapters.clock
     )
     keyrings = providers.Singleton(keyrings, settings, adapters.secrets, alerts, adapters.clock)
-    exported_catalog = providers.Singleton(real.exported_catalog, settings.provided.serving.model_dir)
+    exported_catalog = providers.Singleton(real.exported_catalog, settings.provided.serving.default_model_dir)
     model_ref = providers.Singleton(served_ref, settings, exported_catalog.provider)
+    footprints = providers.Singleton(ModelFootprints, adapters.process_memory)  # each load's RSS growth
     # The read side, for serving and the catalog: the exported directory being served, or the
     # registry. Promotion and training take the registry itself (both sides).
     catalog = providers.Selector(
@@ -77,13 +78,14 @@ class Container(containers.DeclarativeContainer):
         exported=providers.Singleton(real.exported_cache, exported_catalog),
         registry=adapters.cache,
     )
+    fallback = providers.Singleton(real.fallback_catalog, settings.provided.serving.fallback_model_dir)
     load_model = providers.Factory(
         LoadModel,
         registry=catalog,
-        runtime=adapters.runtime,
+        runtime=providers.Singleton(measured_runtime, __self__),  # each load's RSS growth
         cache=serving_cache,
         slot=slot,
-        fallback=providers.Singleton(real.fallback_catalog, settings.provided.serving.fallback_model_dir),
+        fallback=fallback,
         origin=providers.Selector(
             settings.provided.serving.model_source,
             exported=providers.Object("export"),
@@ -96,7 +98,7 @@ class Container(containers.DeclarativeContainer):
     refresh_model = providers.Singleton(
         RefreshModel,
         registry=catalog,
-        runtime=adapters.runtime,
+        runtime=providers.Singleton(measured_runtime, __self__),  # each load's RSS growth
         cache=serving_cache,
         slot=slot,
         alerter=alerts,
@@ -146,7 +148,7 @@ class Container(containers.DeclarativeContainer):
         threshold=settings.provided.serving.decision_threshold,
         counter=request_metrics,
     )
-    served_models = providers.Singleton(ServedModels, providers.List(model_keeper))
+    served_models = providers.Singleton(served_models, __self__)
     # One per process: its decoder processes start on the first big body; close() stops them.
     body_decoder = providers.Singleton(
         BodyDecoder,
@@ -161,11 +163,8 @@ class Container(containers.DeclarativeContainer):
     write_captured = providers.Singleton(
         capture.write_captured, settings, capture_queue, adapters.capture_store, request_metrics, alerts
     )
-    shadows = providers.Singleton(served_shadows, settings, model_ref, catalog, serving_cache,
-                                  adapters.runtime, request_metrics, adapters.clock)  # fmt: skip
-    serving_core = providers.Singleton(
-        ServingCore, served_models, make_prediction, body_decoder, request_metrics, shadows, capture_requests
-    )
+    shadows = providers.Singleton(served_shadows, __self__)  # the served model's shadow (docs/shadow.md)
+    serving_core = providers.Singleton(serving_core, __self__)
     # /invocations reads bodies as `mlflow models serve` does, unless PREDICTOR_INVOCATIONS_STRICT.
     mlflow_codec = providers.Singleton(
         MlflowCodec, adapters.table_reader, settings.provided.serving.invocations_strict

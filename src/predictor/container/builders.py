@@ -72,19 +72,25 @@ def reopen_aws_connections() -> int:
 
 
 def served_ref(settings: Settings, exported: Callable[[], ExportedModelCatalog]) -> ModelRef:
-    """The reference the service follows: the settings' name@alias, or the exported directory's
-    (``InvalidModel`` for a directory that was not exported)."""
-    if settings.serving.model_dir is not None:
+    """The reference the default model follows: the settings' name@alias, the first listed
+    model's, or the exported directory's (``InvalidModel`` for a directory that was not exported)."""
+    if settings.serving.default_model_dir is not None:
         return exported().ref
+    specs = settings.serving.specs()
+    if specs and isinstance(specs[0].source, ModelRef):  # several models: the default one's
+        return specs[0].source
     return ModelRef(settings.serving.model_name, alias=settings.serving.model_alias)
 
 
 def model_keeper(settings: Settings, backoff: Backoff, **uses: Any) -> ModelKeeper:
     serving = settings.serving
+    specs = serving.specs()
     # An exported directory is one fixed version: there is no alias to follow.
-    ttl_s = 0.0 if serving.model_dir is not None else serving.reload_interval_s
+    single_ttl_s = 0.0 if serving.model_dir is not None else serving.reload_interval_s
+    ttl_s = specs[0].ttl_s if specs else single_ttl_s
     on_request = serving.refresh is RefreshMode.ON_REQUEST
-    return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff)
+    name = specs[0].name if specs else None  # the registered model's name, as before
+    return ModelKeeper(**uses, ttl_s=ttl_s, on_request=on_request, backoff=backoff, name=name)
 
 
 def request_metrics(

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from predictor.adapters import real
-from predictor.config import Settings, ShadowSettings
+from predictor.config import ShadowSettings
 from predictor.domain.errors import ConfigurationError, InvalidInput, InvalidModel
 from predictor.domain.model import ModelRef
 from predictor.services.registry.shadow_gate import PromoteIfShadowAgrees
+from predictor.services.serving.core import ServingCore
 from predictor.services.serving.keeper import ModelKeeper
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.refresh import RefreshModel
@@ -70,33 +71,41 @@ def build_shadow(
     return Shadow(spec, keeper, ShadowSummary(name, clock, meter), queue_size)
 
 
-def served_shadows(
-    settings: Settings,
-    ref: ModelRef,
-    catalog: ModelCatalog,
-    cache: ModelCache,
-    runtime: ModelRuntime,
-    meter: EventMeter,
-    clock: Clock,
-) -> dict[str, Shadow]:
-    """The shadows by served name: none, or the served model's (``ref``'s name), loaded through
-    ``runtime`` (the champion's; a test hands in one of its own)."""
+def served_shadows(container: Container, runtime: ModelRuntime | None = None) -> dict[str, Shadow]:
+    """The shadows by served name: none, or the default served model's (the reference it is
+    compared with is that model's), loaded through ``runtime`` (by default the champion's; a test
+    hands in one of its own)."""
+    settings = container.settings()
     spec = shadow_spec(settings.shadow)
     if spec is None:
         return {}
+    name: str = container.served_models().default_name
     from_registry = settings.serving.model_source == "registry"
     shadow = build_shadow(
         spec,
-        ref.name,
-        catalog=catalog if from_registry else None,
-        cache=cache,
-        runtime=runtime,
+        name,
+        catalog=container.catalog() if from_registry else None,
+        cache=container.serving_cache(),
+        runtime=runtime or container.adapters.runtime(),
         reload_interval_s=settings.serving.reload_interval_s,
         queue_size=settings.shadow.shadow_queue_size,
-        meter=meter,
-        clock=clock,
+        meter=container.request_metrics(),
+        clock=container.adapters.clock(),
     )
-    return {ref.name: shadow}
+    return {name: shadow}
+
+
+def serving_core(container: Container) -> ServingCore:
+    """The serving core over the served models, offering each answer to their shadows and to
+    request capture."""
+    return ServingCore(
+        container.served_models(),
+        container.make_prediction(),
+        container.body_decoder(),
+        container.request_metrics(),
+        container.shadows(),
+        container.capture_requests(),
+    )
 
 
 def _parsed(model: str) -> ModelRef | None:

@@ -18,6 +18,7 @@ PredictorError
 ├── InvalidModel            a model directory or manifest that cannot be served
 ├── ModelRefused            a new version failed to download, load or pass its checks (HTTP 409)
 ├── NoEarlierVersion        a rollback with nothing to go back to (HTTP 409)
+├── ModelConflict           a served name taken, or the default model asked to go (HTTP 409)
 ├── FunctionNotFound        no such Lambda function to deploy or roll back
 ├── SmokeTestFailed         a newly published function version failed its smoke prediction
 ├── ShadowDisagrees         a shadow's figures fail the promote gate (--if-shadow-agrees)
@@ -156,6 +157,11 @@ class ModelRefused(PredictorError):
 
 class NoEarlierVersion(PredictorError):
     """A rollback asked for, but the alias has no earlier version in its history."""
+
+
+class ModelConflict(PredictorError):
+    """A change to the served models that cannot be made: the name is served already, or the
+    model asked to go is the default one."""
 
 
 class FunctionNotFound(PredictorError):

@@ -9,6 +9,7 @@ from typing import Any
 
 from predictor.domain.errors import InvalidModel
 from predictor.domain.preprocessing import Preprocessing
+from predictor.domain.reference import ReferenceProfile
 from predictor.domain.schema import FeatureSchema
 
 MANIFEST_FILE = "manifest.json"
@@ -18,31 +19,32 @@ FORMAT_VERSION = 1
 @dataclass(frozen=True)
 class ModelManifest:
     """Everything serving needs besides the booster: schema (with its fitted preprocessing),
-    example rows, metrics."""
+    example rows, metrics, and the training data's reference profile for drift (optional: older
+    manifests have none, and ``predictor drift`` asks for a retrained model)."""
 
     schema: FeatureSchema
     booster_file: str
     input_example: tuple[Mapping[str, Any], ...] = ()
     metrics: Mapping[str, float] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    reference: ReferenceProfile | None = None
 
     @property
     def preprocessing(self) -> Preprocessing:
         return self.schema.preprocessing
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format_version": self.format_version,
-                "booster_file": self.booster_file,
-                "schema": self.schema.as_dict(),
-                "input_example": list(self.input_example),
-                "metrics": dict(self.metrics),
-                "preprocessing": self.preprocessing.as_dict(self.schema.names),
-            },
-            indent=2,
-            sort_keys=True,
-        )
+        body = {
+            "format_version": self.format_version,
+            "booster_file": self.booster_file,
+            "schema": self.schema.as_dict(),
+            "input_example": list(self.input_example),
+            "metrics": dict(self.metrics),
+            "preprocessing": self.preprocessing.as_dict(self.schema.names),
+        }
+        if self.reference is not None:
+            body["reference"] = self.reference.as_dict()
+        return json.dumps(body, indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ModelManifest:
@@ -71,10 +73,14 @@ class ModelManifest:
             preprocessing = Preprocessing.from_dict(raw.get("preprocessing") or {}, schema.names)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidModel(f"malformed preprocessing in the manifest: {exc}") from exc
+        reference = raw.get("reference")
+        if reference is not None and not isinstance(reference, dict):
+            raise InvalidModel("the manifest's reference profile must be an object")
         return cls(
             schema=replace(schema, preprocessing=preprocessing),
             booster_file=booster_file,
             input_example=tuple(example),
             metrics={str(k): float(v) for k, v in metrics.items()},
             format_version=version,
+            reference=ReferenceProfile.from_dict(reference) if reference is not None else None,
         )

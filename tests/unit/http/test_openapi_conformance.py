@@ -55,7 +55,7 @@ MAX_EXAMPLES = 25
 MAX_ROWS = 100
 REJECTED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 # Bodies JSON Schema can describe only in part (see the module docstring).
-DESCRIBED_IN_PART = r"^/invocations$|/infer$"
+DESCRIBED_IN_PART = r"^/invocations(/\{name\})?$|/infer$"
 SHOWN_BYTES = 600
 
 

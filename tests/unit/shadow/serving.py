@@ -42,16 +42,7 @@ def shadowed(
 
 def with_shadow_runtime(container: Container, runtime: ModelRuntime) -> Container:
     """The container's shadow, loaded through ``runtime`` instead of the champion's."""
-    shadows = providers.Singleton(
-        served_shadows,
-        container.settings,
-        container.model_ref,
-        container.catalog,
-        container.serving_cache,
-        providers.Object(runtime),
-        container.request_metrics,
-        container.adapters.clock,
-    )
+    shadows = providers.Singleton(served_shadows, providers.Object(container), providers.Object(runtime))
     container.shadows.override(shadows)
     return container
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from predictor.adapters.memory.artifacts import InMemoryArtifactStore
 from predictor.adapters.memory.capture import InMemoryCaptureStore
+from predictor.adapters.memory.capture_source import InMemoryCaptureSource
 from predictor.adapters.memory.cluster import InProcessTrainingCluster
 from predictor.adapters.memory.data import (
     InMemoryDatasetSource,
@@ -26,6 +27,7 @@ from predictor.adapters.memory.services import (
     InMemoryModelCache,
     RecordingAlerter,
     RecordingMetricsSink,
+    StaticProcessMemory,
     StaticSecretStore,
 )
 from predictor.adapters.memory.shadow import StaticShadowSummaries
@@ -41,6 +43,7 @@ __all__ = [
     "Fault",
     "FixedClock",
     "InMemoryArtifactStore",
+    "InMemoryCaptureSource",
     "InMemoryCaptureStore",
     "InMemoryDatasetSource",
     "InMemoryExperimentTracker",
@@ -61,6 +64,7 @@ __all__ = [
     "RecordingPredictionSink",
     "RecordingReportRenderer",
     "SeededRandomTuner",
+    "StaticProcessMemory",
     "StaticSecretStore",
     "StaticShadowSummaries",
     "synthetic_table",

@@ -20,7 +20,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     registry = providers.Selector(
-        settings.provided.serving.model_source,
+        settings.provided.serving.registry_source,
         exported=providers.Singleton(refuse_writes),
         registry=providers.Singleton(memory.InMemoryModelRegistry),
     )
@@ -32,6 +32,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(memory.InMemoryDatasetSource)
     cache = providers.Singleton(memory.InMemoryModelCache)
     tables = providers.Singleton(memory.InMemoryTableFiles)
+    captures = providers.Singleton(memory.InMemoryCaptureSource)
     partitions = providers.Factory(memory.InProcessPartitionRunner)
     training_cluster = providers.Factory(memory.InProcessTrainingCluster, datasets, trainer)
     # The real reader: it reads bytes already in memory (pyarrow imported with the first body).
@@ -54,3 +55,4 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     )
     alerter = providers.Singleton(memory.RecordingAlerter)
     clock = providers.Singleton(SystemClock)
+    process_memory = providers.Singleton(memory.StaticProcessMemory)

@@ -18,6 +18,7 @@ from predictor.domain.ports import (
     Metric,
     MetricsSink,
     ModelCache,
+    ProcessMemory,
     SecretStore,
 )
 
@@ -94,3 +95,17 @@ class FixedClock(Clock):
 
     def now(self) -> datetime:
         return self.at
+
+
+class StaticProcessMemory(ProcessMemory):
+    """A resident size of ``start`` bytes, growing by ``step`` at each reading (None: unknown)."""
+
+    def __init__(self, start: int | None = None, step: int = 0) -> None:
+        self._next = start
+        self._step = step
+
+    def resident_bytes(self) -> int | None:
+        reading = self._next
+        if reading is not None:
+            self._next = reading + self._step
+        return reading

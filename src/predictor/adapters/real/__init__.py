@@ -12,6 +12,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from predictor.adapters.real.aws import cloudwatch_metrics, secrets_manager, sns_alerter
+from predictor.adapters.real.drift import captured_parquet, downloaded_manifests
 from predictor.adapters.real.local import (
     arrow_parquet_reader,
     arrow_tables,
@@ -38,9 +39,17 @@ from predictor.adapters.real.local import (
     xgboost_trainer,
 )
 from predictor.adapters.system.clock import SystemClock
+from predictor.adapters.system.memory import ProcfsProcessMemory
 from predictor.config import Settings
 
-__all__ = ["RealAdapters", "exported_cache", "exported_catalog", "fallback_catalog", "log_alerter"]
+__all__ = [
+    "RealAdapters",
+    "downloaded_manifests",
+    "exported_cache",
+    "exported_catalog",
+    "fallback_catalog",
+    "log_alerter",
+]
 
 
 class RealAdapters(containers.DeclarativeContainer):
@@ -48,7 +57,7 @@ class RealAdapters(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     registry = providers.Selector(
-        settings.provided.serving.model_source,
+        settings.provided.serving.registry_source,
         exported=providers.Singleton(refuse_writes),
         registry=providers.Singleton(mlflow_registry, settings.provided.tracking.mlflow_tracking_uri),
     )
@@ -64,6 +73,7 @@ class RealAdapters(containers.DeclarativeContainer):
     datasets = providers.Singleton(sklearn_datasets)
     cache = providers.Singleton(local_cache, settings.provided.serving.cache_dir)
     tables = providers.Singleton(arrow_tables)
+    captures = providers.Singleton(captured_parquet)
     # Built per run: the CLI names the scheduler (None: a LocalCluster for the run).
     partitions = providers.Factory(dask_runner)
     training_cluster = providers.Factory(dask_training, datasets, settings.provided.cluster)
@@ -97,3 +107,4 @@ class RealAdapters(containers.DeclarativeContainer):
         sns=providers.Singleton(sns_alerter, settings.provided.alerts),
     )
     clock = providers.Singleton(SystemClock)
+    process_memory = providers.Singleton(ProcfsProcessMemory)

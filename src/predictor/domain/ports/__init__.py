@@ -7,6 +7,7 @@ checks them; ``predictor.adapters.memory`` has an in-memory implementation of ea
 from predictor.domain.ports.artifacts import ArtifactStore
 from predictor.domain.ports.capture import CaptureStore
 from predictor.domain.ports.delivery import FunctionCode, FunctionDeployer, SmokeCheck
+from predictor.domain.ports.drift import CapturedBatch, CaptureSource, ManifestSource
 from predictor.domain.ports.files import (
     PartitionRunner,
     PredictionColumns,
@@ -34,6 +35,7 @@ from predictor.domain.ports.serving import (
     Matrix,
     ModelCache,
     ModelRuntime,
+    ProcessMemory,
     Scores,
     ServableModel,
     ShadowSummaries,
@@ -54,7 +56,9 @@ __all__ = [
     "Alerter",
     "ArtifactStore",
     "Boosting",
+    "CaptureSource",
     "CaptureStore",
+    "CapturedBatch",
     "Clock",
     "Counted",
     "DatasetSource",
@@ -64,6 +68,7 @@ __all__ = [
     "FunctionCode",
     "FunctionDeployer",
     "IterationCallback",
+    "ManifestSource",
     "Matrix",
     "Measured",
     "Metric",
@@ -79,6 +84,7 @@ __all__ = [
     "PartitionRunner",
     "PredictionColumns",
     "PredictionSink",
+    "ProcessMemory",
     "ReportRenderer",
     "RotatingSecretStore",
     "Scores",

@@ -80,6 +80,16 @@ class ModelCache(Protocol):
     def last_good(self, ref: ModelRef) -> tuple[ModelVersion, Path] | None: ...
 
 
+class ProcessMemory(Protocol):
+    """This process's memory, as the operating system counts it.
+
+    ``resident_bytes`` is the resident set size (RSS) now, in bytes, or None where the system
+    does not tell it; it never raises.
+    """
+
+    def resident_bytes(self) -> int | None: ...
+
+
 class ShadowSummaries(Protocol):
     """A running server's shadow summaries (``GET /v1/models/{name}/shadow``).
 

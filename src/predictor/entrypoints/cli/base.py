@@ -99,6 +99,7 @@ def settings_from_env(**overrides: Any) -> Settings:
 COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
     "deploy": "deploy",
+    "drift": "drift",
     "export": "export",
     "mlflow-server": "mlflow_server",
     "models": "models",

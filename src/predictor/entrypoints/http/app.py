@@ -24,6 +24,7 @@ from predictor.entrypoints.http.routes import (
     metrics,
     models,
     predict,
+    served,
     shadow,
     v2,
 )
@@ -31,10 +32,12 @@ from predictor.entrypoints.http.routes.docs import docs_router
 from predictor.entrypoints.http.routes.documentation import problems
 from predictor.entrypoints.http.security import Brakes, load_keyrings
 from predictor.entrypoints.http.transport_security import SecurityHeadersMiddleware
+from predictor.services.serving.auth import ModelScopes
 from predictor.services.serving.core import MODEL_VERSION_HEADER
 
 DESCRIPTION = (
-    "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`. "
+    "Predictions from the model registered as `PREDICTOR_MODEL_NAME@PREDICTOR_MODEL_ALIAS`, "
+    "or from each model `PREDICTOR_MODELS` lists, by name. "
     f"Send one of the service's API keys in the `{API_KEY_HEADER}` header "
     "(or as `Authorization: Bearer <key>`, or as HTTP Basic credentials' password). "
     "Errors are RFC 9457 problem details (`application/problem+json`)."
@@ -49,6 +52,7 @@ ROUTERS = (
     invocations.router,
     v2.router,
     models.router,
+    served.router,
     shadow.router,
     health.router,
 )
@@ -77,6 +81,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
         container.load_backoff.override(load_backoff)
     keyrings = load_keyrings(container)
     container.model_ref()
+    container.served_models()  # every model's keeper: InvalidModel for a directory not exported
     container.shadows()  # a shadow that cannot be built stops the start-up (ConfigurationError)
     container.write_captured()  # a capture store that cannot be made fails the start
     app = FastAPI(
@@ -94,6 +99,7 @@ def create_app(container: Container, *, load_backoff: Backoff | None = None) -> 
     app.state.container = container
     app.state.keyrings = keyrings
     app.state.brakes = Brakes.from_settings(settings)
+    app.state.model_scopes = ModelScopes(settings.security.key_scopes)
     install_error_handlers(app)
     install_openapi(app, container)
     _include_routers(app, settings)

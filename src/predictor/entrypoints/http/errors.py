@@ -23,6 +23,7 @@ from predictor.domain.errors import (
     InvalidInput,
     KeysUnavailable,
     MediaTypeUnavailable,
+    ModelConflict,
     ModelNotFound,
     ModelRefused,
     ModelUnavailable,
@@ -39,6 +40,7 @@ from predictor.entrypoints.http.problems import (
     INVALID_INPUT,
     KEYS_UNAVAILABLE,
     METHOD_NOT_ALLOWED,
+    MODEL_CONFLICT,
     MODEL_NOT_FOUND,
     MODEL_REFUSED,
     MODEL_UNAVAILABLE,
@@ -70,6 +72,7 @@ DOMAIN_PROBLEMS: Final[Mapping[type[PredictorError], ProblemType]] = {
     KeysUnavailable: KEYS_UNAVAILABLE,
     ModelRefused: MODEL_REFUSED,
     NoEarlierVersion: NO_EARLIER_VERSION,
+    ModelConflict: MODEL_CONFLICT,
     UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
 }
 

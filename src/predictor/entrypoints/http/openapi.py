@@ -46,12 +46,14 @@ _HEADERS_BY_STATUS = {"401": ("WWW-Authenticate",), "429": ("Retry-After",), "50
 
 
 def install_openapi(app: FastAPI, container: Container) -> None:
-    """``app.openapi()`` renders the document for the version ``container`` serves, once per version."""
+    """``app.openapi()`` renders the document for the version ``container`` serves, once per
+    version (and set of models served)."""
     rendered: dict[str, Any] = {}
 
     def openapi() -> dict[str, Any]:
         served = container.slot().peek()
-        key = None if served is None else (served.version.name, served.version.version)
+        names = container.served_models().names  # models added or removed at run time
+        key = (names, None if served is None else (served.version.name, served.version.version))
         if app.openapi_schema is None or rendered.get("key", ()) != key:
             app.openapi_schema = _render(app, container, served)
             rendered["key"] = key
@@ -68,7 +70,7 @@ def _render(app: FastAPI, container: Container, served: ServedModel | None) -> d
     document = copy.deepcopy(document)
     _add_request_bodies(document, _bodies(_served_inputs(container, served)))
     version = served.version.version if served is not None else None
-    return _made_true(document, name=container.model_ref().name, version=version)
+    return _made_true(document, names=list(container.served_models().names), version=version)
 
 
 def _served_inputs(container: Container, served: ServedModel | None) -> ServedInputs:
@@ -112,18 +114,18 @@ def _add_request_bodies(document: dict[str, Any], bodies: dict[str, dict[str, An
                     media["example"] = bodies[name]["example"]
 
 
-def _made_true(document: dict[str, Any], *, name: str, version: str | None) -> dict[str, Any]:
+def _made_true(document: dict[str, Any], *, names: list[str], version: str | None) -> dict[str, Any]:
     """What FastAPI renders, as the service answers.
 
     - Problems are ``application/problem+json``; there is no 422 (request errors are 400).
-    - The V2 path's ``{name}`` is the served model's, its ``{version}`` the one serving now.
+    - A path's ``{name}`` is a served model's, its ``{version}`` the one serving now.
     - A HEAD answer has no body; every answer carries ``X-Request-ID``.
     """
     components = document["components"]
     for model in _VALIDATION:
         components["schemas"].pop(model, None)
     components["headers"] = copy.deepcopy(_HEADERS)
-    allowed = {"name": [name], "version": [version] if version is not None else None}
+    allowed = {"name": names, "version": [version] if version is not None else None}
     for operations in document["paths"].values():
         for method, operation in operations.items():
             for parameter in operation.get("parameters", ()):

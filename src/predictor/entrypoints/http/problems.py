@@ -49,6 +49,7 @@ REQUEST_TIMEOUT = ProblemType(
 )  # the connection guard's
 MODEL_REFUSED = ProblemType(409, "model-refused", "Model version refused", "INVALID_STATE")
 NO_EARLIER_VERSION = ProblemType(409, "no-earlier-version", "No earlier version", "INVALID_STATE")
+MODEL_CONFLICT = ProblemType(409, "model-conflict", "Served models conflict", "RESOURCE_ALREADY_EXISTS")
 PAYLOAD_TOO_LARGE = ProblemType(413, "payload-too-large", "Payload too large")
 UNSUPPORTED_MEDIA_TYPE = ProblemType(415, "unsupported-media-type", "Unsupported media type")
 TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests", "REQUEST_LIMIT_EXCEEDED")

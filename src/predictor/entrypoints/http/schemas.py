@@ -98,6 +98,9 @@ class Readiness(BaseModel):
     model: ModelInfo | None = Field(
         default=None, description="The served model: only for a caller that sends a valid API key."
     )
+    models: list[dict[str, Any]] | None = Field(
+        default=None, description="With several models, to a caller with a key: each one's state."
+    )
 
 
 class CurrentModel(ModelInfo):

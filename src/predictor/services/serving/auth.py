@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from predictor.domain.errors import ConfigurationError, Unauthorized
+from predictor.domain.errors import ConfigurationError, Forbidden, Unauthorized
 
 _MIN_KEY_LENGTH = 16
 
@@ -50,3 +50,20 @@ class ApiKeyring:
         if not matched:
             raise Unauthorized("the API key is not valid")
         return key_id(presented)
+
+
+class ModelScopes:
+    """The models each scoped client key may use, by key id; a key not named may use every model."""
+
+    def __init__(self, scopes: Mapping[str, frozenset[str]]) -> None:
+        self._scopes = dict(scopes)
+
+    def allows(self, key_id: str | None, name: str) -> bool:
+        allowed = self._scopes.get(key_id) if key_id is not None else None
+        return allowed is None or name in allowed
+
+    def check(self, key_id: str | None, name: str) -> None:
+        """``Forbidden`` when the key ``key_id`` is scoped to models other than ``name``."""
+        if not self.allows(key_id, name):
+            allowed = ", ".join(repr(model) for model in sorted(self._scopes[key_id or ""]))
+            raise Forbidden(f"this API key may use model {allowed} only, not {name!r}")

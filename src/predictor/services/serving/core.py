@@ -164,7 +164,7 @@ class ServingCore:
         else:
             served = self.models.get(request.model, request.version)
         decoded = await self.decode(read, request.body, served, codec.parsed_bytes(request))
-        result = await self._predict(decoded.batch, decoded.options, decoded.where)
+        result = await self._predict(decoded.batch, decoded.options, decoded.where, served)
         if decoded.leniencies or result.leniencies:
             self._lenient.record(decoded.leniencies | result.leniencies)
         request_id = decoded.id or request.request_id
@@ -173,7 +173,7 @@ class ServingCore:
         else:
             encoded = codec.encode(result, decoded, request_id)
         if self._shadows:  # offered once the answer is built; the shadow never waits on it
-            shadow = self._shadows.get(request.model or self.models.names[0])
+            shadow = self._shadows.get(request.model or self.models.default_name)
             if shadow is not None:
                 shadow.offer(result, decoded.batch)
         if self._capture is not None:  # a copy of the rows on a queue: the writer is elsewhere

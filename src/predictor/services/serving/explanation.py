@@ -66,9 +66,13 @@ class ExplainPrediction:
         self._slot = slot
         self._max_rows = max_rows
 
-    def __call__(self, rows: Any) -> Explanation:
-        """Raises ``InvalidInput``, ``PayloadTooLarge`` or ``ModelUnavailable``."""
-        served = rows.served if isinstance(rows, EncodedBatch) else self._slot.current()
+    def __call__(self, rows: Any, served: ServedModel | None = None) -> Explanation:
+        """``served``: the model to explain with (a model served by name); by default the slot's.
+        Raises ``InvalidInput``, ``PayloadTooLarge`` or ``ModelUnavailable``."""
+        if isinstance(rows, EncodedBatch):
+            served = rows.served
+        elif served is None:
+            served = self._slot.current()
         batch = rows if isinstance(rows, MODEL_INPUTS) else Records(rows)
         encoded = encode_for(served, batch, self._max_rows)
         contributions, base = served.model.contributions(encoded.matrix)

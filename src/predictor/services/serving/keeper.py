@@ -56,7 +56,8 @@ class Backoff:
 class ModelKeeper:
     """Load ``ref`` into ``slot`` and keep it fresh: ``load`` while nothing serves, ``refresh``
     every ``ttl_s`` seconds after (0: never; an exported directory has no alias to follow).
-    ``on_request``: requests drive the looks (``maybe_refresh``), not a background task."""
+    ``on_request``: requests drive the looks (``maybe_refresh``), not a background task.
+    ``name``: the name it is served as (by default the registered model's)."""
 
     def __init__(
         self,
@@ -69,8 +70,10 @@ class ModelKeeper:
         on_request: bool = False,
         backoff: Backoff | None = None,
         monotonic: Monotonic = time.monotonic,
+        name: str | None = None,
     ) -> None:
         self.ref = ref
+        self.name = name if name is not None else ref.name
         self.on_request = on_request
         self.slot = slot
         self._load = load

@@ -136,14 +136,22 @@ class MakePrediction:
         self._counter = counter
 
     async def __call__(
-        self, rows: Any, options: PredictionOptions | None = None, where: str = "parameters"
+        self,
+        rows: Any,
+        options: PredictionOptions | None = None,
+        where: str = "parameters",
+        served: ServedModel | None = None,
     ) -> PredictionResult:
         """``rows``: a ``ModelInput``, or rows as objects by feature name (``Records``); an
-        ``EncodedBatch`` is predicted by the model it was encoded for.
+        ``EncodedBatch`` is predicted by the model it was encoded for. ``served``: the model to
+        predict with (a model served by name); by default the slot's.
         Raises ``InvalidInput`` (options under ``where`` included), ``PayloadTooLarge``,
         ``ModelUnavailable``."""
         # Rows a decoder process encoded are predicted by the model they were encoded for.
-        served = rows.served if isinstance(rows, EncodedBatch) else self._slot.current()
+        if isinstance(rows, EncodedBatch):
+            served = rows.served
+        elif served is None:
+            served = self._slot.current()
         options = options or PredictionOptions()
         options.check(served.model.manifest.schema.target.task, where)
         batch = rows if isinstance(rows, MODEL_INPUTS) else Records(rows)

@@ -34,6 +34,7 @@ from predictor.services.training.cluster_data import ClusterData, check_parts
 from predictor.services.training.cluster_tuning import tune_on_cluster
 from predictor.services.training.fitting import BOOSTER_FILE, Evaluated, Fitted, log_fit, record_evaluation
 from predictor.services.training.promotion import decide, move_alias
+from predictor.services.training.reference import SampleTraining, feature_references
 from predictor.services.training.request import TrainingOutcome, TrainingRequest
 from predictor.services.training.steps import register, track
 from predictor.services.training.tabular import EXAMPLE_ROWS
@@ -80,7 +81,8 @@ class TrainOnCluster:
         ):
             data = check_parts(run, table, name, request)
             fitted = self._fit(run, table, data, request, progress)
-            evaluated, truth = _evaluate(run, table, fitted, data, self._renderer if request.plots else None)
+            renderer = self._renderer if request.plots else None
+            evaluated, truth = _evaluate(run, table, fitted, data, renderer, request.seed)
             outcome = track(run, evaluated, data.report)
             if request.register_as is None:
                 return outcome
@@ -113,15 +115,23 @@ class TrainOnCluster:
 
 
 def _evaluate(
-    run: TrackedRun, table: ClusterTable, fitted: Fitted, data: ClusterData, renderer: ReportRenderer | None
+    run: TrackedRun,
+    table: ClusterTable,
+    fitted: Fitted,
+    data: ClusterData,
+    renderer: ReportRenderer | None,
+    seed: int,
 ) -> tuple[Evaluated, npt.NDArray[np.float64]]:
     """Score the test rows on the workers; the scores and truth (one value or a row of
-    probabilities per test row) come back in row order, and are evaluated as single-process."""
+    probabilities per test row) come back in row order, and are evaluated as single-process.
+    The reference profile's features are profiled from a bounded sample of the training rows."""
     scored = [(s, t) for s, t in table.each_kept(PredictTest(fitted.model)) if len(t)]
     scores = np.concatenate([s for s, _ in scored])
     truth = np.concatenate([t for _, t in scored])
     example = data.test_rows[:EXAMPLE_ROWS]
-    return record_evaluation(run, fitted, truth, scores, example, renderer), truth
+    sample = np.concatenate(table.each_kept(SampleTraining.of(data.rows[0], seed)))
+    reference = feature_references(data.schema, sample)
+    return record_evaluation(run, fitted, truth, scores, example, reference, renderer), truth
 
 
 def dataset_name(source: str) -> str:

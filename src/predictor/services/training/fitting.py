@@ -16,6 +16,7 @@ from predictor.domain.ports.training import FitSpec
 from predictor.domain.search import TuningBudget, TuningProgress, TuningResult
 from predictor.services.training.evaluation import evaluate_scores
 from predictor.services.training.preparation import PreparedData
+from predictor.services.training.reference import FeatureReferences, feature_references, training_sample
 from predictor.services.training.request import TrainingRequest
 from predictor.services.training.tabular import EXAMPLE_ROWS
 from predictor.services.training.tuning import TuneParameters, tune_in_run
@@ -90,13 +91,16 @@ def log_fit(
 
 
 def evaluate(
-    run: TrackedRun, fitted: Fitted, data: PreparedData, renderer: ReportRenderer | None
+    run: TrackedRun, fitted: Fitted, data: PreparedData, renderer: ReportRenderer | None, seed: int
 ) -> Evaluated:
-    """Score the test rows, complete the manifest (metrics, input example), log the evaluation
-    and, with a renderer, its plots."""
+    """Score the test rows, complete the manifest (metrics, input example, reference profile),
+    log the evaluation and, with a renderer, its plots."""
     test_matrix, test_truth = data.part(data.test)
     scores = fitted.model.predict(test_matrix)
-    return record_evaluation(run, fitted, test_truth, scores, data.raw_test_rows(EXAMPLE_ROWS), renderer)
+    sample = data.matrix[training_sample(data.train, seed)]
+    reference = feature_references(data.schema, sample)
+    example = data.raw_test_rows(EXAMPLE_ROWS)
+    return record_evaluation(run, fitted, test_truth, scores, example, reference, renderer)
 
 
 def record_evaluation(
@@ -105,16 +109,22 @@ def record_evaluation(
     truth: npt.NDArray[np.float64],
     scores: Scores,
     example: Sequence[Mapping[str, Any]],
+    reference: FeatureReferences,
     renderer: ReportRenderer | None,
 ) -> Evaluated:
     """The model's test evaluation from its scores of the test rows: the manifest completed
-    with the metrics and an input example, the evaluation (and its plots) logged."""
+    with the metrics, an input example and the reference profile (``reference``'s features, the
+    predictions of ``scores``), the evaluation (and its plots) logged."""
     target = fitted.model.manifest.schema.target
     model = fitted.model
     evaluation = evaluate_scores(target.task, target.labels, truth, scores, model.feature_importance)
-    model = model.with_manifest(
-        replace(model.manifest, metrics=evaluation.metrics, input_example=tuple(dict(r) for r in example))
+    completed = replace(
+        model.manifest,
+        metrics=evaluation.metrics,
+        input_example=tuple(dict(r) for r in example),
+        reference=reference.with_predictions(target, scores),
     )
+    model = model.with_manifest(completed)
     run.log_metrics({f"test_{k}": v for k, v in evaluation.metrics.items()})
     run.log_dict(dict(model.feature_importance), "feature_importance.json")
     run.log_dict(evaluation.as_dict(), "evaluation.json")

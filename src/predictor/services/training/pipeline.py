@@ -82,7 +82,7 @@ class TrainModel:
             checked = check(run, table, request)
             data = prepare(run, checked, request)
             fitted = self._tune_or_fit(run, data, request, progress)
-            evaluated = evaluate(run, fitted, data, self._renderer if request.plots else None)
+            evaluated = evaluate(run, fitted, data, self._renderer if request.plots else None, request.seed)
             outcome = track(run, evaluated, checked.report)
             if request.register_as is None:
                 return outcome

@@ -82,3 +82,21 @@ class HeadAnsweredRoute(APIRoute):
             await answer(scope, receive, lambda message: _without_body(send, message))
 
         self.app = app
+
+
+class SharedPathRoute(APIRoute):
+    """The route class of a router whose paths have a route per method, such as
+    ``/v1/models/served`` (GET the list, POST a model to serve): a method none of them takes is
+    told every method the path has, not the first route's alone."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            routes = getattr(scope.get("router"), "routes", ())
+            methods = {
+                method
+                for route in routes
+                if isinstance(route, APIRoute) and route.path == self.path
+                for method in route.methods or ()
+            }
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(methods))})
+        await super().handle(scope, receive, send)

@@ -1,4 +1,5 @@
-"""Health: liveness (the process answers) and readiness (a model is loaded and checked).
+"""Health: liveness (the process answers) and readiness (a model is loaded and checked; with
+several models, every configured one, each listed to a caller with a key).
 
 Both are open, for load balancers, and answer HEAD as well (``HeadAnsweredRoute``). Readiness
 names the served model only to a caller that sends an API key (checked like any other: a wrong
@@ -22,6 +23,7 @@ from predictor.entrypoints.http.routes.documentation import (
 )
 from predictor.entrypoints.http.schemas import Liveness, Readiness
 from predictor.entrypoints.http.security import OptionalKeyDep
+from predictor.services.serving.models import ServedModels
 
 router = APIRouter(prefix="/health", tags=["health"], route_class=HeadAnsweredRoute)
 
@@ -36,8 +38,48 @@ async def live() -> Response:
     return OrjsonResponse({"status": "alive"})
 
 
+def served_states(models: ServedModels) -> list[dict[str, object]]:
+    """Each model served: its name, whether it is loaded (and at which version), whether it is
+    the default one and whether readiness waits for it (a configured one)."""
+    states: list[dict[str, object]] = []
+    for keeper in models.keepers():
+        served = keeper.slot.peek()
+        states.append(
+            {
+                "name": keeper.name,
+                "ready": served is not None,
+                "version": served.version.version if served is not None else None,
+                "default": keeper.name == models.default_name,
+                "configured": models.configured(keeper.name),
+            }
+        )
+    return states
+
+
+def _several_ready(models: ServedModels, key_id: str | None) -> Response:
+    """Ready when every configured model is loaded (one added at run time does not count)."""
+    waiting = models.waiting()
+    if waiting:
+        count = (
+            f"{len(waiting)} of the configured models {'is' if len(waiting) == 1 else 'are'} not loaded yet"
+        )
+        if key_id is not None:
+            count += "; the service keeps trying to load " + ", ".join(
+                f"{k.name!r} ({k.ref})" for k in waiting
+            )
+        raise ModelUnavailable(count)
+    if key_id is None:
+        return OrjsonResponse({"status": "ready"})
+    default = models.default()
+    model = model_info(default) if default is not None else None
+    return OrjsonResponse({"status": "ready", "model": model, "models": served_states(models)})
+
+
 async def answer_ready(container: Container, key_id: str | None) -> Response:
     """Readiness, as ``/health/ready`` and MLflow's ``/ping`` answer it."""
+    models = container.served_models()
+    if models.several:
+        return _several_ready(models, key_id)
     served = container.slot().peek()
     if served is None:
         detail = "no model is loaded yet"

@@ -1,4 +1,5 @@
-"""MLflow's scoring routes: ``POST /invocations``, ``GET /ping``, ``GET /version``, so that a
+"""MLflow's scoring routes: ``POST /invocations`` (the default model; ``/invocations/{name}``
+another one, as mlflow#12589 asks), ``GET /ping``, ``GET /version``, so that a
 client of ``mlflow models serve`` only changes the URL (and sends the API key).
 
 ``/ping``, ``/health`` and ``/version`` are open, as in ``mlflow models serve``; ``/invocations``
@@ -41,6 +42,17 @@ HEALTH = "Ready: a model is loaded (MLflow's second name for /ping)"
 )
 async def invocations(request: Request, container: ContainerDep) -> Response:
     return await answer(request, container.mlflow_codec())
+
+
+@keyed.post(
+    "/invocations/{name}",
+    summary="Predict rows sent in MLflow's scoring format with the model served as `name`",
+    response_model=InvocationsResponse,
+    responses=problems(400, 403, 404, 413, 415, 500, 503),
+    openapi_extra=raw_body(json="InvocationsRequest", csv="InvocationsCsvRequest"),
+)
+async def invocations_with(request: Request, container: ContainerDep, name: str) -> Response:
+    return await answer(request, container.mlflow_codec(), name)
 
 
 @router.head("/ping", **status_only(PING, READY_PROBLEMS), openapi_extra=KEY_OPTIONAL)

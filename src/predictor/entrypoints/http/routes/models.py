@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import partial
 
 import anyio.to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from predictor.domain.errors import ModelNotFound, ModelRefused, ModelUnavailable
 from predictor.domain.model import ModelVersion
 from predictor.entrypoints.http.dependencies import ContainerDep
+from predictor.entrypoints.http.protocol import check_model_scope
 from predictor.entrypoints.http.responses import OrjsonResponse, model_info
 from predictor.entrypoints.http.routes.documentation import problems
 from predictor.entrypoints.http.schemas import CurrentModel, ModelVersions, ReloadOutcome
@@ -30,7 +31,8 @@ admin = APIRouter(prefix=PREFIX, dependencies=[ADMIN_KEY], responses=problems(40
     response_model=CurrentModel,
     responses=problems(503),
 )
-async def current_model(container: ContainerDep) -> Response:
+async def current_model(request: Request, container: ContainerDep) -> Response:
+    check_model_scope(request, None)
     served = container.slot().current()
     manifest = served.model.manifest
     created_at = served.version.created_at
@@ -62,7 +64,8 @@ def _version(version: ModelVersion) -> dict[str, object]:
     response_model=ModelVersions,
     responses=problems(404, 503),
 )
-async def model_versions(container: ContainerDep) -> Response:
+async def model_versions(request: Request, container: ContainerDep) -> Response:
+    check_model_scope(request, None)
     ref = container.model_ref()
     served = container.slot().peek()
     described = await anyio.to_thread.run_sync(container.describe_model(), ref.name)

@@ -1,4 +1,5 @@
-"""``POST /predict`` and ``POST /v1/predict``: the hot path.
+"""``POST /predict`` and ``POST /v1/predict`` (the default model), ``POST /v1/models/{name}/predict``
+(the model served as ``name``): the hot path.
 
 The body is read as bytes and parsed with orjson; the envelope is checked by the codec, each
 row by the domain's encoder. No pydantic model is built per row.
@@ -31,3 +32,14 @@ _DOCUMENTED: dict[str, Any] = {
 @router.post("/predict", summary="Predict rows with the served model (same as /v1/predict)", **_DOCUMENTED)
 async def predict(request: Request) -> Response:
     return await answer(request, CODEC)
+
+
+@router.post(
+    "/v1/models/{name}/predict",
+    summary="Predict rows with the model served as `name`",
+    response_model=PredictResponse,
+    responses=problems(400, 403, 404, 413, 415, 500, 503),
+    openapi_extra=raw_body(json="PredictRequest"),
+)
+async def predict_with(request: Request, name: str) -> Response:
+    return await answer(request, CODEC, name)

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from predictor.container import Container
 from predictor.domain.errors import ModelNotFound, ModelUnavailable
 from predictor.entrypoints.http.dependencies import ContainerDep
-from predictor.entrypoints.http.protocol import answer
+from predictor.entrypoints.http.protocol import answer, check_model_scope
 from predictor.entrypoints.http.responses import OrjsonResponse
 from predictor.entrypoints.http.routes.documentation import HeadAnsweredRoute, problems, raw_body, status_only
 from predictor.entrypoints.http.schemas import (
@@ -59,8 +59,11 @@ async def live() -> Response:
 @health.head("/health/ready", **status_only(READY, problems(503)))
 @health.get("/health/ready", summary=READY, response_model=V2Ready, responses=problems(503))
 async def ready(container: ContainerDep) -> Response:
+    models = container.served_models()
     if not container.slot().ready:
         raise ModelUnavailable("no model is loaded yet")
+    if models.waiting():  # several models: every configured one
+        raise ModelUnavailable("not every model is loaded yet")
     return OrjsonResponse({"ready": True})
 
 
@@ -110,7 +113,8 @@ async def version_ready(container: ContainerDep, name: str, version: str) -> Res
     response_model=V2ModelMetadata,
     responses=problems(404, 503),
 )
-async def model_metadata(container: ContainerDep, name: str) -> Response:
+async def model_metadata(request: Request, container: ContainerDep, name: str) -> Response:
+    check_model_scope(request, name)
     return OrjsonResponse(v2_codec.model_metadata(_served(container, name)))
 
 
@@ -120,7 +124,8 @@ async def model_metadata(container: ContainerDep, name: str) -> Response:
     response_model=V2ModelMetadata,
     responses=problems(404, 503),
 )
-async def version_metadata(container: ContainerDep, name: str, version: str) -> Response:
+async def version_metadata(request: Request, container: ContainerDep, name: str, version: str) -> Response:
+    check_model_scope(request, name)
     return OrjsonResponse(v2_codec.model_metadata(_served(container, name, version)))
 
 
@@ -133,7 +138,7 @@ _INFER: dict[str, Any] = {
         "same way, as `application/octet-stream`."
     ),
     "response_model": V2InferResponse,
-    "responses": problems(400, 404, 413, 500, 503),
+    "responses": problems(400, 403, 404, 413, 500, 503),
     "openapi_extra": raw_body(json="InferRequest"),
 }
 

@@ -1,0 +1,1 @@
+"""``predictor drift``: captured requests against the training data's reference profile."""
