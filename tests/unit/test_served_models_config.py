@@ -10,7 +10,7 @@ import pytest
 from predictor.config import load_settings
 from predictor.domain.errors import ConfigurationError
 from predictor.domain.model import ModelRef
-from predictor.domain.served import ServedModelSpec
+from predictor.domain.served import ServedModelSpec, ShadowSpec
 
 
 def test_the_compact_form_lists_each_model_the_first_the_default() -> None:
@@ -46,6 +46,24 @@ def test_a_json_file_is_read_too(tmp_path: Path) -> None:
     assert load_settings(models_file=listed).serving.specs()[0].source == ModelRef("demo", alias="staging")
 
 
+def test_each_listed_model_may_name_its_shadow(tmp_path: Path) -> None:
+    compact = load_settings(
+        models="demo=demo@production;shadow=demo@challenger;shadow_sample_percent=5,wine=./build/wine",
+    )
+    assert [spec.shadow for spec in compact.serving.specs()] == [ShadowSpec("demo@challenger", 5.0), None]
+    listed = tmp_path / "models.yaml"
+    listed.write_text(
+        "models:\n"
+        "  - name: demo\n    model: demo@production\n"
+        "  - name: wine\n    model: wine@production\n    shadow: ./build/wine-next\n"
+    )
+    settings = load_settings(models_file=listed, shadow_sample_percent=20)
+    # No share given: PREDICTOR_SHADOW_SAMPLE_PERCENT's.
+    assert settings.serving.specs(settings.shadow.shadow_sample_percent)[1].shadow == ShadowSpec(
+        "./build/wine-next", 20.0
+    )
+
+
 def test_unset_one_model_is_served_as_before() -> None:
     settings = load_settings(model_name="wine", model_alias="staging")
     assert settings.serving.specs() == ()
@@ -61,7 +79,16 @@ def test_unset_one_model_is_served_as_before() -> None:
         ("demo=demo@production,demo=demo/2", "given more than once: demo"),
         ("demo=", "PREDICTOR_MODELS: entry 1 ('demo'): model:"),
         ("demo=demo@p;reload_interval_s=-1", "entry 1 ('demo'): reload_interval_s: Input should be greater"),
-        ("demo=demo@p;every=3", "entry 1 ('demo'): 'every=3' is not reload_interval_s=SECONDS"),
+        ("demo=demo@p;every=3", "entry 1 ('demo'): 'every=3' is not one of reload_interval_s, shadow"),
+        (
+            "demo=demo@p;shadow_sample_percent=5",
+            "entry 1 ('demo'): entry: shadow_sample_percent is given without",
+        ),
+        (
+            "demo=demo@p;shadow=demo@c;shadow_sample_percent=101",
+            "entry 1 ('demo'): shadow_sample_percent: Input",
+        ),
+        ("demo=demo@p;shadow=", "entry 1 ('demo'): shadow:"),
         ("a b=demo@p", "entry 1 ('a b'): name: 'a b' cannot be a served model's name"),
         ("demo=s3://bucket/model", "an exported directory is a local path here"),
         ("demo=./a\x00b", "a source holds no control characters"),

@@ -80,9 +80,12 @@ class ServingSettings(Group):
         ``model_name@model_alias`` or ``model_dir``."""
         return self._models
 
-    def specs(self) -> tuple[ServedModelSpec, ...]:
-        """The models listed, the default first (none when one model is served the usual way)."""
-        return () if self._models is None else self._models.specs(self.reload_interval_s)
+    def specs(self, shadow_sample_percent: float = 100.0) -> tuple[ServedModelSpec, ...]:
+        """The models listed, the default first (none when one model is served the usual way);
+        a shadow listed without its share samples ``shadow_sample_percent`` % of the requests."""
+        if self._models is None:
+            return ()
+        return self._models.specs(self.reload_interval_s, shadow_sample_percent)
 
     @property
     def default_model_dir(self) -> Path | None:

@@ -2,29 +2,42 @@
 (YAML or JSON), read into a ``ModelList`` of entries, then ``ServedModelSpec``s (docs/models.md).
 
 The compact form is entries separated by commas, each ``NAME=SOURCE``, optionally followed by
-``;reload_interval_s=SECONDS``; the first entry is the default model::
+``;OPTION=VALUE`` for ``reload_interval_s``, ``shadow`` and ``shadow_sample_percent``; the first
+entry is the default model::
 
-    demo=demo@production;reload_interval_s=10,wine=./build/wine
+    demo=demo@production;reload_interval_s=10;shadow=demo@challenger,wine=./build/wine
 
 The file holds ``default`` (optional: else the first) and ``models``, a list of ``name``,
-``model`` and ``reload_interval_s`` (optional: else ``PREDICTOR_RELOAD_INTERVAL_S``).
+``model``, ``reload_interval_s`` (optional: else ``PREDICTOR_RELOAD_INTERVAL_S``), ``shadow``
+(optional: a challenger scoring a sample of the model's requests, docs/shadow.md) and
+``shadow_sample_percent`` (optional: else ``PREDICTOR_SHADOW_SAMPLE_PERCENT``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from predictor.domain.served import SERVED_NAME, SOURCE, ServedModelSpec, check_served_name, model_source
+from predictor.domain.served import (
+    SERVED_NAME,
+    SOURCE,
+    ServedModelSpec,
+    ShadowSpec,
+    check_served_name,
+    model_source,
+)
 
-COMPACT_FORM = "NAME=SOURCE[;reload_interval_s=SECONDS],…"
+COMPACT_FORM = "NAME=SOURCE[;reload_interval_s=SECONDS][;shadow=SOURCE][;shadow_sample_percent=PERCENT],…"
+OPTIONS = ("reload_interval_s", "shadow", "shadow_sample_percent")
 
 
 class ModelEntry(BaseModel):
-    """One served model as configured: its served name, what it serves, its reload interval."""
+    """One served model as configured, or added at run time (``POST /v1/models/served``): its
+    served name, what it serves, its reload interval."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -40,9 +53,38 @@ class ModelEntry(BaseModel):
         model_source(value)  # ValueError for an empty source
         return value.strip()
 
-    def spec(self, reload_interval_s: float) -> ServedModelSpec:
+    def spec(self, reload_interval_s: float, shadow_sample_percent: float = 100.0) -> ServedModelSpec:
         interval = self.reload_interval_s if self.reload_interval_s is not None else reload_interval_s
         return ServedModelSpec(self.name, model_source(self.model), interval)
+
+
+class ListedModel(ModelEntry):
+    """A model of the configured list, which may also name its shadow challenger (docs/shadow.md):
+    a shadow is set up at start-up, not added at run time."""
+
+    shadow: str | None = Field(default=None, min_length=1, json_schema_extra={"pattern": SOURCE})
+    shadow_sample_percent: float | None = Field(default=None, ge=0, le=100)
+
+    @field_validator("shadow")
+    @classmethod
+    def _a_shadow(cls, value: str | None) -> str | None:
+        if value is not None:
+            model_source(value)  # ValueError for an empty source
+        return None if value is None else value.strip()
+
+    @model_validator(mode="after")
+    def _percent_of_a_shadow(self) -> ListedModel:
+        if self.shadow_sample_percent is not None and self.shadow is None:
+            raise ValueError("shadow_sample_percent is given without a shadow")
+        return self
+
+    def spec(self, reload_interval_s: float, shadow_sample_percent: float = 100.0) -> ServedModelSpec:
+        served = super().spec(reload_interval_s)
+        if self.shadow is None:
+            return served
+        percent = self.shadow_sample_percent
+        shadow = ShadowSpec(self.shadow, shadow_sample_percent if percent is None else percent)
+        return replace(served, shadow=shadow)
 
 
 class ModelList(BaseModel):
@@ -51,7 +93,7 @@ class ModelList(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default: str | None = None
-    models: tuple[ModelEntry, ...] = Field(min_length=1)
+    models: tuple[ListedModel, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _names(self) -> ModelList:
@@ -67,10 +109,12 @@ class ModelList(BaseModel):
     def default_name(self) -> str:
         return self.default if self.default is not None else self.models[0].name
 
-    def specs(self, reload_interval_s: float) -> tuple[ServedModelSpec, ...]:
+    def specs(
+        self, reload_interval_s: float, shadow_sample_percent: float = 100.0
+    ) -> tuple[ServedModelSpec, ...]:
         """Every model's spec, the default one first."""
         entries = sorted(self.models, key=lambda entry: entry.name != self.default_name)
-        return tuple(entry.spec(reload_interval_s) for entry in entries)
+        return tuple(entry.spec(reload_interval_s, shadow_sample_percent) for entry in entries)
 
 
 def one_line(exc: ValidationError, given: dict[str, Any]) -> str:
@@ -93,7 +137,10 @@ def model_list(given: object) -> ModelList:
     """``given`` (the file's document, or the compact form's entries) as a ``ModelList``;
     ``ValueError`` naming the entry at fault."""
     if not isinstance(given, dict):
-        raise ValueError("expected a mapping with 'models' (a list of name, model, reload_interval_s)")
+        raise ValueError(
+            "expected a mapping with 'models' (a list of name, model and optional "
+            "reload_interval_s, shadow, shadow_sample_percent)"
+        )
     try:
         return ModelList.model_validate(given)
     except ValidationError as exc:
@@ -113,9 +160,11 @@ def compact_entries(text: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": name, "model": source}
         for option in options:
             key, equals, value = (part.strip() for part in option.partition("="))
-            if key != "reload_interval_s" or not equals:
-                raise ValueError(f"entry {number} ({name!r}): {option!r} is not reload_interval_s=SECONDS")
-            entry["reload_interval_s"] = value
+            if key not in OPTIONS or not equals:
+                raise ValueError(
+                    f"entry {number} ({name!r}): {option!r} is not one of {', '.join(OPTIONS)}=VALUE"
+                )
+            entry[key] = value
         entries.append(entry)
     if not entries:
         raise ValueError(f"no model listed; give {COMPACT_FORM}")

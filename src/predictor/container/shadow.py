@@ -1,8 +1,6 @@
-"""The container's shadow challenger: ``PREDICTOR_SHADOW_MODEL`` as a ``ShadowSpec`` for the one
-served name, and the ``Shadow`` built from a spec with a keeper, a slot and loads of its own.
-
-Each builder takes small values, not the settings deep inside, so that a list of served models
-can give each of its names a spec of its own.
+"""The container's shadow challengers: each listed model's ``shadow`` (``PREDICTOR_MODELS``, the
+models file), or ``PREDICTOR_SHADOW_MODEL`` for the default model, as a ``ShadowSpec``, and the
+``Shadow`` built from a spec with a keeper, a slot and loads of its own.
 """
 
 from __future__ import annotations
@@ -14,12 +12,13 @@ from predictor.adapters import real
 from predictor.config import ShadowSettings
 from predictor.domain.errors import ConfigurationError, InvalidInput, InvalidModel
 from predictor.domain.model import ModelRef
+from predictor.domain.served import ShadowSpec
 from predictor.services.registry.shadow_gate import PromoteIfShadowAgrees
 from predictor.services.serving.core import ServingCore
 from predictor.services.serving.keeper import ModelKeeper
 from predictor.services.serving.loading import LoadModel, ModelSlot
 from predictor.services.serving.refresh import RefreshModel
-from predictor.services.serving.shadow import Shadow, ShadowSpec
+from predictor.services.serving.shadow import Shadow
 from predictor.services.serving.shadow_summary import ShadowSummary
 
 if TYPE_CHECKING:
@@ -38,6 +37,7 @@ def build_shadow(
     spec: ShadowSpec,
     name: str,
     *,
+    setting: str,
     catalog: ModelCatalog | None,
     cache: ModelCache,
     runtime: ModelRuntime,
@@ -50,19 +50,19 @@ def build_shadow(
     exported directory is served, which refuses one) and followed every ``reload_interval_s``,
     or an exported directory, read in place. Its loads are logged, not counted or alerted as the
     champion's are. ``ConfigurationError`` for a registry reference without a registry,
-    ``InvalidModel`` for a directory that was not exported."""
+    ``InvalidModel`` for a directory that was not exported; both name ``setting``."""
     ref, ttl_s = _parsed(spec.model), reload_interval_s
     if ref is None:
         try:
             exported = real.exported_catalog(Path(spec.model))
             ref = exported.ref
         except InvalidModel as exc:
-            raise InvalidModel(f"PREDICTOR_SHADOW_MODEL: {exc}") from exc
+            raise InvalidModel(f"{setting}: {exc}") from exc
         catalog, cache, ttl_s = exported, real.exported_cache(exported), 0.0
     elif catalog is None:
         raise ConfigurationError(
-            f"PREDICTOR_SHADOW_MODEL={spec.model!r} names a registry version, but the service serves an "
-            "exported directory without a registry; name an exported directory as the shadow"
+            f"{setting}={spec.model!r} names a registry version, but the service serves "
+            "exported directories without a registry; name an exported directory as the shadow"
         )
     slot = ModelSlot()
     load = LoadModel(catalog, runtime, cache, slot, origin="registry")
@@ -72,27 +72,35 @@ def build_shadow(
 
 
 def served_shadows(container: Container, runtime: ModelRuntime | None = None) -> dict[str, Shadow]:
-    """The shadows by served name: none, or the default served model's (the reference it is
-    compared with is that model's), loaded through ``runtime`` (by default the champion's; a test
-    hands in one of its own)."""
+    """The shadows by served name, each compared with that name's model: the listed models'
+    own, and ``PREDICTOR_SHADOW_MODEL`` for the default one when its entry names none; loaded
+    through ``runtime`` (by default the champions'; a test hands in one of its own)."""
     settings = container.settings()
-    spec = shadow_spec(settings.shadow)
-    if spec is None:
-        return {}
-    name: str = container.served_models().default_name
-    from_registry = settings.serving.model_source == "registry"
-    shadow = build_shadow(
-        spec,
-        name,
-        catalog=container.catalog() if from_registry else None,
-        cache=container.serving_cache(),
-        runtime=runtime or container.adapters.runtime(),
-        reload_interval_s=settings.serving.reload_interval_s,
-        queue_size=settings.shadow.shadow_queue_size,
-        meter=container.request_metrics(),
-        clock=container.adapters.clock(),
-    )
-    return {name: shadow}
+    wanted = {
+        spec.name: (spec.shadow, spec.reload_interval_s, f"PREDICTOR_MODELS entry {spec.name!r}: shadow")
+        for spec in settings.serving.specs(settings.shadow.shadow_sample_percent)
+        if spec.shadow is not None
+    }
+    default: str = container.served_models().default_name
+    from_settings = shadow_spec(settings.shadow)
+    if from_settings is not None and default not in wanted:
+        wanted[default] = (from_settings, settings.serving.reload_interval_s, "PREDICTOR_SHADOW_MODEL")
+    from_registry = settings.serving.registry_source == "registry"
+    return {
+        name: build_shadow(
+            spec,
+            name,
+            setting=setting,
+            catalog=container.adapters.registry() if from_registry else None,
+            cache=container.adapters.cache() if from_registry else container.serving_cache(),
+            runtime=runtime or container.adapters.runtime(),
+            reload_interval_s=interval,
+            queue_size=settings.shadow.shadow_queue_size,
+            meter=container.request_metrics(),
+            clock=container.adapters.clock(),
+        )
+        for name, (spec, interval, setting) in wanted.items()
+    }
 
 
 def serving_core(container: Container) -> ServingCore:

@@ -49,6 +49,19 @@ def check_served_name(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ShadowSpec:
+    """A served name's shadow: ``model``, a model reference (``name@alias``, ``name/version``)
+    or an exported directory, scoring ``sample_percent`` % of the requests (0 to 100)."""
+
+    model: str
+    sample_percent: float = 100.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.sample_percent <= 100:
+            raise ValueError(f"a shadow samples 0 to 100 % of the requests, not {self.sample_percent}")
+
+
+@dataclass(frozen=True, slots=True)
 class ServedModelSpec:
     """One model served as ``name``: a registry reference it follows, or an exported directory
     (one fixed version), and the seconds between looks at its alias (0: never)."""
@@ -56,6 +69,7 @@ class ServedModelSpec:
     name: str
     source: ModelRef | Path
     reload_interval_s: float = 30.0
+    shadow: ShadowSpec | None = None
 
     def __post_init__(self) -> None:
         check_served_name(self.name)

@@ -63,14 +63,14 @@ def report(client: TestClient, name: str = "demo") -> dict[str, Any]:
     return body
 
 
-def shadow_loaded(client: TestClient) -> bool:
-    return report(client)["shadow_version"] is not None
+def shadow_loaded(client: TestClient, name: str = "demo") -> bool:
+    return report(client, name)["shadow_version"] is not None
 
 
-def scored(client: TestClient, requests: int) -> bool:
-    """Whether the shadow has dealt with ``requests`` sampled requests in all (each pair's
+def scored(client: TestClient, requests: int, name: str = "demo") -> bool:
+    """Whether ``name``'s shadow has dealt with ``requests`` sampled requests in all (each pair's
     scored, failed and incompatible ones, and the dropped)."""
-    body = report(client)
+    body = report(client, name)
     dealt: int = body["dropped"] + sum(p["requests"] + p["errors"] + p["incompatible"] for p in body["pairs"])
     return dealt >= requests
 

@@ -165,3 +165,19 @@ def test_the_shadows_figures_go_out_as_metrics() -> None:
     assert published[("shadow_requests", pair)].value == 4
     assert sum(published[("shadow_latency", pair)].counts) == 4
     assert published[("shadow_latency_p99", pair)].unit == "Milliseconds"
+
+
+def test_a_listed_model_has_its_own_shadow_and_the_others_none() -> None:
+    container = shadowed(None, models="demo=demo@production,other=demo@production;shadow=demo@challenger")
+    with serving(container) as client:
+        assert eventually(lambda: shadow_loaded(client, "other"))
+        for i in range(4):
+            payload = {"instances": [row(x1=i / 10)]}
+            for path in ("/predict", "/v1/models/other/predict"):
+                assert client.post(path, json=payload, headers=JSON_AUTH).status_code == 200
+        assert eventually(lambda: scored(client, 4, "other"))
+        (pair,) = report(client, "other")["pairs"]
+        missing = client.get("/v1/models/demo/shadow", headers=ADMIN)
+
+    assert (pair["champion_version"], pair["shadow_version"], pair["requests"]) == ("1", "2", 4)
+    assert "no shadow" in assert_problem(missing, 404, "model-not-found")["detail"]

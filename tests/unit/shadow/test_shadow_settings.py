@@ -10,8 +10,8 @@ import pytest
 from predictor.config import load_settings
 from predictor.container.shadow import shadow_spec
 from predictor.domain.errors import ConfigurationError, InvalidModel
+from predictor.domain.served import ShadowSpec
 from predictor.entrypoints.http.app import create_app
-from predictor.services.serving.shadow import ShadowSpec
 from tests.unit.builders import memory_container
 from tests.unit.http.conftest import with_keys
 from tests.unit.shadow.serving import shadowed
@@ -45,7 +45,5 @@ def test_a_registry_shadow_of_an_exported_model_stops_the_start_up(tmp_path: Pat
 
     served.export_model()(ModelRef("demo", alias="production"), exported)
     container = with_keys(memory_container(shadow_model="demo@challenger", model_dir=exported))
-    with pytest.raises(
-        ConfigurationError, match="names a registry version, but the service serves an exported"
-    ):
+    with pytest.raises(ConfigurationError, match="names a registry version, but the service serves exported"):
         create_app(container)

@@ -23,10 +23,10 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from predictor.domain.encoding.inputs import ModelInput
+from predictor.domain.served import ShadowSpec
 from predictor.services.serving.keeper import ModelKeeper
 from predictor.services.serving.prediction import PredictionResult
 from predictor.services.serving.shadow_scoring import ScoreWithShadow, ShadowSample
@@ -44,19 +44,6 @@ BATCH_ROWS = 255
 GATHER_S = 0.02
 # The worker thread's nice value (Linux), so that the requests' threads come first for the CPU.
 WORKER_NICENESS = 10
-
-
-@dataclass(frozen=True, slots=True)
-class ShadowSpec:
-    """A served name's shadow: ``model``, a model reference (``name@alias``, ``name/version``)
-    or an exported directory, scoring ``sample_percent`` % of the requests (0 to 100)."""
-
-    model: str
-    sample_percent: float = 100.0
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.sample_percent <= 100:
-            raise ValueError(f"a shadow samples 0 to 100 % of the requests, not {self.sample_percent}")
 
 
 class Shadow:
