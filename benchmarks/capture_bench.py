@@ -30,47 +30,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from asgi_call import post_predict  # noqa: E402  # benchmarks/, beside this script
+
 KEY = "capture-bench-key-0123456789abcdef"
 ROW = {"x1": 0.5, "x2": -0.25, "colour": "red"}
 BODIES = {rows: json.dumps({"instances": [ROW] * rows}).encode() for rows in (1, 100)}
 WARM_UP = 100
-
-
-def _scope(body: bytes) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/predict",
-        "raw_path": b"/predict",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"127.0.0.1"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-api-key", KEY.encode()),
-        ],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 80),
-    }
-
-
-async def _one(app: Any, body: bytes) -> int:
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(_scope(body), receive, send)
-    return status
 
 
 def _app(capture_dir: Path | None) -> Any:
@@ -95,10 +60,10 @@ async def _per_second(capture_dir: Path | None, body: bytes, requests: int) -> f
     app = _app(capture_dir)
     async with app.router.lifespan_context(app):
         for _ in range(WARM_UP):
-            assert await _one(app, body) == 200  # a benchmark of failures measures nothing
+            assert await post_predict(app, body, KEY) == 200  # a benchmark of failures measures nothing
         started = time.perf_counter()
         for _ in range(requests):
-            await _one(app, body)
+            await post_predict(app, body, KEY)
         elapsed = time.perf_counter() - started
     return requests / elapsed
 

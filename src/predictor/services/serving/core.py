@@ -172,11 +172,12 @@ class ServingCore:
             encoded = await anyio.to_thread.run_sync(codec.encode, result, decoded, request_id)
         else:
             encoded = codec.encode(result, decoded, request_id)
+        name = request.model or self.models.default_name
         if self._shadows:  # offered once the answer is built; the shadow never waits on it
-            shadow = self._shadows.get(request.model or self.models.default_name)
+            shadow = self._shadows.get(name)
             if shadow is not None:
                 shadow.offer(result, decoded.batch)
         if self._capture is not None:  # a copy of the rows on a queue: the writer is elsewhere
-            self._capture(request.model or self.models.names[0], result, request_id)
+            self._capture(name, result, request_id)
         version = result.model.version.version
         return InferenceResponse(encoded.body, encoded.media_type, version, protocol_headers=encoded.headers)
