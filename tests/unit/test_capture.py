@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import random
 from datetime import UTC, datetime
 
@@ -180,14 +181,24 @@ def test_a_failing_store_drops_each_batch_counted_and_alerts_once_until_it_write
     assert store.batches["demo"][0].request_ids == ("r9", "r9")
 
 
-def test_rows_that_cannot_be_batched_are_dropped_and_the_writer_goes_on() -> None:
-    queue, capture, writer, store, metrics, _ = parts()
+def test_a_feature_named_like_a_column_drops_its_rows_under_its_own_reason_told_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queue, capture, _, store, metrics, _ = parts()
+    alerter = RecordingAlerter()
+    writer = WriteCaptured(queue, store, metrics, alerter)
     clashing = dataclasses.replace(CAPTURED, features=("prediction", "x2", "colour"))
-    queue.offer(clashing)
-    writer.flush()
+    with caplog.at_level(logging.ERROR):
+        for _ in range(2):
+            queue.offer(clashing)
+            writer.flush()
     capture("demo", RESULT, "r2")
     writer.flush()
-    assert counted(metrics, Counted.CAPTURE_DROPPED_ROWS) == {("demo", "store_failed"): 2.0}
+    assert counted(metrics, Counted.CAPTURE_DROPPED_ROWS) == {("demo", "feature_named_like_a_column"): 4.0}
+    assert [r.getMessage() for r in caplog.records] == [
+        "model demo cannot be captured: its features 'prediction' are named like a capture column"
+    ]
+    assert alerter.alerts == []
     assert store.batches["demo"][0].request_ids == ("r2", "r2")
 
 

@@ -40,7 +40,9 @@ def model_files(container: Container, directory: Path) -> Path:
     return files
 
 
-def captured(container: Container, table: Table, directory: Path, stamp: datetime = NOW) -> CapturedRows:
+def captured(
+    container: Container, table: Table, directory: Path, stamp: datetime = NOW, version: str = "1"
+) -> CapturedRows:
     """``table``'s rows as capture writes them: encoded by the model's encoder, with its labels."""
     files = model_files(container, directory)
     manifest = read_manifest(files)
@@ -52,7 +54,7 @@ def captured(container: Container, table: Table, directory: Path, stamp: datetim
     )
     count = table.rows
     return CapturedRows(
-        names, matrix.astype(np.float64), tuple(labels.tolist()), ("demo",) * count, ("1",) * count,
+        names, matrix.astype(np.float64), tuple(labels.tolist()), ("demo",) * count, (version,) * count,
         tuple(f"r{i}" for i in range(count)), np.full(count, np.datetime64(stamp.replace(tzinfo=None), "us")),
     )  # fmt: skip
 
@@ -135,3 +137,32 @@ def test_a_model_without_a_reference_profile_asks_to_retrain(trained: Container,
     manifest: ModelManifest = replace(read_manifest(model_files(trained, tmp_path)), reference=None)
     with pytest.raises(DataError, match=r"has no reference profile .*; retrain it"):
         reference_of(manifest, version)
+
+
+def test_rows_of_another_version_are_left_out_and_said(trained: Container, tmp_path: Path) -> None:
+    other = captured(
+        trained, shifted(synthetic_table(rows=700, seed=5), "x1", 3.0), tmp_path / "a", version="2"
+    )
+    ours = captured(trained, synthetic_table(rows=800, seed=4), tmp_path / "b")
+    capture(trained, other, ours)
+    report = report_drift(trained)(DriftRequest(REF, CAPTURED, str(tmp_path / "out")))
+    assert (report.rows, report.flagged, report.versions) == (800, (), ("1",))
+    written = json.loads((tmp_path / "out" / "drift.json").read_text())
+    assert written["rows_of_other_versions_left_out"] == {"demo/2": 700}
+    assert "700 of demo/2" in (tmp_path / "out" / "drift.html").read_text()
+
+
+def test_rows_of_other_versions_only_is_bad_input_naming_them(trained: Container, tmp_path: Path) -> None:
+    capture(trained, captured(trained, synthetic_table(rows=60), tmp_path / "m", version="7"))
+    request = DriftRequest(REF, CAPTURED, str(tmp_path / "out"))
+    with pytest.raises(
+        DataError, match=r"no captured rows of demo/1 under .*; rows of demo/7 \(60 rows\) only"
+    ):
+        report_drift(trained)(request)
+
+
+def test_a_since_before_the_year_1_is_bad_input(trained: Container, tmp_path: Path) -> None:
+    capture(trained, captured(trained, synthetic_table(rows=60), tmp_path / "m"))
+    request = DriftRequest(REF, CAPTURED, str(tmp_path / "out"), since=timedelta(days=999_999_999))
+    with pytest.raises(DataError, match="--since reaches back 999,999,999 days"):
+        report_drift(trained)(request)

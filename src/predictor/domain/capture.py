@@ -34,6 +34,11 @@ def batch_file_name(written: datetime) -> str:
     return f"{written.astimezone(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.parquet"
 
 
+def clashing_features(features: tuple[str, ...]) -> tuple[str, ...]:
+    """The features named like an answer column: a model with one cannot be captured."""
+    return tuple(sorted(set(features) & set(ANSWER_COLUMNS)))
+
+
 @dataclass(frozen=True, slots=True)
 class CapturedRows:
     """Rows of one served model's answers, one entry per row in every field.
@@ -56,9 +61,9 @@ class CapturedRows:
         sizes |= {len(self.request_ids), len(self.timestamps)}
         if sizes != {rows} or self.matrix.shape[1:] != (len(self.features),):
             raise ValueError("captured rows need one entry per row in every column")
-        clashing = set(self.features) & set(ANSWER_COLUMNS)
+        clashing = clashing_features(self.features)
         if clashing:
-            raise ValueError(f"features named like an answer column: {sorted(clashing)}")
+            raise ValueError(f"features named like an answer column: {list(clashing)}")
 
     def __len__(self) -> int:
         return len(self.matrix)

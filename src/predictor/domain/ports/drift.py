@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,11 +17,13 @@ from predictor.domain.model import ModelVersion
 @dataclass(frozen=True, eq=False)
 class CapturedBatch:
     """Some captured rows: each feature's encoded values (NaN: missing), the predictions (labels
-    as strings, or values), and the model versions that made them."""
+    as strings, or values), the model versions that made them, and how many rows of other
+    versions were left out (by ``name/version``)."""
 
     features: Mapping[str, npt.NDArray[np.float64]]
     prediction: npt.NDArray[Any]
     versions: frozenset[str]
+    left_out: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -36,13 +38,21 @@ class CaptureSource(Protocol):
     ``timestamp`` (``timestamp[us, tz=UTC]``)."""
 
     def batches(
-        self, location: str, features: Sequence[str], labelled: bool, since: datetime | None = None
+        self,
+        location: str,
+        features: Sequence[str],
+        labelled: bool,
+        since: datetime | None = None,
+        version: ModelVersion | None = None,
     ) -> Iterator[CapturedBatch]:
-        """The rows under ``location`` with ``timestamp >= since`` (all without ``since``), in
-        batches of a bounded size. ``labelled``: the predictions are labels (strings). Raises
+        """The rows under ``location`` with ``timestamp >= since`` (all without ``since``) made
+        by ``version`` (its number, and its name where a row names one; every row without
+        ``version``), in batches of a bounded size; the rows of other versions are only counted
+        (``left_out``, a batch may hold no row). Files of other versions only, or written before
+        ``since``, are not checked. ``labelled``: the predictions are labels (strings). Raises
         ``DataError`` naming the file when there is no Parquet file, a file lacks a feature or
-        a capture column, or a column has another type; ``ConfigurationError`` and
-        ``ModelUnavailable`` as the table files do for S3."""
+        a capture column, a column has another type, or a file cannot be read;
+        ``ConfigurationError`` and ``ModelUnavailable`` as the table files do for S3."""
         ...
 
 

@@ -40,7 +40,8 @@ class Counted(StrEnum):
     RATE_LIMITED_REQUESTS = "rate_limited_requests"  # route
     LENIENT_READINGS = "lenient_readings"  # reason (encoding.lenient.Leniency): bodies read leniently
     CAPTURED_ROWS = "captured_rows"  # model (the served name): rows written to the capture store
-    CAPTURE_DROPPED_ROWS = "capture_dropped_rows"  # model, reason (queue_full | store_failed)
+    # model, reason (queue_full | store_failed | feature_named_like_a_column)
+    CAPTURE_DROPPED_ROWS = "capture_dropped_rows"
     # A shadow challenger (services/serving/shadow.py), per pair: model, version, shadow_version.
     SHADOW_REQUESTS = "shadow_requests"  # requests the shadow scored
     SHADOW_ROWS = "shadow_rows"  # rows compared

@@ -29,7 +29,11 @@ def parse_since(value: str | None) -> datetime | timedelta | None:
         return None
     duration = _DURATION.fullmatch(value.strip())
     if duration is not None:
-        return timedelta(**{_UNITS[duration.group(2)]: float(duration.group(1))})
+        try:
+            return timedelta(**{_UNITS[duration.group(2)]: float(duration.group(1))})
+        except OverflowError:
+            message = f"{value!r} is too long a duration (at most {timedelta.max.days:,} days)"
+            raise InvalidInput([FieldError(None, "--since", message)]) from None
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -137,4 +141,5 @@ def _echo(report: DriftReport, out: Path | str) -> None:
         f"compared {report.rows:,} captured rows with {report.model} version {report.version}'s training "
         f"data: {'drift in ' + found if found else 'no drift'}; wrote drift.json and drift.html to {out} "
         f"(run {report.run_id})"
+        + (f"; left out {sum(report.left_out.values()):,} rows of other versions" if report.left_out else "")
     )

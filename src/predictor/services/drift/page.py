@@ -34,7 +34,7 @@ def render_page(report: DriftReport) -> str:
         f"<p>{report.rows:,} captured rows under {escape(report.captured)} since {escape(since)} (until "
         f"{escape(report.made.isoformat())}), against {report.reference_rows:,} training rows. Thresholds: "
         f"PSI &gt; {limits.psi:g}, KS &gt; {limits.ks:g}, share change &gt; {limits.shares:g}, "
-        f"missing-rate change &gt; {limits.missing:g}.</p>"
+        f"missing-rate change &gt; {limits.missing:g}.</p>{_left_out(report)}"
     )
     sections = [_summary(report), *(_column(c) for c in (*report.features, report.prediction))]
     return (
@@ -42,6 +42,13 @@ def render_page(report: DriftReport) -> str:
         f"<title>Drift: {escape(report.model)} {escape(report.version)}</title><style>{STYLE}</style>"
         f"</head><body>{head}{''.join(sections)}</body></html>\n"
     )
+
+
+def _left_out(report: DriftReport) -> str:
+    if not report.left_out:
+        return ""
+    rows = ", ".join(f"{n:,} of {v}" for v, n in report.left_out.items())
+    return f"<p>Left out, as rows of other model versions (encoded their own way): {escape(rows)}.</p>"
 
 
 def _number(value: float | None) -> str:

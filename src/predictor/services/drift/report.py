@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -65,7 +66,7 @@ class ReportDrift:
         manifest = self._manifests.manifest(version)
         reference = reference_of(manifest, version)
         made = self._clock.now()
-        since = made - request.since if isinstance(request.since, timedelta) else request.since
+        since = since_of(request.since, made)
         report = self._compare(request, version, manifest, reference, since, made)
         return self._publish(report, request)
 
@@ -82,21 +83,24 @@ class ReportDrift:
         tallies = {f.name: Tally(reference.features[f.name]) for f in schema.features}
         predictions = Tally(reference.prediction)
         versions: set[str] = set()
+        left_out: Counter[str] = Counter()
         labelled = schema.target.task.is_classification
-        for batch in self._captures.batches(request.captured, schema.names, labelled, since):
+        for batch in self._captures.batches(request.captured, schema.names, labelled, since, version):
+            left_out.update(batch.left_out)
+            if not batch.rows:
+                continue
             for name, tally in tallies.items():
                 tally.add(batch.features[name])
             predictions.add(batch.prediction)
             versions |= batch.versions
         if not predictions.rows:
-            after = f" since {since.isoformat()}" if since is not None else ""
-            raise DataError(f"no captured rows under {request.captured}{after}")
+            raise DataError(no_rows(request.captured, version, since, left_out))
         limits = request.thresholds
         features = tuple(compare(f.name, tallies[f.name], limits, categories_of(f)) for f in schema.features)
         prediction = compare("prediction", predictions, limits)
         return DriftReport(
             version.name, version.version, request.captured, since, made, predictions.rows, reference.rows,
-            limits, features, prediction, tuple(sorted(versions)),
+            limits, features, prediction, tuple(sorted(versions)), dict(sorted(left_out.items())),
         )  # fmt: skip
 
     def _publish(self, report: DriftReport, request: DriftRequest) -> DriftReport:
@@ -126,6 +130,27 @@ def reference_of(manifest: ModelManifest, version: ModelVersion) -> ReferencePro
     if missing:
         raise DataError(f"the reference profile of {version.name} version {version.version} lacks {missing}")
     return manifest.reference
+
+
+def no_rows(captured: str, version: ModelVersion, since: datetime | None, left_out: Counter[str]) -> str:
+    """Why there is nothing to compare: no row at all, or rows of other versions only."""
+    after = f" since {since.isoformat()}" if since is not None else ""
+    if not left_out:
+        return f"no captured rows under {captured}{after}"
+    seen = ", ".join(f"{v} ({n:,} rows)" for v, n in sorted(left_out.items()))
+    return (
+        f"no captured rows of {version.name}/{version.version} under {captured}{after}; rows of {seen} only"
+    )
+
+
+def since_of(since: datetime | timedelta | None, made: datetime) -> datetime | None:
+    """The moment ``since`` names: itself, or ``made`` less a duration (``DataError`` past year 1)."""
+    if not isinstance(since, timedelta):
+        return since
+    try:
+        return made - since
+    except OverflowError:
+        raise DataError(f"--since reaches back {since.days:,} days, before the year 1") from None
 
 
 def drift_metrics(report: DriftReport) -> dict[str, float]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ class DriftReport:
     features: tuple[ColumnDrift, ...]
     prediction: ColumnDrift
     versions: tuple[str, ...]  # the model versions that made the captured predictions
+    left_out: Mapping[str, int] = field(default_factory=dict)  # rows of other versions, by name/version
     run_id: str = ""
 
     @property
@@ -45,6 +47,7 @@ class DriftReport:
             "rows_compared": self.rows,
             "reference_rows": self.reference_rows,
             "captured_versions": list(self.versions),
+            "rows_of_other_versions_left_out": dict(self.left_out),
             "thresholds": asdict(self.thresholds),
             "drifted": self.drifted,
             "flagged_features": list(self.flagged),

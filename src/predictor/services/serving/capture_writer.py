@@ -17,7 +17,7 @@ from datetime import UTC
 import numpy as np
 
 from predictor.domain.alerts import CAPTURE_FAILING, Alert
-from predictor.domain.capture import CapturedRows
+from predictor.domain.capture import CapturedRows, clashing_features
 from predictor.domain.ports import Alerter, CaptureStore, Counted, EventCounter
 from predictor.domain.schema import TaskType
 from predictor.services.serving.capture import CapturedRequest, CaptureQueue
@@ -26,6 +26,7 @@ from predictor.services.serving.prediction import predicted_labels
 log = logging.getLogger(__name__)
 
 STORE_FAILED = "store_failed"
+FEATURE_NAMED_LIKE_A_COLUMN = "feature_named_like_a_column"
 
 
 def captured_rows(requests: Sequence[CapturedRequest]) -> Iterator[CapturedRows]:
@@ -76,6 +77,7 @@ class WriteCaptured:
         self._failing = False
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._told: set[tuple[str, tuple[str, ...]]] = set()  # the clashing features logged, per served name
 
     def write_due(self) -> None:
         """Write the groups that are due now (a full batch, or one that has waited long enough)."""
@@ -119,6 +121,7 @@ class WriteCaptured:
 
     def _write(self, group: Sequence[CapturedRequest]) -> None:
         served = group[0].served
+        group = self._storable(served, group)
         try:
             batches = list(captured_rows(group))
         except Exception as exc:  # noqa: BLE001  # rows that cannot be batched are dropped, not the writer
@@ -131,6 +134,23 @@ class WriteCaptured:
                 self._dropped(served, len(rows), exc)
             else:
                 self._stored(served, len(rows), where)
+
+    def _storable(self, served: str, group: Sequence[CapturedRequest]) -> list[CapturedRequest]:
+        """The requests whose features a capture file can hold; the others are dropped and
+        counted, with one log line per served name and clashing features."""
+        storable = [r for r in group if not clashing_features(r.features)]
+        for request in (r for r in group if clashing_features(r.features)):
+            if self._counter is not None:
+                reason = FEATURE_NAMED_LIKE_A_COLUMN
+                self._counter.count(Counted.CAPTURE_DROPPED_ROWS, len(request), model=served, reason=reason)
+            clashing = clashing_features(request.features)
+            if (served, clashing) not in self._told:
+                self._told.add((served, clashing))
+                log.error(
+                    "model %s cannot be captured: its features %s are named like a capture column",
+                    served, ", ".join(map(repr, clashing)), extra={"model": served},
+                )  # fmt: skip
+        return storable
 
     def _stored(self, served: str, rows: int, where: str) -> None:
         log.debug("captured rows written", extra={"model": served, "rows": rows, "where": where})
