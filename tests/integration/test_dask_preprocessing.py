@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask.array as da
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,13 +19,19 @@ import pytest
 from distributed import Client
 
 from predictor.adapters.dask.reading import part_table, read_part, table_frame
+from predictor.adapters.dask.statistics import training_statistics
+from predictor.adapters.memory.cluster import InProcessClusterTable
+from predictor.adapters.memory.data import InMemoryDatasetSource
+from predictor.adapters.memory.models import LinearModelTrainer
 from predictor.adapters.sklearn.datasets import LocalDatasetSource
 from predictor.config import load_settings
 from predictor.container import Container, build_container
 from predictor.domain.errors import DataError
+from predictor.domain.ports.cluster import TRAIN, EncodedPart
 from predictor.domain.preprocessing import MissingValues, PreprocessingSettings
 from predictor.domain.schema import FeatureSchema
-from predictor.domain.table import ReadOptions
+from predictor.domain.statistics import WantedStatistics, column_statistics
+from predictor.domain.table import ReadOptions, Table
 from predictor.services.training.pipeline import TrainingRequest
 from tests.dask_cluster import two_workers
 
@@ -107,13 +114,48 @@ def test_most_frequent_fitted_with_dask_equals_the_single_process_fit(cluster: C
     assert not parted.preprocessing.center  # no scaling asked for
 
 
+TIED = np.array([[3.0], [1.0], [3.0], [1.0], [2.0]])  # 1 and 3 twice each: the smallest, 1, wins
+MOST_FREQUENT = [WantedStatistics(most_frequent=True)]
+
+
+def test_a_most_frequent_tie_split_over_two_parts_gives_the_smallest_value(cluster: Client) -> None:
+    rows = da.from_array(TIED.astype(np.float32), chunks=((2, 3), (1,)))
+    (found,) = training_statistics(cluster, rows, MOST_FREQUENT, ["steps"])
+    assert found.most_frequent == 1.0
+    assert found == column_statistics(TIED[:, 0], MOST_FREQUENT[0])
+
+
+def test_the_in_process_cluster_table_breaks_the_tie_as_the_dask_one(cluster: Client) -> None:
+    table = InProcessClusterTable([], InMemoryDatasetSource(), READ, LinearModelTrainer())
+    table.kept = [
+        EncodedPart(TIED[:2].astype(np.float32), np.zeros(2), np.full(2, TRAIN, dtype=np.int8)),
+        EncodedPart(TIED[2:].astype(np.float32), np.zeros(3), np.full(3, TRAIN, dtype=np.int8)),
+    ]
+    rows = da.from_array(TIED.astype(np.float32), chunks=((2, 3), (1,)))
+    (in_process,) = table.training_statistics(MOST_FREQUENT, ["steps"])
+    assert in_process.most_frequent == 1.0
+    assert [in_process] == training_statistics(cluster, rows, MOST_FREQUENT, ["steps"])
+
+
+class RecordingDatasetSource(LocalDatasetSource):
+    """The local reader, recording each part it loads in this process."""
+
+    def __init__(self) -> None:
+        self.loaded: list[str] = []
+
+    def load(self, name: str, options: ReadOptions | None = None) -> Table:
+        self.loaded.append(name)
+        return super().load(name, options)
+
+
 def test_the_parts_are_a_lazy_dask_dataframe_of_the_readers_tables(cluster: Client, work: Path) -> None:
     parts = sorted(str(p) for p in (work / "parts").glob("*.parquet"))
-    datasets = LocalDatasetSource()
+    datasets = RecordingDatasetSource()
     frame = table_frame(parts, datasets, READ, "test")
     assert frame.npartitions == len(PARTS)
+    assert datasets.loaded == []  # building the frame read no part
     second = cluster.compute(frame.to_delayed()[2]).result()
-    assert part_table(second) == datasets.load(parts[2], READ)
+    assert part_table(second) == LocalDatasetSource().load(parts[2], READ)
 
 
 def test_an_unreadable_part_fails_with_the_single_process_readers_line(cluster: Client, work: Path) -> None:

@@ -116,3 +116,17 @@ def test_serving_a_directory_that_is_not_an_export_is_one_line_and_exit_5(tmp_pa
     assert result.exit_code == 5
     (line,) = result.output.strip().splitlines()
     assert "not a directory written by `predictor export`" in line
+
+
+def test_serving_a_list_checks_its_default_export_and_refuses_model_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREDICTOR_MODELS", f"wine={tmp_path},demo=demo@production")
+    monkeypatch.setenv("PREDICTOR_MODEL_DIR", str(tmp_path / "ignored"))  # an image's default
+    listed = CliRunner().invoke(cli, ["serve"])
+    assert listed.exit_code == 5  # the default listed model's directory is checked, not the ignored one
+    assert "not a directory written by `predictor export`" in listed.output
+    assert "ignored" not in listed.output
+    refused = CliRunner().invoke(cli, ["serve", "--model-dir", str(tmp_path)])
+    assert refused.exit_code == 2
+    assert "list the directory there" in refused.output

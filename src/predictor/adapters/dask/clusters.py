@@ -64,10 +64,13 @@ def local_cluster(workers: int | None = None) -> LocalCluster:
     )
 
 
-def gather_all(client: Client, futures: Sequence[Future[R]], parts: Mapping[str, str], doing: str) -> list[R]:
+def gather_all(
+    client: Client, futures: Sequence[Future[R]], parts: Mapping[str, str], doing: str, subject: str = ""
+) -> list[R]:
     """The futures' results in order. On the first that fails, the rest are cancelled and its
     error raised as it was; a part whose workers kept dying, or a lost scheduler, is a
-    ``ConfigurationError`` (``parts``: the part file of each task key, for the message)."""
+    ``ConfigurationError`` (``parts``: the part file of each task key, for the message;
+    ``subject``: what all the futures compute, named instead when given)."""
     try:
         for future in as_completed(futures):
             if future.status == "error":
@@ -76,7 +79,7 @@ def gather_all(client: Client, futures: Sequence[Future[R]], parts: Mapping[str,
                 raise error
         results: list[R] = client.gather(futures)
     except KilledWorker as exc:
-        part = Path(parts.get(str(exc.task), str(exc.task))).name
+        part = subject or Path(parts.get(str(exc.task), str(exc.task))).name
         raise ConfigurationError(
             f"the Dask workers kept dying while they {doing} {part}: out of memory? "
             "(docs/scale.md, memory per worker)"

@@ -98,9 +98,11 @@ class DaskClusterTable(ClusterTable):
         ]
         self._set_kept(updated)
 
-    def training_statistics(self, wanted: Sequence[WantedStatistics]) -> list[ColumnStatistics]:
+    def training_statistics(
+        self, wanted: Sequence[WantedStatistics], names: Sequence[str]
+    ) -> list[ColumnStatistics]:
         rows, _ = self._arrays(self._sizes, (TRAIN,), len(wanted))
-        return training_statistics(self._client, rows, wanted)
+        return training_statistics(self._client, rows, wanted, names)
 
     def fit(self, spec: ClusterFit) -> TrainedModel:
         sizes = self._sizes

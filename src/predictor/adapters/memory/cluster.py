@@ -72,7 +72,9 @@ class InProcessClusterTable(ClusterTable):
     def update(self, job: Callable[[EncodedPart, A], EncodedPart], given: Sequence[A]) -> None:
         self.kept = [_sent(job)(part, arg) for part, arg in zip(self.kept, given, strict=True)]
 
-    def training_statistics(self, wanted: Sequence[WantedStatistics]) -> list[ColumnStatistics]:
+    def training_statistics(
+        self, wanted: Sequence[WantedStatistics], names: Sequence[str]
+    ) -> list[ColumnStatistics]:
         matrix = self._rows((TRAIN,))[0]
         return [column_statistics(matrix[:, j].astype(np.float64), w) for j, w in enumerate(wanted)]
 

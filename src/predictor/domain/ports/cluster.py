@@ -81,10 +81,13 @@ class ClusterTable(Protocol):
         """Replace each kept part with ``job(kept, given[index])``."""
         ...
 
-    def training_statistics(self, wanted: Sequence[WantedStatistics]) -> list[ColumnStatistics]:
+    def training_statistics(
+        self, wanted: Sequence[WantedStatistics], names: Sequence[str]
+    ) -> list[ColumnStatistics]:
         """Of each feature ``j``'s present values in the kept training rows, the statistics
         ``wanted[j]``, computed on the cluster: the numbers ``column_statistics`` gives for the
-        whole column in row order (the preprocessing is fitted from them)."""
+        whole column in row order (the preprocessing is fitted from them). ``names[j]``: the
+        feature's name, for an error's message."""
         ...
 
     def fit(self, spec: ClusterFit) -> TrainedModel:

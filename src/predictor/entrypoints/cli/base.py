@@ -17,6 +17,7 @@ import click
 
 from predictor.config import Settings, load_settings
 from predictor.domain.errors import (
+    CaptureUnavailable,
     ConfigurationError,
     DataError,
     Forbidden,
@@ -41,6 +42,7 @@ EXIT_CODES: dict[type[PredictorError], int] = {
     ModelNotFound: 3,
     FunctionNotFound: 3,
     ModelUnavailable: 4,
+    CaptureUnavailable: 4,  # a capture store out of reach: not exit 1, which `predictor drift` means as drift
     InvalidModel: 5,
     ModelRefused: 5,
     NoEarlierVersion: 6,

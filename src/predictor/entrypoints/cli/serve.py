@@ -32,7 +32,12 @@ def serve(host: str | None, port: int | None, workers: int | None, model_dir: Pa
       PREDICTOR_API_KEYS=change-me-0123456789 predictor serve --model-dir build/model
     """
     settings = settings_from_env(host=host, port=port, workers=workers, model_dir=model_dir)
-    exported = settings.serving.model_dir
+    if model_dir is not None and settings.serving.served_models is not None:
+        raise click.UsageError(
+            "--model-dir serves one model; with PREDICTOR_MODELS or PREDICTOR_MODELS_FILE set, list the "
+            "directory there"
+        )
+    exported = settings.serving.default_model_dir
     if exported is not None:
         from predictor.container import build_container
 
@@ -52,7 +57,7 @@ def serving_environment(settings: Settings) -> None:
     """
     os.environ["PREDICTOR_HOST"] = settings.http.host
     os.environ["PREDICTOR_PORT"] = str(settings.http.port)
-    if settings.serving.model_dir is not None:
+    if settings.serving.model_dir is not None and settings.serving.served_models is None:
         os.environ["PREDICTOR_MODEL_DIR"] = str(settings.serving.model_dir.resolve())
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 

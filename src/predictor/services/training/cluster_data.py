@@ -125,5 +125,6 @@ def _fit_preprocessing(table: ClusterTable, schema: FeatureSchema, request: Trai
     if settings.missing is MissingValues.XGBOOST and not settings.scaling:
         return Preprocessing()  # nothing to fit: missing values left to XGBoost, no scaling
     categorical = [feature.kind is FeatureKind.CATEGORICAL for feature in schema.features]
-    statistics = table.training_statistics(wanted_statistics(categorical, settings))
+    names = [feature.name for feature in schema.features]
+    statistics = table.training_statistics(wanted_statistics(categorical, settings), names)
     return fitted_preprocessing(statistics, categorical, settings)
