@@ -4,9 +4,10 @@ has scored some requests)."""
 
 from __future__ import annotations
 
+import http.server
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -61,7 +62,7 @@ def server() -> Iterator[str]:
         thread.join(timeout=PATIENCE_S)
 
 
-SCORED = ShadowFigures("1", "1", REQUESTS, REQUESTS, 1.0, 0.0, 0.0, 0, 0)
+SCORED = ShadowFigures("1", "1", REQUESTS, REQUESTS, 1.0, 0.0, 0.0, 0, 0, shadow_model="demo")
 
 
 @pytest.fixture(params=["static", "http"])
@@ -93,3 +94,43 @@ def test_a_server_that_cannot_be_reached_is_unavailable() -> None:
         HttpShadowSummaries(f"http://127.0.0.1:{free_port()}", ADMIN_KEY).figures("demo")
     with pytest.raises(ConfigurationError, match="not an http"):
         HttpShadowSummaries("file:///etc/passwd", ADMIN_KEY)
+
+
+class _Redirecting(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a redirect to ``target``, and records the keys any request carried."""
+
+    target = ""
+    keys: ClassVar[list[str | None]] = []
+
+    def do_GET(self) -> None:  # http.server's name
+        type(self).keys.append(self.headers.get("X-API-Key"))
+        self.send_response(302 if self.target else 200)
+        if self.target:
+            self.send_header("Location", self.target)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        """Quiet: the test reads ``keys``."""
+
+
+def test_a_redirect_is_not_followed_so_the_key_stays_with_the_server() -> None:
+    elsewhere = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), type("Elsewhere", (_Redirecting,), {"keys": []})
+    )
+    target = f"http://127.0.0.1:{elsewhere.server_address[1]}/steal"
+    origin = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), type("Origin", (_Redirecting,), {"keys": [], "target": target})
+    )
+    for serving in (elsewhere, origin):
+        threading.Thread(target=serving.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ModelUnavailable, match=r"answered 302, a redirect to .*not followed"):
+            HttpShadowSummaries(f"http://127.0.0.1:{origin.server_address[1]}", ADMIN_KEY).figures("demo")
+    finally:
+        for serving in (elsewhere, origin):
+            serving.shutdown()
+            serving.server_close()
+    assert origin.RequestHandlerClass.keys == [ADMIN_KEY]  # type: ignore[attr-defined]  # _Redirecting's
+    assert elsewhere.RequestHandlerClass.keys == []  # type: ignore[attr-defined]  # likewise

@@ -23,6 +23,21 @@ def test_every_lifecycle_command_has_help_with_examples(command: list[str]) -> N
     assert "Examples:" in result.output
 
 
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--server", "http://127.0.0.1:9"], "--server"),
+        (["--min-agreement", "0.5"], "--min-agreement"),
+        (["--admin-key", "an-admin-key-of-16-chars"], "--admin-key"),
+        (["--served-name", "other"], "--served-name"),
+    ],
+)
+def test_gate_options_without_the_gate_are_refused(extra: list[str], named: str) -> None:
+    result = CliRunner().invoke(cli, ["promote", "demo", "--version", "2", "--to", "production", *extra])
+    assert result.exit_code == 2
+    assert f"{named} only apply with --if-shadow-agrees" in result.output
+
+
 def test_serve_documents_the_model_dir() -> None:
     assert "--model-dir" in CliRunner().invoke(cli, ["serve", "--help"]).output
 

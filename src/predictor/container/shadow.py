@@ -54,7 +54,7 @@ def build_shadow(
     ref, ttl_s = _parsed(spec.model), reload_interval_s
     if ref is None:
         try:
-            exported = real.exported_catalog(Path(spec.model))
+            exported = real.exported_catalog(Path(spec.model).expanduser())
             ref = exported.ref
         except InvalidModel as exc:
             raise InvalidModel(f"{setting}: {exc}") from exc

@@ -11,7 +11,8 @@ class ShadowFigures:
 
     ``agreement``: the share of rows given the same label (None for a regressor, or before a row
     was compared); ``max_difference`` and ``mean_difference``: over the rows, the largest absolute
-    difference between the two models' probabilities (a regressor's: between their values).
+    difference between the two models' probabilities (a regressor's: between their values);
+    ``shadow_model``: the registered name of the model the shadow ran (None: not reported).
     """
 
     champion_version: str
@@ -23,3 +24,4 @@ class ShadowFigures:
     max_difference: float | None
     errors: int
     incompatible: int
+    shadow_model: str | None = None

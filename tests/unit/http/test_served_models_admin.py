@@ -125,6 +125,9 @@ def test_a_key_scoped_to_a_model_gets_403_on_the_others(tmp_path: Path) -> None:
             assert "may use model 'copy', 'demo' only" in body["detail"]
         listed = client.get(SERVED, headers=SCOPED).json()["models"]
         assert [m["name"] for m in listed] == ["demo", "copy"]
+        eventually(lambda: client.get("/health/ready").status_code == 200)
+        ready = client.get("/health/ready", headers=SCOPED).json()
+        assert [m["name"] for m in ready["models"]] == ["demo", "copy"]  # the key's models only
         # An unscoped key keeps today's meaning: every model.
         assert client.post("/v1/models/wine/predict", json=ROWS, headers=AUTH).status_code == 200
 
@@ -136,3 +139,6 @@ def test_a_key_scoped_away_from_the_default_model_cannot_use_the_default_routes(
             assert_problem(client.post(path, json=ROWS, headers=SCOPED), 403, "forbidden")
         assert_problem(client.get("/v1/models/current", headers=SCOPED), 403, "forbidden")
         assert client.post("/v1/models/wine/predict", json=ROWS, headers=SCOPED).status_code == 200
+        eventually(lambda: client.get("/health/ready").status_code == 200)
+        ready = client.get("/health/ready", headers=SCOPED).json()
+        assert (ready["model"], [m["name"] for m in ready["models"]]) == (None, ["wine"])

@@ -15,7 +15,7 @@ from predictor.domain.shadow import ShadowFigures
 from predictor.services.registry.shadow_gate import PromoteIfShadowAgrees, ShadowThresholds
 from tests.unit.builders import memory_container, train_demo
 
-AGREEING = ShadowFigures("1", "2", 1500, 1500, 0.995, 0.01, 0.15, 0, 0)
+AGREEING = ShadowFigures("1", "2", 1500, 1500, 0.995, 0.01, 0.15, 0, 0, shadow_model="demo")
 
 
 def two_versions() -> Container:
@@ -48,6 +48,7 @@ def test_a_pair_that_meets_every_threshold_is_promoted() -> None:
     [
         (replace(AGREEING, requests=999), ShadowThresholds(), "scored 999 requests; the gate needs 1000"),
         (replace(AGREEING, errors=2), ShadowThresholds(max_errors=1), "failed 2 requests; the gate allows 1"),
+        (replace(AGREEING, incompatible=1), ShadowThresholds(), "could not take 1 requests; the gate allows"),
         (
             replace(AGREEING, agreement=0.98),
             ShadowThresholds(),
@@ -108,3 +109,21 @@ def test_a_name_without_a_shadow_is_not_found() -> None:
     promote = PromoteIfShadowAgrees(summaries, container.adapters.registry(), container.promote_model())
     with pytest.raises(ModelNotFound, match="no shadow"):
         promote("demo", "2", "production", "ci", "", ShadowThresholds())
+
+
+def test_figures_of_a_shadow_that_runs_another_model_do_not_count() -> None:
+    container = two_versions()
+    for other in ("other", None):
+        with pytest.raises(ShadowDisagrees, match="version 2 of demo never ran as the shadow"):
+            gate(container, replace(AGREEING, shadow_model=other))(
+                "demo", "2", "production", "ci", "", ShadowThresholds()
+            )
+    assert production(container) == "1"
+
+
+def test_the_summary_is_read_under_the_served_name() -> None:
+    container = two_versions()
+    summaries = StaticShadowSummaries({"served-demo": [AGREEING]})
+    promote = PromoteIfShadowAgrees(summaries, container.adapters.registry(), container.promote_model())
+    move = promote("demo", "2", "production", "ci", "", ShadowThresholds(), served_name="served-demo")
+    assert move.version == "2"

@@ -86,3 +86,21 @@ def test_requests_sampled_before_the_shadow_loads_are_dropped() -> None:
 
     assert len(answers) == 5
     assert (body["shadow_version"], body["dropped"], body["pairs"]) == (None, 5, [])
+
+
+def test_a_shadow_stopped_with_a_full_queue_stops_once_it_is_released() -> None:
+    container = shadowed(shadow_queue_size=1)
+    faulty = InMemoryFaultyRuntime(container.adapters.runtime(), Fault.HANG)
+    with_shadow_runtime(container, faulty)
+    shadow = container.shadows()["demo"]
+    try:
+        with serving(container) as client:
+            assert eventually(lambda: shadow_loaded(client))
+            predict_bodies(client, 1)
+            assert eventually(faulty.faulted.is_set)  # the worker hangs on the first request
+            predict_bodies(client, 3, first=1)
+            assert report(client)["waiting"] == 1  # full: the stop at shutdown finds no room
+        faulty.release.set()
+        assert eventually(lambda: not shadow.running)
+    finally:
+        faulty.release.set()

@@ -47,3 +47,14 @@ def test_a_registry_shadow_of_an_exported_model_stops_the_start_up(tmp_path: Pat
     container = with_keys(memory_container(shadow_model="demo@challenger", model_dir=exported))
     with pytest.raises(ConfigurationError, match="names a registry version, but the service serves exported"):
         create_app(container)
+
+
+def test_an_exported_shadow_directory_under_home_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from predictor.domain.model import ModelRef
+
+    shadowed(None).export_model()(ModelRef("demo", alias="production"), tmp_path / "exported")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    container = shadowed("~/exported")
+    assert list(container.shadows()) == ["demo"]

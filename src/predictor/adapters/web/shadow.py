@@ -12,18 +12,21 @@ from typing import Any
 from predictor.domain.errors import (
     ConfigurationError,
     Forbidden,
+    InvalidInput,
     ModelNotFound,
     ModelUnavailable,
     Unauthorized,
 )
+from predictor.domain.model import ModelRef
 from predictor.domain.ports import ShadowSummaries
 from predictor.domain.shadow import ShadowFigures
 
 REFUSALS: dict[int, type[Exception]] = {401: Unauthorized, 403: Forbidden, 404: ModelNotFound}
 
 
-def figures_of(pair: Mapping[str, Any]) -> ShadowFigures:
-    """One pair of the summary route's body; KeyError, TypeError or ValueError for another shape."""
+def figures_of(pair: Mapping[str, Any], shadow_model: str | None = None) -> ShadowFigures:
+    """One pair of the summary route's body, run by ``shadow_model``; KeyError, TypeError or
+    ValueError for another shape."""
 
     def number(key: str) -> float | None:
         value = pair[key]
@@ -39,7 +42,26 @@ def figures_of(pair: Mapping[str, Any]) -> ShadowFigures:
         max_difference=number("max_difference"),
         errors=int(pair["errors"]),
         incompatible=int(pair["incompatible"]),
+        shadow_model=shadow_model,
     )
+
+
+def shadow_model_of(report: Mapping[str, Any]) -> str | None:
+    """The registered name of the model in the report's ``shadow`` (``models:/NAME@ALIAS``...)."""
+    try:
+        return ModelRef.parse(str(report["shadow"])).name
+    except (KeyError, InvalidInput):
+        return None
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: urllib would send the admin key on to the new address."""
+
+    def redirect_request(self, *args: Any) -> None:
+        return None  # urllib then raises the 3xx as an HTTPError
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
 class HttpShadowSummaries(ShadowSummaries):
@@ -58,7 +80,7 @@ class HttpShadowSummaries(ShadowSummaries):
         headers = {"X-API-Key": self._key, "Accept": "application/json"}
         request = urllib.request.Request(url, headers=headers)  # noqa: S310  # http(s) only, checked in __init__
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # noqa: S310  # likewise
+            with _OPENER.open(request, timeout=self._timeout) as answer:
                 body = answer.read()
         except urllib.error.HTTPError as exc:
             raise self._refusal(exc) from None
@@ -66,7 +88,9 @@ class HttpShadowSummaries(ShadowSummaries):
             reason = getattr(exc, "reason", exc)
             raise ModelUnavailable(f"the server at {self._server} cannot be reached: {reason}") from None
         try:
-            return [figures_of(pair) for pair in json.loads(body)["pairs"]]
+            report = json.loads(body)
+            model = shadow_model_of(report)
+            return [figures_of(pair, model) for pair in report["pairs"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelUnavailable(
                 f"{url} did not answer with a shadow summary ({type(exc).__name__})"
@@ -77,5 +101,11 @@ class HttpShadowSummaries(ShadowSummaries):
             detail = str(json.loads(exc.read()).get("detail") or exc.reason)
         except (ValueError, AttributeError, OSError):
             detail = str(exc.reason)
+        if 300 <= exc.code < 400:
+            where = exc.headers.get("Location", "another address")
+            return ModelUnavailable(
+                f"the server at {self._server} answered {exc.code}, a redirect to {where}; "
+                "redirects are not followed (they would carry the admin key); give --server the final address"
+            )
         error = REFUSALS.get(exc.code, ModelUnavailable)
         return error(f"the server at {self._server} answered {exc.code}: {detail}")

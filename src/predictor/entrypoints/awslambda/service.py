@@ -94,14 +94,18 @@ class DeclaredLength:
 
 def _without_shadow(container: Container) -> None:
     """A frozen function runs no worker between invocations, and scoring the shadow before an
-    invocation returns would add its time to the client's: a shadow is not run on Lambda."""
-    shadow = container.settings().shadow.shadow_model
-    if shadow is not None:
+    invocation returns would add its time to the client's: no shadow is run on Lambda, neither
+    PREDICTOR_SHADOW_MODEL nor an entry's own."""
+    settings = container.settings()
+    shadow = settings.shadow.shadow_model
+    entries = [spec.name for spec in settings.serving.specs() if spec.shadow is not None]
+    if shadow is not None or entries:
         log.warning(
-            "PREDICTOR_SHADOW_MODEL is ignored on AWS Lambda: no shadow runs (docs/shadow.md)",
-            extra={"shadow": shadow},
+            "PREDICTOR_SHADOW_MODEL and the shadows of PREDICTOR_MODELS entries are ignored on "
+            "AWS Lambda: no shadow runs (docs/shadow.md)",
+            extra={"shadow": shadow, "entries_with_a_shadow": entries},
         )
-        container.shadows.override(providers.Object({}))
+    container.shadows.override(providers.Object({}))
 
 
 class LambdaService:

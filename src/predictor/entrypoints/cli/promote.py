@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from predictor.entrypoints.cli.base import cli, reports_errors, settings_from_env
+from predictor.entrypoints.cli.promote_gate import gated, refuse_ungated_options, shadow_gate
 from predictor.services.registry.promotion import AliasMove
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 # MLflow's model stages are deprecated in favour of aliases; the stages a user may still type.
 STAGES = {"Staging": "staging", "Production": "production"}
@@ -34,74 +32,6 @@ def _echo_move(move: AliasMove) -> None:
     click.echo(f"{move.ref}: {move.previous or 'nothing'} -> {move.version} ({verb} by {move.by})")
     earlier = ", ".join(reversed(move.history)) or "none"
     click.echo(f"rollback would go back to: {earlier}")
-
-
-# The options of --if-shadow-agrees: where the summary is read, and its thresholds (docs/shadow.md).
-SHADOW_GATE_OPTIONS = [
-    click.option(
-        "--if-shadow-agrees",
-        is_flag=True,
-        help="Promote only if version N, running as the shadow of the version ALIAS names now on "
-        "--server, meets the thresholds below (docs/shadow.md); else exit 9, nothing moved.",
-    ),
-    click.option("--server", metavar="URL", help="The server whose shadow summary is read."),
-    click.option(
-        "--admin-key",
-        envvar="PREDICTOR_ADMIN_KEY",
-        help="An admin key of that server (default: PREDICTOR_ADMIN_KEY).",
-    ),
-    click.option(
-        "--min-shadow-requests",
-        type=click.IntRange(min=1),
-        default=1000,
-        show_default=True,
-        help="Requests the shadow must have scored for the pair.",
-    ),
-    click.option(
-        "--min-agreement",
-        type=click.FloatRange(0, 1),
-        default=0.99,
-        show_default=True,
-        help="Share of rows given the same label (classifiers).",
-    ),
-    click.option(
-        "--max-difference",
-        type=click.FloatRange(min=0),
-        default=0.2,
-        show_default=True,
-        help="Largest absolute difference on any row (probability; a regressor: the target's unit).",
-    ),
-    click.option(
-        "--max-shadow-errors",
-        type=click.IntRange(min=0),
-        default=0,
-        show_default=True,
-        help="Requests the shadow may have failed to score.",
-    ),
-]
-
-
-def shadow_gate(command: F) -> F:
-    """``command`` with ``SHADOW_GATE_OPTIONS``."""
-    for option in reversed(SHADOW_GATE_OPTIONS):
-        command = option(command)
-    return command
-
-
-def _gated(name: str, version: str, alias: str, by: str, reason: str, gate: dict[str, Any]) -> AliasMove:
-    if not gate["server"] or not gate["admin_key"]:
-        raise click.UsageError("--if-shadow-agrees needs --server URL and an admin key (--admin-key)")
-    from predictor.container import build_container
-    from predictor.container.shadow import promote_if_shadow_agrees
-    from predictor.services.registry.shadow_gate import ShadowThresholds
-
-    thresholds = ShadowThresholds(
-        gate["min_shadow_requests"], gate["min_agreement"], gate["max_difference"], gate["max_shadow_errors"]
-    )
-    promote = promote_if_shadow_agrees(
-        build_container(settings_from_env()), gate["server"], gate["admin_key"]
-    )
-    return promote(name, version, alias, by, reason, thresholds)
 
 
 @cli.command()
@@ -144,8 +74,10 @@ def promote(
             f"note: MLflow model stages are deprecated; --stage {stage} moves the alias {alias!r} instead"
         )
     assert alias is not None  # noqa: S101  # one of the two is set, checked above
+    if not if_shadow_agrees:
+        refuse_ungated_options(gate)
     if if_shadow_agrees:
-        _echo_move(_gated(name, version, alias, by or current_user(), reason, gate))
+        _echo_move(gated(name, version, alias, by or current_user(), reason, gate))
         return
     from predictor.container import build_container
 

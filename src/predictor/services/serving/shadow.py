@@ -42,6 +42,8 @@ BATCH_ROWS = 255
 # After the first request of a call, the worker waits this long for more to join it: fewer,
 # bigger calls, each waking the worker (and taking the GIL) once for many requests.
 GATHER_S = 0.02
+# How often a worker waiting for a request looks whether it was asked to stop.
+STOP_POLL_S = 0.5
 # The worker thread's nice value (Linux), so that the requests' threads come first for the CPU.
 WORKER_NICENESS = 10
 
@@ -67,6 +69,7 @@ class Shadow:
         self._draw = draw
         self._gather_s = gather_s
         self._worker: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def waiting(self) -> int:
@@ -91,9 +94,14 @@ class Shadow:
             )
             self._worker.start()
 
+    @property
+    def running(self) -> bool:
+        """The worker thread is alive."""
+        return self._worker is not None and self._worker.is_alive()
+
     def stop(self) -> None:
-        """Ask the worker to stop after the request it is on; waits for nothing."""
-        # A full queue: the worker is stuck on a shadow that hangs; a daemon, it dies with us.
+        """Ask the worker to stop after the call it is on; waits for nothing."""
+        self._stopping.set()  # not lost when the queue is full, as the wake-up below may be
         with contextlib.suppress(queue.Full):
             self._queue.put_nowait(None)
 
@@ -119,9 +127,16 @@ class Shadow:
             for sample in samples:
                 self.summary.failed((sample.champion.version.version, version))
 
+    def _next(self) -> ShadowSample | None:
+        """The next sample; None once the shadow is asked to stop."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(queue.Empty):
+                return self._queue.get(timeout=STOP_POLL_S)
+        return None
+
     def _work(self) -> None:
         _lower_priority()
-        while (first := self._queue.get()) is not None:
+        while (first := self._next()) is not None:
             time.sleep(self._gather_s)  # the requests that come meanwhile join this call
             samples, rows = [first], len(first.matrix)
             while rows < BATCH_ROWS:

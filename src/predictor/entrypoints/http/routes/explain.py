@@ -60,6 +60,7 @@ async def _explained(request: Request, container: Container, name: str | None) -
     check_model_scope(request, name)
     negotiated(request.headers.get("content-type"), (JSON,))
     core = container.serving_core()
+    await core.models.maybe_refresh(name)  # where no background task looks (Lambda), as predict does
     served = core.models.default() if name is None else core.models.get(name)
     batch = (await core.decode(read_explain, await request.body(), served)).batch
     explanation = await call(container.explain_prediction(), batch.size, batch, served)

@@ -23,6 +23,7 @@ from predictor.entrypoints.http.routes.documentation import (
 )
 from predictor.entrypoints.http.schemas import Liveness, Readiness
 from predictor.entrypoints.http.security import OptionalKeyDep
+from predictor.services.serving.auth import ModelScopes
 from predictor.services.serving.models import ServedModels
 
 router = APIRouter(prefix="/health", tags=["health"], route_class=HeadAnsweredRoute)
@@ -56,8 +57,9 @@ def served_states(models: ServedModels) -> list[dict[str, object]]:
     return states
 
 
-def _several_ready(models: ServedModels, key_id: str | None) -> Response:
-    """Ready when every configured model is loaded (one added at run time does not count)."""
+def _several_ready(models: ServedModels, key_id: str | None, scopes: ModelScopes) -> Response:
+    """Ready when every configured model is loaded (one added at run time does not count); a
+    key is shown the models it may use only."""
     waiting = models.waiting()
     if waiting:
         count = (
@@ -65,21 +67,23 @@ def _several_ready(models: ServedModels, key_id: str | None) -> Response:
         )
         if key_id is not None:
             count += "; the service keeps trying to load " + ", ".join(
-                f"{k.name!r} ({k.ref})" for k in waiting
+                f"{k.name!r} ({k.ref})" for k in waiting if scopes.allows(key_id, k.name)
             )
         raise ModelUnavailable(count)
     if key_id is None:
         return OrjsonResponse({"status": "ready"})
     default = models.default()
-    model = model_info(default) if default is not None else None
-    return OrjsonResponse({"status": "ready", "model": model, "models": served_states(models)})
+    shown = default is not None and scopes.allows(key_id, models.default_name)
+    model = model_info(default) if default is not None and shown else None
+    listed = [state for state in served_states(models) if scopes.allows(key_id, str(state["name"]))]
+    return OrjsonResponse({"status": "ready", "model": model, "models": listed})
 
 
 async def answer_ready(container: Container, key_id: str | None) -> Response:
     """Readiness, as ``/health/ready`` and MLflow's ``/ping`` answer it."""
     models = container.served_models()
     if models.several:
-        return _several_ready(models, key_id)
+        return _several_ready(models, key_id, ModelScopes(container.settings().security.key_scopes))
     served = container.slot().peek()
     if served is None:
         detail = "no model is loaded yet"

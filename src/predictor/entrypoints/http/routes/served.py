@@ -112,6 +112,13 @@ _ADDED = {
 }
 
 
+def _keeper_tasks(request: Request) -> KeeperTasks | None:
+    """The lifespan's keeper tasks; None without a lifespan (Mangum's is off), where requests
+    drive each keeper's load and refresh (on-request mode) and no task is needed."""
+    tasks: KeeperTasks | None = getattr(request.app.state, "keeper_tasks", None)
+    return tasks
+
+
 @admin.post(
     "/served",
     summary="Serve one more model, in memory until restart (admin key)",
@@ -133,8 +140,9 @@ async def add_model(request: Request, container: ContainerDep) -> Response:
         raise ModelNotFound(f"{spec.source} cannot be served as {spec.name!r}: {exc}") from None
     # On a worker thread: the other requests go on meanwhile.
     loaded = await anyio.to_thread.run_sync(_first_load, models, keeper)
-    tasks: KeeperTasks = request.app.state.keeper_tasks
-    await tasks.start(keeper)  # retries (if it did not load), then refresh on its interval
+    tasks = _keeper_tasks(request)
+    if tasks is not None:
+        await tasks.start(keeper)  # retries (if it did not load), then refresh on its interval
     served = keeper.slot.peek()
     body = {
         "name": spec.name,
@@ -156,8 +164,9 @@ async def remove_model(
     request: Request, container: ContainerDep, model: Annotated[str, Path(examples=["wine"])]
 ) -> Response:
     container.served_models().remove(model)
-    tasks: KeeperTasks = request.app.state.keeper_tasks
-    tasks.stop(model)
+    tasks = _keeper_tasks(request)
+    if tasks is not None:
+        tasks.stop(model)
     container.footprints().forget(model)
     return OrjsonResponse({"name": model, "removed": True})
 

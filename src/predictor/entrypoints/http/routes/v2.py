@@ -115,6 +115,7 @@ async def version_ready(container: ContainerDep, name: str, version: str) -> Res
 )
 async def model_metadata(request: Request, container: ContainerDep, name: str) -> Response:
     check_model_scope(request, name)
+    await container.serving_core().models.maybe_refresh(name)  # on request, as inference does
     return OrjsonResponse(v2_codec.model_metadata(_served(container, name)))
 
 
@@ -126,6 +127,7 @@ async def model_metadata(request: Request, container: ContainerDep, name: str) -
 )
 async def version_metadata(request: Request, container: ContainerDep, name: str, version: str) -> Response:
     check_model_scope(request, name)
+    await container.serving_core().models.maybe_refresh(name)  # on request, as inference does
     return OrjsonResponse(v2_codec.model_metadata(_served(container, name, version)))
 
 
