@@ -6,9 +6,9 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-# Latency bucket upper bounds in ms: 0.05 ms growing by 10 % up to ~60 s (150 buckets).
+# Latency bucket upper bounds in ms: each 10 % above the one before, 150 buckets from the first.
 LATENCY_BOUNDS_MS = tuple(0.05 * 1.1**k for k in range(150))
-# Absolute differences between two models' scores: 0.0001 growing by 10 % up to ~2 (105 buckets);
+# Absolute differences between two models' scores: each bound 10 % above the one before (105 buckets);
 # probabilities differ by at most 1, a regressor's values may differ by more (the last bucket).
 DIFFERENCE_BOUNDS = tuple(0.0001 * 1.1**k for k in range(105))
 
